@@ -1,0 +1,471 @@
+// Private: the value walker shared by encode, canonicalEncode and hashValue. It checks
+// types, tracks the path and ancestors (for error messages and cycle detection) and
+// writes CBOR through a Writer. In canonical mode, object keys, Map keys and Set
+// elements are written in the bytewise order of their encodings (RFC 8949 §4.2.1).
+import type { Hash } from "node:crypto";
+import { EncodeError, type EncodeErrorReason } from "./errors.ts";
+import { BY_PROTOTYPE } from "./_registry.ts";
+import { TaggedValue } from "./tagged_value.ts";
+import { TYPED_ARRAY_TAGS } from "./_types.ts";
+import { Writer } from "./_writer.ts";
+import {
+  renderPath,
+  SEG_CUSTOM,
+  SEG_INDEX,
+  SEG_KEY,
+  SEG_MAP_KEY,
+  SEG_MAP_VALUE,
+  SEG_SET,
+  SEG_TAG,
+} from "./_path.ts";
+
+const KIND_MAP = -1;
+const KIND_SET = -2;
+const KIND_DATE = -3;
+const KIND_BYTES = -4;
+const KIND_TAGGED = -5;
+
+/** What the encoder does for objects of each built-in prototype: a kind or a tag. */
+const NATIVE: Map<object, number> = new Map<object, number>([
+  [Map.prototype, KIND_MAP],
+  [Set.prototype, KIND_SET],
+  [Date.prototype, KIND_DATE],
+  [Uint8Array.prototype, KIND_BYTES],
+  [TaggedValue.prototype, KIND_TAGGED],
+]);
+for (const [cls, tag] of TYPED_ARRAY_TAGS) if (cls !== undefined) NATIVE.set(cls.prototype, tag);
+
+/** Prototypes defineEncoding must not take over. */
+export const NATIVE_PROTOTYPES: ReadonlySet<object> = new Set([
+  Object.prototype,
+  Array.prototype,
+  ...NATIVE.keys(),
+]);
+
+/** Ancestors checked by linear scan; deeper ones also go into a Set. */
+const SCAN_DEPTH = 64;
+
+const NATIVE_CODE = /\{\s*\[native code\]\s*\}\s*$/;
+
+function isNativeFunction(f: unknown): boolean {
+  return typeof f === "function" && NATIVE_CODE.test(Function.prototype.toString.call(f));
+}
+
+/** Bytewise order of two encodings. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i] - b[i];
+  }
+  return a.length - b.length;
+}
+
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        n += 2; // 4 bytes for 2 code units
+        i++;
+      } else n += 2;
+    } else n += 2;
+  }
+  return n;
+}
+
+/**
+ * Order of two object keys by their CBOR text encodings: UTF-8 length, then code
+ * points (UTF-16 order adjusted so surrogates sort above U+E000..U+FFFF).
+ */
+function compareKeys(a: string, b: string): number {
+  const la = a.length;
+  const lb = b.length;
+  let ua = la;
+  let ub = lb;
+  for (let i = 0; i < la; i++) {
+    if (a.charCodeAt(i) >= 0x80) {
+      ua = utf8Length(a);
+      break;
+    }
+  }
+  for (let i = 0; i < lb; i++) {
+    if (b.charCodeAt(i) >= 0x80) {
+      ub = utf8Length(b);
+      break;
+    }
+  }
+  if (ua !== ub) return ua - ub;
+  const n = Math.min(la, lb);
+  for (let i = 0; i < n; i++) {
+    let ca = a.charCodeAt(i);
+    let cb = b.charCodeAt(i);
+    if (ca !== cb) {
+      if (ca >= 0xd800 && cb >= 0xd800) {
+        ca = ca >= 0xe000 ? ca - 0x800 : ca + 0x2000;
+        cb = cb >= 0xe000 ? cb - 0x800 : cb + 0x2000;
+      }
+      return ca - cb;
+    }
+  }
+  return la - lb;
+}
+
+function sortKeys(keys: string[]): void {
+  const n = keys.length;
+  if (n > 16) {
+    keys.sort(compareKeys);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    while (j >= 0 && compareKeys(keys[j], k) > 0) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+}
+
+interface Entry {
+  readonly bytes: Uint8Array;
+  readonly key: unknown;
+  readonly value: unknown;
+}
+
+function compareEntries(a: Entry, b: Entry): number {
+  return compareBytes(a.bytes, b.bytes);
+}
+
+/** Walks a value and writes its CBOR encoding. One instance is reused per mode. */
+export class Encoder {
+  readonly #canonical: boolean;
+  readonly #w: Writer = new Writer();
+  #root = "value";
+  #objs: unknown[] = [];
+  #kinds: number[] = [];
+  #keys: unknown[] = [];
+  #deep: Set<object> = new Set();
+  /** True while an encoding runs (a declared encoding may call encode again). */
+  busy = false;
+
+  constructor(canonical: boolean) {
+    this.#canonical = canonical;
+  }
+
+  /** Encodes `value` and returns the bytes. */
+  encode(value: unknown, root: string): Uint8Array {
+    this.#begin(root, null);
+    try {
+      this.#value(value, 0);
+      return this.#w.finishBytes();
+    } catch (error) {
+      this.#reset();
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Encodes `value` into `hash` and returns its hex digest. */
+  hash(value: unknown, root: string, hash: Hash): string {
+    this.#begin(root, hash);
+    try {
+      this.#value(value, 0);
+      return this.#w.finishHash();
+    } catch (error) {
+      this.#reset();
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  #begin(root: string, hash: Hash | null): void {
+    this.busy = true;
+    this.#root = root;
+    this.#w.start(hash);
+  }
+
+  /** Drops what a failed encoding left behind (references to caller data). */
+  #reset(): void {
+    this.#w.release();
+    this.#objs = [];
+    this.#kinds = [];
+    this.#keys = [];
+    this.#deep.clear();
+  }
+
+  #fail(depth: number, reason: EncodeErrorReason, detail: string): EncodeError {
+    return new EncodeError(renderPath(this.#root, this.#kinds, this.#keys, depth), reason, detail);
+  }
+
+  #value(v: unknown, depth: number): void {
+    switch (typeof v) {
+      case "number":
+        if (Number.isSafeInteger(v) && (v !== 0 || 1 / v > 0)) {
+          if (v >= 0) this.#w.head(0, v);
+          else this.#w.head(1, -1 - v);
+        } else {
+          this.#w.float64(v);
+        }
+        return;
+      case "string":
+        this.#w.string(v);
+        return;
+      case "boolean":
+        this.#w.byte(v ? 0xf5 : 0xf4);
+        return;
+      case "undefined":
+        this.#w.byte(0xf7);
+        return;
+      case "object":
+        if (v === null) this.#w.byte(0xf6);
+        else this.#object(v, depth);
+        return;
+      case "bigint":
+        this.#bigint(v);
+        return;
+      case "function":
+        throw this.#fail(depth, "function", "functions cannot be encoded");
+      case "symbol":
+        throw this.#fail(depth, "symbol", "symbols cannot be encoded");
+    }
+  }
+
+  #bigint(v: bigint): void {
+    let n = v;
+    if (n < 0n) {
+      this.#w.byte(0xc3);
+      n = -1n - n;
+    } else {
+      this.#w.byte(0xc2);
+    }
+    if (n === 0n) {
+      this.#w.byte(0x40);
+      return;
+    }
+    let hex = n.toString(16);
+    if (hex.length % 2 === 1) hex = "0" + hex;
+    const size = hex.length / 2;
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = parseInt(hex.substring(2 * i, 2 * i + 2), 16);
+    this.#w.head(2, size);
+    this.#w.raw(bytes);
+  }
+
+  #object(v: object, depth: number): void {
+    const objs = this.#objs;
+    const scan = depth < SCAN_DEPTH ? depth : SCAN_DEPTH;
+    for (let i = 0; i < scan; i++) {
+      if (objs[i] === v) throw this.#cycle(depth, i);
+    }
+    if (depth > SCAN_DEPTH && this.#deep.has(v)) throw this.#cycle(depth, objs.indexOf(v));
+    objs[depth] = v;
+    if (depth >= SCAN_DEPTH) this.#deep.add(v);
+
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      this.#plain(v as Record<string, unknown>, depth);
+    } else if (proto === Array.prototype) {
+      this.#array(v as unknown[], depth);
+    } else {
+      const kind = NATIVE.get(proto);
+      if (kind === undefined) this.#custom(v, proto, depth);
+      else if (kind > 0) {
+        this.#w.head(6, kind);
+        this.#bytes(v as ArrayBufferView);
+      } else if (kind === KIND_BYTES) this.#bytes(v as Uint8Array);
+      else if (kind === KIND_MAP) this.#map(v as Map<unknown, unknown>, depth);
+      else if (kind === KIND_SET) this.#set(v as Set<unknown>, depth);
+      else if (kind === KIND_DATE) this.#date(v as Date);
+      else this.#tagged(v as TaggedValue, depth);
+    }
+
+    objs[depth] = undefined;
+    if (depth >= SCAN_DEPTH) this.#deep.delete(v);
+  }
+
+  #cycle(depth: number, ancestor: number): EncodeError {
+    const target = renderPath(this.#root, this.#kinds, this.#keys, ancestor);
+    return this.#fail(depth, "cycle", `cycle back to ${target}`);
+  }
+
+  #plain(v: Record<string, unknown>, depth: number): void {
+    const keys = Object.keys(v);
+    const n = keys.length;
+    if (this.#canonical && n > 1) sortKeys(keys);
+    this.#w.head(5, n);
+    const kinds = this.#kinds;
+    const segs = this.#keys;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      this.#w.string(k);
+      kinds[depth] = SEG_KEY;
+      segs[depth] = k;
+      this.#value(v[k], depth + 1);
+    }
+  }
+
+  #array(v: unknown[], depth: number): void {
+    const n = v.length;
+    this.#w.head(4, n);
+    this.#kinds[depth] = SEG_INDEX;
+    const segs = this.#keys;
+    for (let i = 0; i < n; i++) {
+      segs[depth] = i;
+      this.#value(v[i], depth + 1);
+    }
+  }
+
+  #bytes(v: ArrayBufferView): void {
+    const n = v.byteLength;
+    this.#w.head(2, n);
+    this.#w.payload(
+      v instanceof Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, n),
+    );
+  }
+
+  #date(v: Date): void {
+    const t = v.getTime();
+    if (t === t) {
+      this.#w.byte(0xc0);
+      this.#w.string(v.toISOString());
+    } else {
+      this.#w.byte(0xc1);
+      this.#w.float64(NaN);
+    }
+  }
+
+  #tagged(v: TaggedValue, depth: number): void {
+    this.#w.head(6, v.tag);
+    this.#kinds[depth] = SEG_TAG;
+    this.#value(v.value, depth + 1);
+  }
+
+  /** Encodes `item` (at `depth`) on the side and returns its bytes. */
+  #side(item: unknown, depth: number): Uint8Array {
+    const start = this.#w.hold();
+    this.#value(item, depth);
+    return this.#w.takeHold(start);
+  }
+
+  #map(v: Map<unknown, unknown>, depth: number): void {
+    const w = this.#w;
+    w.byte(0xd9);
+    w.byte(0x01);
+    w.byte(0x03); // tag 259
+    w.head(5, v.size);
+    const kinds = this.#kinds;
+    const segs = this.#keys;
+    let i = 0;
+    if (!this.#canonical) {
+      for (const [key, value] of v) {
+        kinds[depth] = SEG_MAP_KEY;
+        segs[depth] = i++;
+        this.#value(key, depth + 1);
+        kinds[depth] = SEG_MAP_VALUE;
+        segs[depth] = key;
+        this.#value(value, depth + 1);
+      }
+      segs[depth] = undefined;
+      return;
+    }
+    const entries: Entry[] = [];
+    for (const [key, value] of v) {
+      kinds[depth] = SEG_MAP_KEY;
+      segs[depth] = i++;
+      entries.push({ bytes: this.#side(key, depth + 1), key, value });
+    }
+    entries.sort(compareEntries);
+    for (const entry of entries) {
+      w.raw(entry.bytes);
+      kinds[depth] = SEG_MAP_VALUE;
+      segs[depth] = entry.key;
+      this.#value(entry.value, depth + 1);
+    }
+    segs[depth] = undefined;
+  }
+
+  #set(v: Set<unknown>, depth: number): void {
+    const w = this.#w;
+    w.byte(0xd9);
+    w.byte(0x01);
+    w.byte(0x02); // tag 258
+    w.head(4, v.size);
+    const kinds = this.#kinds;
+    const segs = this.#keys;
+    let i = 0;
+    if (!this.#canonical) {
+      for (const item of v) {
+        kinds[depth] = SEG_SET;
+        segs[depth] = i++;
+        this.#value(item, depth + 1);
+      }
+      return;
+    }
+    const items: Uint8Array[] = [];
+    for (const item of v) {
+      kinds[depth] = SEG_SET;
+      segs[depth] = i++;
+      items.push(this.#side(item, depth + 1));
+    }
+    items.sort(compareBytes);
+    for (const bytes of items) w.raw(bytes);
+  }
+
+  #custom(v: object, proto: object, depth: number): void {
+    const def = BY_PROTOTYPE.get(proto);
+    if (def === undefined) throw this.#refuse(v, proto, depth);
+    const w = this.#w;
+    w.byte(0xd8);
+    w.byte(27);
+    w.byte(0x82);
+    w.string(def.name);
+    this.#kinds[depth] = SEG_CUSTOM;
+    this.#value((def.encode as (value: object) => unknown)(v), depth + 1);
+  }
+
+  #refuse(v: object, proto: object, depth: number): EncodeError {
+    const ctor = (proto as { constructor?: unknown }).constructor;
+    if (typeof ctor === "function" && !isNativeFunction(ctor)) {
+      const name = ctor.name ? `class ${ctor.name}` : "an anonymous class";
+      return this.#fail(
+        depth,
+        "class",
+        `instance of ${name} has no declared encoding (see defineEncoding)`,
+      );
+    }
+    if (ctor === Object || typeof ctor !== "function") {
+      return this.#fail(depth, "unsupported", "objects with a custom prototype cannot be encoded");
+    }
+    const name = ctor.name || Object.prototype.toString.call(v).slice(8, -1);
+    const hint = v instanceof ArrayBuffer || v instanceof DataView ||
+        (typeof SharedArrayBuffer === "function" && v instanceof SharedArrayBuffer)
+      ? " (wrap the bytes in a Uint8Array)"
+      : "";
+    return this.#fail(depth, "unsupported", `${name} objects cannot be encoded${hint}`);
+  }
+}
+
+const SHARED: Encoder[] = [new Encoder(false), new Encoder(true)];
+
+/** The shared encoder for a mode, or a fresh one if it is in use (re-entrant call). */
+export function encoderFor(canonical: boolean): Encoder {
+  const shared = SHARED[canonical ? 1 : 0];
+  return shared.busy ? new Encoder(canonical) : shared;
+}
+
+/** Reads the `root` option of encode, canonicalEncode and hashValue. */
+export function rootOf(options: { readonly root?: unknown } | undefined): string {
+  const root = options?.root;
+  if (root === undefined) return "value";
+  if (typeof root !== "string") {
+    throw new TypeError(`Cannot encode value: options.root must be a string (got ${typeof root})`);
+  }
+  return root;
+}

@@ -1,0 +1,55 @@
+// Private: rendering of the argument path named in EncodeError messages. The encoder
+// keeps the path as parallel arrays of segment kinds and keys and only builds the
+// string when it throws.
+import { preview } from "./preview.ts";
+
+/** `.key` or `["odd key"]` of a plain object. */
+export const SEG_KEY = 0;
+/** `[i]` of an array. */
+export const SEG_INDEX = 1;
+/** `<map key i>`: the i-th key of a Map. */
+export const SEG_MAP_KEY = 2;
+/** `.get(key)`: the value of a Map entry. */
+export const SEG_MAP_VALUE = 3;
+/** `<set element i>`: the i-th element of a Set. */
+export const SEG_SET = 4;
+/** Nothing: the plain value returned by a declared encoding stands for the instance. */
+export const SEG_CUSTOM = 5;
+/** `.value` of a TaggedValue. */
+export const SEG_TAG = 6;
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Renders `root` followed by the first `depth` segments. */
+export function renderPath(
+  root: string,
+  kinds: readonly number[],
+  keys: readonly unknown[],
+  depth: number,
+): string {
+  let out = root;
+  for (let i = 0; i < depth; i++) {
+    const key = keys[i];
+    switch (kinds[i]) {
+      case SEG_KEY:
+        out += IDENTIFIER.test(key as string) ? `.${key}` : `[${JSON.stringify(key)}]`;
+        break;
+      case SEG_INDEX:
+        out += `[${key}]`;
+        break;
+      case SEG_MAP_KEY:
+        out += `<map key ${key}>`;
+        break;
+      case SEG_MAP_VALUE:
+        out += `.get(${preview(key, 40)})`;
+        break;
+      case SEG_SET:
+        out += `<set element ${key}>`;
+        break;
+      case SEG_TAG:
+        out += ".value";
+        break;
+    }
+  }
+  return out;
+}

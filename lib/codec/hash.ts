@@ -1,0 +1,59 @@
+/**
+ * {@linkcode hashValue}: content hashes of values, and {@linkcode sha256Hex}.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { encoderFor, rootOf } from "./_encoder.ts";
+import type { EncodeOptions } from "./cbor_encode.ts";
+
+/**
+ * Hashes a value: the lowercase hex SHA-256 of its `canonicalEncode` bytes. Equal
+ * values give equal hashes whatever the order of their keys, Map entries or Set
+ * elements; values `decode(encode(x))` tells apart (`-0`/`0`, `1`/`1n`, `null`/
+ * `undefined`, Float32Array/Float64Array, ...) hash differently.
+ *
+ * The encoding is streamed into the hash: typed-array payloads over 64 KiB are
+ * hashed in place without being copied, so large arrays hash at SHA-256 speed.
+ *
+ * @param value The value to hash.
+ * @param options Options; `root` names the value in error messages.
+ * @returns 64 lowercase hex digits.
+ * @throws {EncodeError} For the same values `encode` refuses.
+ * @throws {TypeError} If `options.root` is not a string.
+ *
+ * @example Hash arguments independently of key order
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hashValue } from "./mod.ts";
+ *
+ * const h = hashValue({ kpoints: [4, 4, 4], ecut: 500 });
+ * assert.match(h, /^[0-9a-f]{64}$/);
+ * assert.equal(hashValue({ ecut: 500, kpoints: [4, 4, 4] }), h);
+ * assert.notEqual(hashValue({ ecut: 500n, kpoints: [4, 4, 4] }), h);
+ * ```
+ */
+export function hashValue(value: unknown, options?: EncodeOptions): string {
+  return encoderFor(true).hash(value, rootOf(options), createHash("sha256"));
+}
+
+/**
+ * Hashes bytes with SHA-256.
+ *
+ * @param bytes The bytes to hash.
+ * @returns 64 lowercase hex digits.
+ *
+ * @example Hash the empty input
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sha256Hex } from "./mod.ts";
+ *
+ * assert.equal(
+ *   sha256Hex(new Uint8Array()),
+ *   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+ * );
+ * ```
+ */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}

@@ -1,0 +1,56 @@
+/**
+ * Entry point of an isolate worker process (spawned by {@linkcode IsolatePool}). It reads
+ * requests `{ module, step, inputs }` from stdin, imports the step's module (its
+ * `import.meta.main` block does not run), calls the step's function and writes
+ * `{ ok, value | error }` to stdout. Console output of user code goes to stderr so that
+ * stdout stays a clean channel.
+ *
+ * @module
+ */
+import { decode, encode } from "../codec/mod.ts";
+import { toStoredError } from "../step/errors.ts";
+import { frame, FrameReader } from "./frames.ts";
+
+/** A request to an isolate worker. */
+export interface IsolateRequest {
+  /** URL of the module defining the step. */
+  readonly module: string;
+  /** Step name. */
+  readonly step: string;
+  /** The call's inputs. */
+  readonly inputs: unknown;
+}
+
+type Registry = Map<string, { fn: (inputs: unknown) => unknown }>;
+
+async function serve(): Promise<void> {
+  console.log = console.error;
+  console.info = console.error;
+  console.debug = console.error;
+  const reader = new FrameReader(Deno.stdin.readable);
+  const writer = Deno.stdout.writable.getWriter();
+  while (true) {
+    const bytes = await reader.read();
+    if (bytes === null) break;
+    const req = decode(bytes) as IsolateRequest;
+    let reply: Uint8Array;
+    try {
+      await import(req.module);
+      const registry = (globalThis as unknown as Record<symbol, Registry | undefined>)[
+        Symbol.for("drover.steps")
+      ];
+      const entry = registry?.get(req.step);
+      if (!entry) {
+        throw new ReferenceError(`Cannot find step "${req.step}" in ${req.module}`);
+      }
+      const value = await entry.fn(req.inputs);
+      reply = encode({ ok: true, value }, { root: "result" });
+    } catch (e) {
+      reply = encode({ ok: false, error: toStoredError(e) });
+    }
+    await writer.write(frame(reply));
+  }
+  await writer.close();
+}
+
+if (import.meta.main) await serve();

@@ -1,0 +1,25 @@
+/**
+ * The local runtime: concurrency limits, a pool of isolate worker processes, and time as
+ * an injectable dependency.
+ *
+ * ```ts
+ * import { Limiter, ManualClock } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const clock = new ManualClock(0);
+ * await clock.sleep(10);
+ * assert.equal(clock.now(), 10);
+ * assert.equal(await new Limiter(1).run(() => 5), 5);
+ * ```
+ *
+ * @module
+ */
+export { type Clock, ManualClock, systemClock } from "./clock.ts";
+export { Limiter } from "./limiter.ts";
+export {
+  IsolateCrashedError,
+  IsolatePool,
+  type IsolatePoolOptions,
+  type IsolateReply,
+} from "./isolate_pool.ts";
+export type { IsolateRequest } from "./isolate_worker.ts";
+export { frame, FrameReader, MAX_FRAME_BYTES } from "./frames.ts";

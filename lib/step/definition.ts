@@ -1,0 +1,55 @@
+/**
+ * The shape of a step definition and its options.
+ *
+ * @module
+ */
+import type { CallSite } from "./call_site.ts";
+
+/** A schema that validates and types a step's inputs (a zod schema fits). */
+export interface InputSchema<I> {
+  /** zod-style safe parse. */
+  safeParse(data: unknown):
+    | { success: true; data: I }
+    | {
+      success: false;
+      error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+    };
+}
+
+/** Options of {@linkcode step}. */
+export interface StepOptions<I> {
+  /** Salt mixed into every key: bump it to invalidate all cached calls. Default: "". */
+  readonly version?: string;
+  /** Argument names left out of the key (seeds, log levels). Default: none. */
+  readonly ignore?: readonly (keyof I & string)[];
+  /** Whether calls are cached at all. Default: true. */
+  readonly cache?: boolean;
+  /** Name(s) of the output, used by flows. Default: the step name. */
+  readonly returns?: string | readonly string[];
+  /** Schema that validates (and types) the inputs before hashing. */
+  readonly input?: InputSchema<I>;
+  /** Re-run calls whose stored outcome is a failure instead of rethrowing it. Default: false. */
+  readonly retryFailed?: boolean;
+  /** Run calls in a pool of worker processes so a crash cannot take the driver down. Default: false. */
+  readonly isolate?: boolean;
+  /** A label that remote info can route by. */
+  readonly label?: string;
+}
+
+/** Everything the runtime needs about one step. */
+export interface StepDefinition<I, O> {
+  /** Unique step name. */
+  readonly name: string;
+  /** The user function. */
+  readonly fn: (inputs: I) => O | Promise<O>;
+  /** Options as given. */
+  readonly options: StepOptions<I>;
+  /** Where `step(...)` was written, when it could be told. */
+  readonly site: CallSite | undefined;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Re-run this call if its stored outcome is a failure. */
+  readonly retryFailed?: boolean;
+}

@@ -1,0 +1,50 @@
+/**
+ * Events reported by the step runtime through `onEvent` (lib/ never prints).
+ *
+ * @module
+ */
+import type { ObjectEvent } from "../store/mod.ts";
+
+/** Something the runtime did or noticed. Durations in ms. */
+export type DroverEvent =
+  | ObjectEvent
+  | {
+    readonly type: "call-cached";
+    readonly step: string;
+    readonly key: string;
+  }
+  | {
+    readonly type: "call-start";
+    readonly step: string;
+    readonly key: string;
+    readonly location: string;
+  }
+  | {
+    readonly type: "call-done";
+    readonly step: string;
+    readonly key: string;
+    readonly location: string;
+    readonly durationMs: number;
+  }
+  | {
+    readonly type: "call-failed";
+    readonly step: string;
+    readonly key: string;
+    readonly location: string;
+    readonly error: string;
+  }
+  | {
+    readonly type: "code-identity";
+    readonly step: string;
+    readonly hash: string;
+    readonly cached: boolean;
+    readonly durationMs: number;
+  }
+  | {
+    readonly type: "code-identity-fallback";
+    readonly step: string;
+    readonly reason: string;
+  };
+
+/** A receiver of {@linkcode DroverEvent}s. */
+export type EventSink = (event: DroverEvent) => void;

@@ -1,0 +1,75 @@
+/**
+ * `map()`: a step over many inputs, each call cached on its own.
+ *
+ * @module
+ */
+import { MapResult } from "./map_result.ts";
+import type { Step } from "./step.ts";
+
+/** Options of {@linkcode map}. */
+export interface MapOptions {
+  /** Most calls of this map in flight at once. Default: all (the session's limit still applies). */
+  readonly concurrency?: number;
+  /** Stops starting new calls when aborted (running ones finish; unstarted ones fail with the reason). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs `step` over `inputs`. Results come back in input order; a failed element does not
+ * lose the others: the result holds every value and every failure.
+ *
+ * @param s The step.
+ * @param inputs One input object per call.
+ * @param options Concurrency and abort signal.
+ * @returns Values in input order plus failures.
+ * @throws {RangeError} for a concurrency below 1.
+ *
+ * @example
+ * ```ts
+ * import { map, openSession, step, useSession } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const session = openSession({ dir: `${dir}/.drover`, recordRun: false });
+ * const previous = useSession(session);
+ * const inv = step("doc-inverse", ({ x }: { x: number }) => {
+ *   if (x === 0) throw new RangeError("no inverse of 0");
+ *   return 1 / x;
+ * });
+ * const r = await map(inv, [{ x: 1 }, { x: 0 }, { x: 4 }]);
+ * assert.deepEqual(r.values, [1, undefined, 0.25]);
+ * assert.equal(r.failures[0].index, 1);
+ * useSession(previous);
+ * await session.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function map<I, O>(
+  s: Step<I, O>,
+  inputs: readonly I[],
+  options: MapOptions = {},
+): Promise<MapResult<O>> {
+  const concurrency = options.concurrency ?? inputs.length;
+  if (!(concurrency >= 1) && inputs.length > 0) {
+    throw new RangeError(`Cannot map step "${s.stepName}": concurrency must be ≥ 1 (got ${concurrency})`);
+  }
+  const values: (O | undefined)[] = new Array(inputs.length).fill(undefined);
+  const failures: { index: number; error: unknown }[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < inputs.length) {
+      const index = next++;
+      if (options.signal?.aborted) {
+        failures.push({ index, error: options.signal.reason });
+        continue;
+      }
+      try {
+        values[index] = await s(inputs[index]);
+      } catch (error) {
+        failures.push({ index, error });
+      }
+    }
+  };
+  const workers = Math.min(concurrency, inputs.length);
+  await Promise.all(Array.from({ length: workers }, worker));
+  return new MapResult(s.stepName, values, failures);
+}

@@ -1,0 +1,40 @@
+/**
+ * Steps: functions of named inputs whose calls are cached by a hash of the step's code and
+ * arguments, in the project store.
+ *
+ * ```ts
+ * import { map, openSession, step, useSession } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const session = openSession({ dir: `${dir}/.drover`, recordRun: false });
+ * const previous = useSession(session);
+ * const add = step("mod-add", ({ a, b }: { a: number; b: number }) => a + b);
+ * const r = await map(add, [{ a: 1, b: 2 }, { a: 3, b: 4 }]);
+ * assert.deepEqual(r.unwrap(), [3, 7]);
+ * useSession(previous);
+ * await session.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+export { type Step, step } from "./step.ts";
+export { map, type MapOptions } from "./map.ts";
+export { MapError, type MapFailure, MapResult } from "./map_result.ts";
+export type { CallOptions, InputSchema, StepDefinition, StepOptions } from "./definition.ts";
+export { StepFailedError, type StepFailedErrorInit, toStoredError } from "./errors.ts";
+export type { DroverEvent, EventSink } from "./events.ts";
+export { argumentHashes, callKey, type KeyParts } from "./key.ts";
+export {
+  type CallKeyInfo,
+  configure,
+  currentSession,
+  openSession,
+  Session,
+  type SessionOptions,
+  type StepIdentity,
+  useSession,
+} from "./session.ts";
+export { lookupStep, type RegisteredStep } from "./registry.ts";
+export { type CallSite, callerSite } from "./call_site.ts";
+export { type CodeIdentity, CodeIdentityError, computeCodeIdentity } from "./code_identity.ts";

@@ -1,0 +1,528 @@
+/**
+ * A session: one open project store plus the runtime state of one process (the current
+ * run, calls in flight, concurrency limits, the isolate pool). `step` calls go through the
+ * current session, opened on first use from the working directory.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { toFileUrl } from "./_paths.ts";
+import { decode, encode, sha256Hex } from "../codec/mod.ts";
+import { type CallRecord, openStore, type Store, type StoredError } from "../store/mod.ts";
+import { type Clock, IsolatePool, Limiter, systemClock } from "../runtime/mod.ts";
+import { CodeIdentityError, computeCodeIdentity } from "./code_identity.ts";
+import type { CallOptions, StepDefinition } from "./definition.ts";
+import { StepFailedError, toStoredError } from "./errors.ts";
+import type { DroverEvent, EventSink } from "./events.ts";
+import { argumentHashes, callKey, type KeyParts } from "./key.ts";
+
+/** Options of {@linkcode openSession}. */
+export interface SessionOptions {
+  /** The `.drover` directory. Default: found from `cwd` or `DROVER_PROJECT`. */
+  readonly dir?: string;
+  /** Where to look for the project. Default: `Deno.cwd()`. */
+  readonly cwd?: string;
+  /** Most in-process calls running at once. Default: 64. */
+  readonly concurrency?: number;
+  /** Most isolate workers. Default: `navigator.hardwareConcurrency`. */
+  readonly isolateWorkers?: number;
+  /** Run every step isolated. Default: each step's own option. */
+  readonly isolate?: boolean;
+  /** Re-run failed calls instead of rethrowing. Default: `DROVER_RETRY_FAILED=1`, else false. */
+  readonly retryFailed?: boolean;
+  /** Receives runtime events. */
+  readonly onEvent?: EventSink;
+  /** Time source. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Record this process as a run (script, argv). Default: true. */
+  readonly recordRun?: boolean;
+}
+
+/** A code identity as the session uses it. */
+export interface StepIdentity {
+  /** Identity hash. */
+  readonly hash: string;
+  /** Part name -> hash. */
+  readonly parts: Readonly<Record<string, string>>;
+}
+
+/** The key of one call and what it is made of. */
+export interface CallKeyInfo extends KeyParts {
+  /** The key. */
+  readonly key: string;
+  /** The identity parts behind `codeHash`. */
+  readonly codeParts: Readonly<Record<string, string>>;
+}
+
+/**
+ * The runtime of one process against one project store.
+ *
+ * @example
+ * ```ts
+ * import { openSession, step } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await using session = openSession({ dir: `${dir}/.drover`, recordRun: false });
+ * const double = step("doc-double", ({ x }: { x: number }) => 2 * x);
+ * assert.equal(await session.call(double.definition, { x: 21 }), 42);
+ * assert.equal(session.store.countCalls()[0].count, 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class Session implements AsyncDisposable {
+  /** The project store. */
+  readonly store: Store;
+  /** The run id of this process, when recorded. */
+  readonly runId: number | null;
+  readonly #clock: Clock;
+  readonly #onEvent: EventSink;
+  readonly #limiter: Limiter;
+  readonly #retryFailed: boolean;
+  readonly #isolateAll: boolean | undefined;
+  readonly #isolateWorkers: number | undefined;
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  // deno-lint-ignore no-explicit-any
+  readonly #identities = new Map<StepDefinition<any, any>, Promise<StepIdentity>>();
+  // deno-lint-ignore no-explicit-any
+  readonly #identityValues = new Map<StepDefinition<any, any>, StepIdentity>();
+  #pool: IsolatePool | undefined;
+  #closed = false;
+
+  /**
+   * Use {@linkcode openSession}.
+   *
+   * @param options Session options.
+   */
+  constructor(options: SessionOptions = {}) {
+    this.#onEvent = options.onEvent ?? (() => {});
+    this.store = openStore({ dir: options.dir, cwd: options.cwd, onEvent: this.#onEvent });
+    this.#clock = options.clock ?? systemClock;
+    this.#limiter = new Limiter(options.concurrency ?? 64);
+    this.#retryFailed = options.retryFailed ?? envFlag("DROVER_RETRY_FAILED");
+    this.#isolateAll = options.isolate;
+    this.#isolateWorkers = options.isolateWorkers;
+    if (options.recordRun ?? true) {
+      this.store.markInterruptedRuns();
+      this.runId = this.store.startRun({
+        script: Deno.mainModule,
+        argv: Deno.args,
+        cwd: Deno.cwd(),
+      });
+    } else {
+      this.runId = null;
+    }
+  }
+
+  /**
+   * Calls a step through the cache: a finished call is returned from the store, a call
+   * already running in this process is shared, a stored failure is rethrown (unless
+   * retrying), anything else runs and is recorded.
+   *
+   * @param def The step.
+   * @param inputs Its named inputs.
+   * @param options Per-call options.
+   * @returns The (decoded) result.
+   * @throws {StepFailedError} when the step threw, now or in an earlier run.
+   * @throws {TypeError} for inputs that are not an object, fail the step's schema, or cannot be encoded.
+   */
+  async call<I, O>(def: StepDefinition<I, O>, inputs: I, options: CallOptions = {}): Promise<O> {
+    const checked = this.#validate(def, inputs);
+    if (def.options.cache === false) {
+      return await this.#execute(def, checked, { key: "", codeHash: "", argHashes: {} }, null);
+    }
+    const info = await this.keyOf(def, checked);
+    const shared = this.#inflight.get(info.key);
+    if (shared) return await (shared as Promise<O>);
+    const p = this.#resolve(def, checked, info, options);
+    this.#inflight.set(info.key, p);
+    try {
+      return await p;
+    } finally {
+      this.#inflight.delete(info.key);
+    }
+  }
+
+  /**
+   * Computes the key of a call without running it.
+   *
+   * @param def The step.
+   * @param inputs Its inputs.
+   * @returns The key and its parts.
+   */
+  async keyOf<I, O>(def: StepDefinition<I, O>, inputs: I): Promise<CallKeyInfo> {
+    const identity = this.#identityValues.get(def) ?? await this.identityOf(def);
+    const argHashes = argumentHashes(
+      inputs as Record<string, unknown>,
+      new Set(def.options.ignore ?? []),
+    );
+    const parts = {
+      step: def.name,
+      codeHash: identity.hash,
+      version: def.options.version ?? "",
+      argHashes,
+    };
+    return { ...parts, key: callKey(parts), codeParts: identity.parts };
+  }
+
+  /**
+   * The code identity of a step, computed once per session and cached in the store while
+   * the files it was computed from are unchanged.
+   *
+   * @param def The step.
+   * @returns Its identity.
+   */
+  // deno-lint-ignore no-explicit-any
+  identityOf(def: StepDefinition<any, any>): Promise<StepIdentity> {
+    let p = this.#identities.get(def);
+    if (!p) {
+      p = this.#computeIdentity(def).then((id) => {
+        this.#identityValues.set(def, id);
+        return id;
+      });
+      this.#identities.set(def, p);
+    }
+    return p;
+  }
+
+  // deno-lint-ignore no-explicit-any
+  async #computeIdentity(def: StepDefinition<any, any>): Promise<StepIdentity> {
+    const started = performance.now();
+    const site = def.site;
+    if (site) {
+      const cached = this.store.getCodeCache(def.name, site.file);
+      if (cached && filesUnchanged(cached.files)) {
+        const code = this.store.getCode(cached.codeHash);
+        if (code) {
+          this.#emit({
+            type: "code-identity",
+            step: def.name,
+            hash: code.hash,
+            cached: true,
+            durationMs: performance.now() - started,
+          });
+          return { hash: code.hash, parts: code.parts };
+        }
+      }
+      try {
+        const id = await computeCodeIdentity(def.name, site);
+        this.store.transaction(() => {
+          this.store.putCode({ hash: id.hash, step: def.name, parts: id.parts });
+          this.store.putCodeCache(def.name, site.file, { codeHash: id.hash, files: id.files });
+        });
+        this.#emit({
+          type: "code-identity",
+          step: def.name,
+          hash: id.hash,
+          cached: false,
+          durationMs: performance.now() - started,
+        });
+        return { hash: id.hash, parts: id.parts };
+      } catch (e) {
+        if (!(e instanceof CodeIdentityError)) throw e;
+        this.#emit({ type: "code-identity-fallback", step: def.name, reason: e.message });
+      }
+    } else {
+      this.#emit({
+        type: "code-identity-fallback",
+        step: def.name,
+        reason: "the place where the step was defined is unknown",
+      });
+    }
+    const source = String(def.fn).replace(/\s+/g, " ").trim();
+    const parts = { "step:source": sha256Hex(new TextEncoder().encode(source)) };
+    const hash = sha256Hex(new TextEncoder().encode(JSON.stringify(parts)));
+    this.store.putCode({ hash, step: def.name, parts });
+    return { hash, parts };
+  }
+
+  async #resolve<I, O>(
+    def: StepDefinition<I, O>,
+    inputs: I,
+    info: CallKeyInfo,
+    options: CallOptions,
+  ): Promise<O> {
+    const row = this.store.getCall(info.key);
+    if (row?.state === "done" && row.resultRef) {
+      const bytes = this.store.objects.get(row.resultRef);
+      if (bytes) {
+        this.#emit({ type: "call-cached", step: def.name, key: info.key });
+        return decode(bytes) as O;
+      }
+    }
+    const retry = options.retryFailed ?? def.options.retryFailed ?? this.#retryFailed;
+    if (row?.state === "failed" && row.error && !retry) {
+      this.#emit({ type: "call-cached", step: def.name, key: info.key });
+      throw new StepFailedError({ step: def.name, key: info.key, error: row.error, fromStore: true });
+    }
+    return await this.#execute(def, inputs, info, row ?? null);
+  }
+
+  async #execute<I, O>(
+    def: StepDefinition<I, O>,
+    inputs: I,
+    info: Pick<CallKeyInfo, "key" | "codeHash" | "argHashes">,
+    previous: CallRecord | null,
+  ): Promise<O> {
+    const isolate = this.#isolateAll ?? def.options.isolate ?? false;
+    const location = isolate ? "local:isolate" : "local";
+    return await this.#limiter.run(async () => {
+      const startedAt = this.#clock.now();
+      this.#emit({ type: "call-start", step: def.name, key: info.key, location });
+      let outcome: { ok: true; value: unknown } | { ok: false; error: StoredError; cause?: unknown };
+      if (isolate) {
+        outcome = await this.#runIsolated(def, inputs);
+      } else {
+        try {
+          outcome = { ok: true, value: await def.fn(inputs) };
+        } catch (cause) {
+          outcome = { ok: false, error: toStoredError(cause), cause };
+        }
+      }
+      let resultBytes: Uint8Array | undefined;
+      if (outcome.ok) {
+        try {
+          resultBytes = encode(outcome.value, { root: "result" });
+        } catch (cause) {
+          const error = toStoredError(cause);
+          outcome = {
+            ok: false,
+            error: { ...error, message: `Cannot store the result of step "${def.name}": ${error.message}` },
+            cause,
+          };
+        }
+      }
+      const endedAt = this.#clock.now();
+      if (info.key) {
+        this.#record(def, inputs, info, previous, { startedAt, endedAt, location, resultBytes, outcome });
+      }
+      if (!outcome.ok) {
+        this.#emit({
+          type: "call-failed",
+          step: def.name,
+          key: info.key,
+          location,
+          error: `${outcome.error.name}: ${outcome.error.message}`,
+        });
+        throw new StepFailedError({
+          step: def.name,
+          key: info.key,
+          error: outcome.error,
+          fromStore: false,
+          cause: outcome.cause,
+        });
+      }
+      this.#emit({
+        type: "call-done",
+        step: def.name,
+        key: info.key,
+        location,
+        durationMs: endedAt - startedAt,
+      });
+      return decode(resultBytes!) as O;
+    });
+  }
+
+  #record<I, O>(
+    def: StepDefinition<I, O>,
+    inputs: I,
+    info: Pick<CallKeyInfo, "key" | "codeHash" | "argHashes">,
+    previous: CallRecord | null,
+    done: {
+      startedAt: number;
+      endedAt: number;
+      location: string;
+      resultBytes: Uint8Array | undefined;
+      outcome: { ok: true } | { ok: false; error: StoredError };
+    },
+  ): void {
+    const inputBytes = encode(inputs, { root: "args" });
+    this.store.transaction(() => {
+      const inputsRef = this.store.objects.put(inputBytes);
+      const resultRef = done.resultBytes ? this.store.objects.put(done.resultBytes) : null;
+      this.store.putCall({
+        key: info.key,
+        step: def.name,
+        state: done.outcome.ok ? "done" : "failed",
+        codeHash: info.codeHash,
+        version: def.options.version ?? "",
+        argHashes: info.argHashes,
+        inputsRef,
+        resultRef,
+        error: done.outcome.ok ? null : done.outcome.error,
+        runId: this.runId,
+        location: done.location,
+        attempts: (previous?.attempts ?? 0) + 1,
+        createdAt: previous?.createdAt ?? done.startedAt,
+        startedAt: done.startedAt,
+        endedAt: done.endedAt,
+      });
+    });
+  }
+
+  async #runIsolated<I, O>(
+    def: StepDefinition<I, O>,
+    inputs: I,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; error: StoredError }> {
+    if (!def.site) {
+      throw new TypeError(
+        `Cannot run step "${def.name}" isolated: the module that defines it is unknown`,
+      );
+    }
+    this.#pool ??= new IsolatePool({
+      size: this.#isolateWorkers,
+      config: findConfig(def.site.file),
+    });
+    return await this.#pool.run({
+      module: toFileUrl(def.site.file),
+      step: def.name,
+      inputs,
+    });
+  }
+
+  #validate<I, O>(def: StepDefinition<I, O>, inputs: I): I {
+    if (inputs === null || typeof inputs !== "object" || Array.isArray(inputs)) {
+      throw new TypeError(
+        `Cannot call step "${def.name}": inputs must be an object of named arguments (got ${
+          Array.isArray(inputs) ? "an array" : inputs === null ? "null" : typeof inputs
+        })`,
+      );
+    }
+    const schema = def.options.input;
+    if (!schema) return inputs;
+    const parsed = schema.safeParse(inputs);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const path = ["inputs", ...(issue?.path ?? []).map(String)].join(".");
+    throw new TypeError(`Cannot call step "${def.name}": ${path}: ${issue?.message ?? "invalid"}`);
+  }
+
+  #emit(event: DroverEvent): void {
+    try {
+      this.#onEvent(event);
+    } catch {
+      // A faulty listener must not break the runtime.
+    }
+  }
+
+  /**
+   * Marks the run as ended.
+   *
+   * @param status How the process ended.
+   * @param error Message when failed.
+   */
+  endRun(status: "done" | "failed", error?: string): void {
+    if (this.runId !== null && !this.#closed) this.store.endRun(this.runId, status, error);
+  }
+
+  /** Ends the run (as done), stops isolate workers and closes the store. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.endRun("done");
+    this.#closed = true;
+    await this.#pool?.close();
+    this.store.close();
+  }
+
+  /** Same as {@linkcode Session.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Opens a session on a project store.
+ *
+ * @param options Store location, limits, event sink, clock.
+ * @returns The session.
+ */
+export function openSession(options: SessionOptions = {}): Session {
+  return new Session(options);
+}
+
+let current: Session | undefined;
+
+/**
+ * Makes `session` the one `step` calls use (or, with undefined, forgets it so the next call
+ * opens the default one).
+ *
+ * @param session The session.
+ * @returns The previous session.
+ */
+export function useSession(session: Session | undefined): Session | undefined {
+  const previous = current;
+  current = session;
+  return previous;
+}
+
+/**
+ * The session `step` calls use: the one set by {@linkcode useSession} or
+ * {@linkcode configure}, else a default one opened on the project found from the working
+ * directory, recorded as a run and ended when the process exits.
+ *
+ * @returns The session.
+ */
+export function currentSession(): Session {
+  if (current) return current;
+  const session = new Session();
+  current = session;
+  let failure: string | undefined;
+  const onError = (e: ErrorEvent | PromiseRejectionEvent): void => {
+    const reason = "reason" in e ? e.reason : e.error;
+    failure = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+    session.endRun("failed", failure);
+  };
+  globalThis.addEventListener("error", onError);
+  globalThis.addEventListener("unhandledrejection", onError);
+  globalThis.addEventListener("unload", () => {
+    if (failure === undefined) session.endRun("done");
+  });
+  return session;
+}
+
+/**
+ * Replaces the current session with a new one opened with these options.
+ *
+ * @param options Session options.
+ * @returns The new session.
+ */
+export function configure(options: SessionOptions): Session {
+  const session = new Session(options);
+  useSession(session);
+  return session;
+}
+
+function filesUnchanged(files: Readonly<Record<string, string>>): boolean {
+  for (const [path, hash] of Object.entries(files)) {
+    try {
+      if (sha256Hex(Deno.readFileSync(path)) !== hash) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+function findConfig(file: string): string | undefined {
+  let dir = dirname(file);
+  while (true) {
+    for (const name of ["deno.json", "deno.jsonc"]) {
+      try {
+        if (Deno.statSync(join(dir, name)).isFile) return join(dir, name);
+      } catch {
+        // keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+function envFlag(name: string): boolean {
+  try {
+    const v = Deno.env.get(name);
+    return v === "1" || v === "true";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The project store: `.drover/drover.db` (SQLite through Deno's built-in `node:sqlite`,
+ * versioned schema, WAL, every state change in a transaction) and content-addressed
+ * objects (small ones inline, large ones as verified files).
+ *
+ * ```ts
+ * import { openStore } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * using store = openStore({ cwd: dir });
+ * const ref = store.objects.put(new TextEncoder().encode("hello"));
+ * assert.equal(new TextDecoder().decode(store.objects.get(ref)), "hello");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+export { FilterError, openStore, Store } from "./store.ts";
+export type {
+  CallFilter,
+  CodeCacheEntry,
+  CodeRecord,
+  OpenStoreOptions,
+  StepStateCount,
+} from "./store.ts";
+export { INLINE_LIMIT_BYTES, ObjectStore } from "./objects.ts";
+export type { ObjectEvent, ObjectStoreOptions } from "./objects.ts";
+export { findProjectDir, STORE_DIR_NAME } from "./project.ts";
+export type { FindProjectOptions } from "./project.ts";
+export { SchemaVersionError, StoreError, StoreLockedError } from "./errors.ts";
+export type { StoreErrorOptions } from "./errors.ts";
+export { CALL_STATES } from "./records.ts";
+export type {
+  CallRecord,
+  CallState,
+  RunRecord,
+  RunStatus,
+  StoredError,
+} from "./records.ts";
+export { SCHEMA_VERSION } from "./schema.ts";

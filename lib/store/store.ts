@@ -1,0 +1,554 @@
+/**
+ * The project store: one SQLite database plus content-addressed objects under `.drover/`.
+ *
+ * @module
+ */
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import { DatabaseSync as Database } from "node:sqlite";
+import { join } from "node:path";
+import { guard, openDatabase, transaction } from "./database.ts";
+import { StoreError } from "./errors.ts";
+import { type ObjectEvent, ObjectStore } from "./objects.ts";
+import { findProjectDir } from "./project.ts";
+import type { CallRecord, CallState, RunRecord, RunStatus, StoredError } from "./records.ts";
+
+/** Options for {@linkcode openStore}. */
+export interface OpenStoreOptions {
+  /** The `.drover` directory. Default: {@linkcode findProjectDir} from `cwd`. */
+  readonly dir?: string;
+  /** Where to start looking when `dir` is absent. Default: `Deno.cwd()`. */
+  readonly cwd?: string;
+  /** Receives what the store notices (corrupted objects). */
+  readonly onEvent?: (event: ObjectEvent) => void;
+}
+
+/** Filter for listing, counting and removing calls. */
+export interface CallFilter {
+  /** Only this step. */
+  readonly step?: string;
+  /** Only these states. */
+  readonly states?: readonly CallState[];
+  /** A raw SQL boolean expression over the `calls` table's columns. */
+  readonly where?: string;
+  /** Only these keys (or unique key prefixes of at least 6 characters). */
+  readonly keys?: readonly string[];
+  /** At most this many rows, newest first. */
+  readonly limit?: number;
+}
+
+/** Count of calls for one step and state. */
+export interface StepStateCount {
+  /** Step name. */
+  readonly step: string;
+  /** State. */
+  readonly state: CallState;
+  /** How many. */
+  readonly count: number;
+}
+
+/** What the store keeps about a code identity for `explain`. */
+export interface CodeRecord {
+  /** The identity hash. */
+  readonly hash: string;
+  /** The step name. */
+  readonly step: string;
+  /** Part name -> hash. */
+  readonly parts: Readonly<Record<string, string>>;
+}
+
+/** A cached code identity: valid while every listed file still has the listed hash. */
+export interface CodeCacheEntry {
+  /** Identity hash. */
+  readonly codeHash: string;
+  /** Absolute path -> sha256 of its contents when the identity was computed. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** A user mistake in a filter (bad `--where`), reported without touching the store. */
+export class FilterError extends TypeError {
+  /** The offending clause. */
+  readonly where: string;
+  /**
+   * @param where The clause.
+   * @param detail What SQLite said.
+   */
+  constructor(where: string, detail: string) {
+    super(`Cannot filter calls: the --where clause "${where}" is not valid SQL (${detail})`);
+    this.name = "FilterError";
+    this.where = where;
+  }
+}
+
+const CALL_COLUMNS =
+  "key, step, state, code_hash, version, arg_hashes, inputs_ref, result_ref, error, run_id, location, attempts, created_at, started_at, ended_at";
+
+/**
+ * The open store of one project. Dispose it (or call `close`) when done.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * using store = openStore({ dir: `${dir}/.drover` });
+ * const runId = store.startRun({ script: "x.ts", argv: [], cwd: dir });
+ * assert.equal(store.getRun(runId)?.status, "running");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class Store implements Disposable {
+  /** The `.drover` directory. */
+  readonly dir: string;
+  /** The database file. */
+  readonly dbPath: string;
+  /** The object store. */
+  readonly objects: ObjectStore;
+  readonly #db: DatabaseSync;
+  readonly #getCall: StatementSync;
+  readonly #upsertCall: StatementSync;
+  #closed = false;
+
+  /**
+   * Use {@linkcode openStore}.
+   *
+   * @param dir The `.drover` directory (must exist).
+   * @param options Event sink.
+   */
+  constructor(dir: string, options: OpenStoreOptions = {}) {
+    this.dir = dir;
+    this.dbPath = join(dir, "drover.db");
+    this.#db = openDatabase(this.dbPath);
+    this.objects = new ObjectStore(this.#db, dir, this.dbPath, { onEvent: options.onEvent });
+    this.#getCall = this.#db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE key = ?`);
+    this.#upsertCall = this.#db.prepare(
+      `INSERT INTO calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(key) DO UPDATE SET state = excluded.state, code_hash = excluded.code_hash,
+         version = excluded.version, arg_hashes = excluded.arg_hashes,
+         inputs_ref = excluded.inputs_ref, result_ref = excluded.result_ref,
+         error = excluded.error, run_id = excluded.run_id, location = excluded.location,
+         attempts = excluded.attempts, started_at = excluded.started_at,
+         ended_at = excluded.ended_at`,
+    );
+  }
+
+  /** The raw connection, for adapters within lib/store. */
+  get db(): DatabaseSync {
+    return this.#db;
+  }
+
+  /**
+   * Runs `fn` in one write transaction.
+   *
+   * @param fn The work.
+   * @returns What `fn` returns.
+   */
+  transaction<T>(fn: () => T): T {
+    return transaction(this.#db, this.dbPath, fn);
+  }
+
+  /**
+   * Looks up one call by its full key.
+   *
+   * @param key The call key.
+   * @returns The record, or undefined.
+   */
+  getCall(key: string): CallRecord | undefined {
+    const row = guard(this.dbPath, () => this.#getCall.get(key));
+    return row ? toCall(row) : undefined;
+  }
+
+  /**
+   * Inserts or replaces a call row (keyed by `key`; `created_at` of an existing row is kept).
+   *
+   * @param call The record.
+   */
+  putCall(call: CallRecord): void {
+    guard(this.dbPath, () =>
+      this.#upsertCall.run(
+        call.key,
+        call.step,
+        call.state,
+        call.codeHash,
+        call.version,
+        JSON.stringify(call.argHashes),
+        call.inputsRef,
+        call.resultRef,
+        call.error ? JSON.stringify(call.error) : null,
+        call.runId,
+        call.location,
+        call.attempts,
+        call.createdAt,
+        call.startedAt,
+        call.endedAt,
+      ));
+  }
+
+  /**
+   * Resolves a key prefix (as shown by `calls ls`) to full keys.
+   *
+   * @param prefix At least 6 hex characters.
+   * @returns Matching full keys (empty, one, or ambiguous several).
+   */
+  resolveKey(prefix: string): string[] {
+    if (!/^[0-9a-f]{6,64}$/.test(prefix)) return [];
+    const rows = guard(this.dbPath, () =>
+      this.#db.prepare("SELECT key FROM calls WHERE key >= ? AND key < ? LIMIT 10").all(
+        prefix,
+        prefix + "g",
+      ));
+    return rows.map((r) => String(r.key));
+  }
+
+  /**
+   * Lists calls matching a filter, newest first.
+   *
+   * @param filter Step, states, raw SQL, keys, limit.
+   * @returns The records.
+   * @throws {FilterError} for an invalid `where` clause (nothing is changed).
+   */
+  listCalls(filter: CallFilter = {}): CallRecord[] {
+    const { sql, params } = filterSql(filter);
+    const limit = filter.limit ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : "";
+    const query = `SELECT ${CALL_COLUMNS} FROM calls ${sql} ORDER BY created_at DESC, key${limit}`;
+    return this.#readFiltered(filter.where, query, params).map(toCall);
+  }
+
+  /**
+   * Counts calls by step and state.
+   *
+   * @param filter Optional filter.
+   * @returns One entry per (step, state) present.
+   */
+  countCalls(filter: CallFilter = {}): StepStateCount[] {
+    const { sql, params } = filterSql(filter);
+    const query =
+      `SELECT step, state, COUNT(*) AS n FROM calls ${sql} GROUP BY step, state ORDER BY step, state`;
+    return this.#readFiltered(filter.where, query, params).map((r) => ({
+      step: String(r.step),
+      state: r.state as CallState,
+      count: Number(r.n),
+    }));
+  }
+
+  /**
+   * Removes calls matching a filter, in one transaction.
+   *
+   * @param filter Which calls.
+   * @param options `dryRun` only counts.
+   * @returns The keys removed (or that would be).
+   */
+  removeCalls(filter: CallFilter, options: { readonly dryRun?: boolean } = {}): string[] {
+    const keys = this.listCalls(filter).map((c) => c.key);
+    if (options.dryRun || keys.length === 0) return keys;
+    const del = this.#db.prepare("DELETE FROM calls WHERE key = ?");
+    this.transaction(() => {
+      for (const key of keys) del.run(key);
+    });
+    return keys;
+  }
+
+  /**
+   * Records the start of a script run.
+   *
+   * @param run Script, argv and cwd.
+   * @returns The run id.
+   */
+  startRun(run: { script: string; argv: readonly string[]; cwd: string }): number {
+    const r = guard(this.dbPath, () =>
+      this.#db.prepare(
+        "INSERT INTO runs (script, argv, cwd, host, pid, started_at, status) VALUES (?, ?, ?, ?, ?, ?, 'running')",
+      ).run(run.script, JSON.stringify(run.argv), run.cwd, Deno.hostname(), Deno.pid, Date.now()));
+    return Number(r.lastInsertRowid);
+  }
+
+  /**
+   * Records the end of a run.
+   *
+   * @param id Run id.
+   * @param status How it ended.
+   * @param error Message for failed runs.
+   */
+  endRun(id: number, status: Exclude<RunStatus, "running">, error?: string): void {
+    guard(this.dbPath, () =>
+      this.#db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?").run(
+        status,
+        Date.now(),
+        error ?? null,
+        id,
+      ));
+  }
+
+  /**
+   * Fetches one run.
+   *
+   * @param id Run id.
+   * @returns The run, or undefined.
+   */
+  getRun(id: number): RunRecord | undefined {
+    const row = guard(this.dbPath, () =>
+      this.#db.prepare("SELECT * FROM runs WHERE id = ?").get(id));
+    return row ? toRun(row) : undefined;
+  }
+
+  /**
+   * Lists runs started since a time, newest first. Runs still marked running whose process
+   * on this host is gone are first marked `interrupted` (they died without saying: kill -9).
+   *
+   * @param sinceMs Only runs started at or after this time (ms).
+   * @returns The runs.
+   */
+  listRuns(sinceMs = 0): RunRecord[] {
+    this.markInterruptedRuns();
+    const rows = guard(this.dbPath, () =>
+      this.#db.prepare("SELECT * FROM runs WHERE started_at >= ? ORDER BY started_at DESC, id DESC")
+        .all(sinceMs));
+    return rows.map(toRun);
+  }
+
+  /**
+   * Marks runs of this host whose process no longer exists as interrupted.
+   *
+   * @returns How many were marked.
+   */
+  markInterruptedRuns(): number {
+    const rows = guard(this.dbPath, () =>
+      this.#db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?").all(
+        Deno.hostname(),
+      ));
+    let n = 0;
+    for (const row of rows) {
+      if (Number(row.pid) !== Deno.pid && !processAlive(Number(row.pid))) {
+        guard(this.dbPath, () =>
+          this.#db.prepare(
+            "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'",
+          ).run(Number(row.id)));
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Saves the parts of a code identity (idempotent).
+   *
+   * @param code The identity.
+   */
+  putCode(code: CodeRecord): void {
+    guard(this.dbPath, () =>
+      this.#db.prepare(
+        "INSERT OR IGNORE INTO code (hash, step, parts, created_at) VALUES (?, ?, ?, ?)",
+      ).run(code.hash, code.step, JSON.stringify(code.parts), Date.now()));
+  }
+
+  /**
+   * Reads the parts of a code identity.
+   *
+   * @param hash Identity hash.
+   * @returns The record, or undefined.
+   */
+  getCode(hash: string): CodeRecord | undefined {
+    const row = guard(this.dbPath, () =>
+      this.#db.prepare("SELECT hash, step, parts FROM code WHERE hash = ?").get(hash));
+    return row
+      ? { hash: String(row.hash), step: String(row.step), parts: JSON.parse(String(row.parts)) }
+      : undefined;
+  }
+
+  /**
+   * Reads the cached code identity of a step defined in `file`.
+   *
+   * @param step Step name.
+   * @param file Defining module path.
+   * @returns The entry, or undefined.
+   */
+  getCodeCache(step: string, file: string): CodeCacheEntry | undefined {
+    const row = guard(this.dbPath, () =>
+      this.#db.prepare("SELECT code_hash, files FROM code_cache WHERE step = ? AND file = ?").get(
+        step,
+        file,
+      ));
+    return row
+      ? { codeHash: String(row.code_hash), files: JSON.parse(String(row.files)) }
+      : undefined;
+  }
+
+  /**
+   * Caches the code identity of a step.
+   *
+   * @param step Step name.
+   * @param file Defining module path.
+   * @param entry Identity hash and the files it was computed from.
+   */
+  putCodeCache(step: string, file: string, entry: CodeCacheEntry): void {
+    guard(this.dbPath, () =>
+      this.#db.prepare(
+        "INSERT INTO code_cache (step, file, code_hash, files) VALUES (?, ?, ?, ?) ON CONFLICT(step, file) DO UPDATE SET code_hash = excluded.code_hash, files = excluded.files",
+      ).run(step, file, entry.codeHash, JSON.stringify(entry.files)));
+  }
+
+  /** The most recent code identity recorded for a step, if any. */
+  latestCodeOf(step: string): CodeRecord | undefined {
+    const row = guard(this.dbPath, () =>
+      this.#db.prepare(
+        "SELECT c.hash, c.step, c.parts FROM code c WHERE c.step = ? ORDER BY c.created_at DESC, rowid DESC LIMIT 1",
+      ).get(step));
+    return row
+      ? { hash: String(row.hash), step: String(row.step), parts: JSON.parse(String(row.parts)) }
+      : undefined;
+  }
+
+  /** Closes the database. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  /** Same as {@linkcode Store.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #readFiltered(
+    where: string | undefined,
+    query: string,
+    params: SQLInputValue[],
+  ): Record<string, SQLInputValue>[] {
+    if (where === undefined) {
+      return guard(this.dbPath, () => this.#db.prepare(query).all(...params));
+    }
+    if (hasStatementBreak(where)) {
+      throw new FilterError(where, "it must be one expression, without ';'");
+    }
+    // User SQL runs on a read-only connection: it can never change the store.
+    const ro = new Database(this.dbPath, { readOnly: true });
+    try {
+      ro.exec("PRAGMA busy_timeout = 5000");
+      let stmt: StatementSync;
+      try {
+        stmt = ro.prepare(query);
+      } catch (e) {
+        throw new FilterError(where, (e as Error).message);
+      }
+      try {
+        return stmt.all(...params);
+      } catch (e) {
+        if ((e as { code?: string }).code === "ERR_SQLITE_ERROR") {
+          throw new FilterError(where, (e as Error).message);
+        }
+        throw e;
+      }
+    } finally {
+      ro.close();
+    }
+  }
+}
+
+/**
+ * Opens the project store, creating `.drover/` and the database on first use.
+ *
+ * @param options Directory or start directory, event sink.
+ * @returns The open store.
+ * @throws {StoreError} when the directory cannot be created or the database opened.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const store = openStore({ cwd: dir });
+ * assert.equal(store.dir, `${dir}/.drover`);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function openStore(options: OpenStoreOptions = {}): Store {
+  const dir = options.dir ?? findProjectDir({ cwd: options.cwd });
+  try {
+    Deno.mkdirSync(join(dir, "objects"), { recursive: true });
+  } catch (cause) {
+    throw new StoreError(
+      `Cannot create store "${dir}": ${(cause as Error).message}`,
+      dir,
+      { cause },
+    );
+  }
+  return new Store(dir, options);
+}
+
+function filterSql(filter: CallFilter): { sql: string; params: SQLInputValue[] } {
+  const clauses: string[] = [];
+  const params: SQLInputValue[] = [];
+  if (filter.step !== undefined) {
+    clauses.push("step = ?");
+    params.push(filter.step);
+  }
+  if (filter.states?.length) {
+    clauses.push(`state IN (${filter.states.map(() => "?").join(", ")})`);
+    params.push(...filter.states);
+  }
+  if (filter.keys?.length) {
+    clauses.push(`(${filter.keys.map(() => "key LIKE ?").join(" OR ")})`);
+    params.push(...filter.keys.map((k) => `${k.replace(/[^0-9a-f]/g, "")}%`));
+  }
+  if (filter.where !== undefined) clauses.push(`(${filter.where})`);
+  return { sql: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", params };
+}
+
+function hasStatementBreak(sql: string): boolean {
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else if (ch === ";") {
+      return true;
+    }
+  }
+  return false;
+}
+
+function toCall(r: Record<string, SQLInputValue>): CallRecord {
+  return {
+    key: String(r.key),
+    step: String(r.step),
+    state: r.state as CallState,
+    codeHash: String(r.code_hash),
+    version: String(r.version),
+    argHashes: JSON.parse(String(r.arg_hashes)),
+    inputsRef: r.inputs_ref == null ? null : String(r.inputs_ref),
+    resultRef: r.result_ref == null ? null : String(r.result_ref),
+    error: r.error == null ? null : JSON.parse(String(r.error)) as StoredError,
+    runId: r.run_id == null ? null : Number(r.run_id),
+    location: String(r.location),
+    attempts: Number(r.attempts),
+    createdAt: Number(r.created_at),
+    startedAt: r.started_at == null ? null : Number(r.started_at),
+    endedAt: r.ended_at == null ? null : Number(r.ended_at),
+  };
+}
+
+function toRun(r: Record<string, SQLInputValue>): RunRecord {
+  return {
+    id: Number(r.id),
+    script: String(r.script),
+    argv: JSON.parse(String(r.argv)),
+    cwd: String(r.cwd),
+    host: String(r.host),
+    pid: Number(r.pid),
+    startedAt: Number(r.started_at),
+    endedAt: r.ended_at == null ? null : Number(r.ended_at),
+    status: r.status as RunStatus,
+    error: r.error == null ? null : String(r.error),
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * drover: run many calculations from plain TypeScript workflow scripts. Every step call is
+ * cached by a hash of the step's code and its arguments in a project store (`.drover/`),
+ * so an interrupted or edited script is simply run again: finished calls are reused and
+ * only what changed is recomputed.
+ *
+ * A tour:
+ * - {@linkcode step} defines a cached step; call it like a function.
+ * - {@linkcode map} runs a step over many inputs, keeping per-element failures.
+ * - {@linkcode openSession} / {@linkcode configure} choose the store and limits;
+ *   by default the store is found by walking up from the working directory.
+ * - {@linkcode StepFailedError} is what a failed call throws, now or on replay.
+ *
+ * ```ts
+ * import { map, openSession, step, useSession } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const session = openSession({ dir: `${dir}/.drover`, recordRun: false });
+ * useSession(session);
+ *
+ * const energy = step("tour-energy", ({ r }: { r: number }) => 1 / r ** 12 - 1 / r ** 6);
+ * const result = await map(energy, [1, 1.1, 1.2].map((r) => ({ r })));
+ * assert.equal(result.unwrap().length, 3);
+ * assert.equal(await energy({ r: 1 }), 0); // cached
+ *
+ * useSession(undefined);
+ * await session.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+export {
+  type CallKeyInfo,
+  type CallOptions,
+  configure,
+  currentSession,
+  type DroverEvent,
+  type EventSink,
+  type InputSchema,
+  map,
+  MapError,
+  type MapFailure,
+  type MapOptions,
+  MapResult,
+  openSession,
+  Session,
+  type SessionOptions,
+  type Step,
+  step,
+  type StepDefinition,
+  StepFailedError,
+  type StepIdentity,
+  type StepOptions,
+  useSession,
+} from "./lib/step/mod.ts";
+export { decode, defineEncoding, encode, EncodeError, hashValue } from "./lib/codec/mod.ts";
+export {
+  type CallRecord,
+  type CallState,
+  openStore,
+  type RunRecord,
+  SchemaVersionError,
+  Store,
+  StoreError,
+  StoreLockedError,
+} from "./lib/store/mod.ts";
+export { type Clock, IsolateCrashedError, ManualClock, systemClock } from "./lib/runtime/mod.ts";

@@ -1,0 +1,251 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { dirname } from "node:path";
+import {
+  type CallRecord,
+  FilterError,
+  findProjectDir,
+  INLINE_LIMIT_BYTES,
+  type ObjectEvent,
+  openStore,
+  SCHEMA_VERSION,
+  SchemaVersionError,
+  StoreLockedError,
+} from "../../lib/store/mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
+
+function call(key: string, over: Partial<CallRecord> = {}): CallRecord {
+  return {
+    key,
+    step: "relax",
+    state: "done",
+    codeHash: "c0de",
+    version: "",
+    argHashes: { x: "aa" },
+    inputsRef: null,
+    resultRef: null,
+    error: null,
+    runId: null,
+    location: "local",
+    attempts: 1,
+    createdAt: 1000,
+    startedAt: 1000,
+    endedAt: 1010,
+    ...over,
+  };
+}
+
+Deno.test("findProjectDir() finds .drover in a parent directory", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/.drover`);
+  await Deno.mkdir(`${dir.path}/a/b`, { recursive: true });
+  assert.equal(findProjectDir({ cwd: `${dir.path}/a/b`, env: "" }), `${dir.path}/.drover`);
+});
+
+Deno.test("findProjectDir() prefers DROVER_PROJECT", async () => {
+  await using dir = await tempDir();
+  assert.equal(findProjectDir({ cwd: "/", env: `${dir.path}/.drover` }), `${dir.path}/.drover`);
+});
+
+Deno.test("openStore() creates the store and records the schema version", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  assert.ok(Deno.statSync(`${dir.path}/.drover/objects`).isDirectory);
+  const db = new DatabaseSync(store.dbPath);
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get();
+  db.close();
+  assert.equal(row?.value, String(SCHEMA_VERSION));
+});
+
+Deno.test("openStore() refuses a store from a newer schema version and leaves it untouched", async () => {
+  await using dir = await tempDir();
+  openStore({ cwd: dir.path }).close();
+  const path = `${dir.path}/.drover/drover.db`;
+  const db = new DatabaseSync(path);
+  db.exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+  db.close();
+  const before = await Deno.readFile(path);
+  assert.throws(
+    () => openStore({ cwd: dir.path }),
+    (e: unknown) =>
+      e instanceof SchemaVersionError && e.found === 99 &&
+      /schema version 99 but this drover knows only up to 1/.test(e.message),
+  );
+  assert.deepEqual(await Deno.readFile(path), before);
+});
+
+Deno.test("Store.putCall() and getCall() round-trip a record", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  const rec = call("ab".repeat(32), {
+    state: "failed",
+    error: { name: "RangeError", message: "bad", data: { n: 1 } },
+  });
+  store.putCall(rec);
+  assert.deepEqual(store.getCall(rec.key), rec);
+  assert.equal(store.getCall("ff".repeat(32)), undefined);
+});
+
+Deno.test("Store.putCall() keeps created_at of an existing row", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  store.putCall(call("k1", { createdAt: 5 }));
+  store.putCall(call("k1", { createdAt: 99, attempts: 2 }));
+  assert.equal(store.getCall("k1")?.createdAt, 5);
+  assert.equal(store.getCall("k1")?.attempts, 2);
+});
+
+Deno.test("Store.listCalls() filters by step, state and SQL where", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  store.putCall(call("a1", { step: "relax" }));
+  store.putCall(call("a2", { step: "relax", state: "failed" }));
+  store.putCall(call("a3", { step: "score", attempts: 3 }));
+  assert.deepEqual(store.listCalls({ step: "relax" }).map((c) => c.key).sort(), ["a1", "a2"]);
+  assert.deepEqual(store.listCalls({ states: ["failed"] }).map((c) => c.key), ["a2"]);
+  assert.deepEqual(store.listCalls({ where: "attempts > 2" }).map((c) => c.key), ["a3"]);
+  assert.deepEqual(store.countCalls(), [
+    { step: "relax", state: "done", count: 1 },
+    { step: "relax", state: "failed", count: 1 },
+    { step: "score", state: "done", count: 1 },
+  ]);
+});
+
+Deno.test("Store.listCalls() rejects a bad where clause with FilterError and changes nothing", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  store.putCall(call("a1"));
+  assert.throws(() => store.listCalls({ where: "nosuchcolumn = 1" }), FilterError);
+  assert.throws(() => store.listCalls({ where: "1); DELETE FROM calls; --" }), FilterError);
+  assert.throws(
+    () => store.removeCalls({ where: "1); DELETE FROM calls; --" }),
+    (e: unknown) => e instanceof FilterError && /not valid SQL/.test(e.message),
+  );
+  assert.equal(store.listCalls().length, 1);
+});
+
+Deno.test("Store.removeCalls() supports a dry run and removes in one go", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  for (const k of ["a1", "a2", "a3"]) store.putCall(call(k));
+  assert.equal(store.removeCalls({ keys: ["a1", "a2"] }, { dryRun: true }).length, 2);
+  assert.equal(store.listCalls().length, 3);
+  assert.deepEqual(store.removeCalls({ keys: ["a1", "a2"] }).sort(), ["a1", "a2"]);
+  assert.deepEqual(store.listCalls().map((c) => c.key), ["a3"]);
+});
+
+Deno.test("Store.resolveKey() resolves unique prefixes", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  store.putCall(call("abcdef01" + "0".repeat(56)));
+  store.putCall(call("abcdef02" + "0".repeat(56)));
+  assert.equal(store.resolveKey("abcdef01").length, 1);
+  assert.equal(store.resolveKey("abcdef").length, 2);
+  assert.equal(store.resolveKey("zz").length, 0);
+});
+
+Deno.test("ObjectStore keeps small objects inline and large ones as files", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  const small = store.objects.put(new Uint8Array(100).fill(1));
+  const big = store.objects.put(new Uint8Array(INLINE_LIMIT_BYTES + 1).fill(2));
+  assert.throws(() => Deno.statSync(store.objects.pathOf(small)));
+  assert.equal(Deno.statSync(store.objects.pathOf(big)).size, INLINE_LIMIT_BYTES + 1);
+  assert.equal(store.objects.get(big)?.byteLength, INLINE_LIMIT_BYTES + 1);
+  assert.equal(store.objects.put(new Uint8Array(100).fill(1)), small);
+});
+
+Deno.test("ObjectStore.get() reports a corrupted object and treats it as missing", async () => {
+  await using dir = await tempDir();
+  const events: ObjectEvent[] = [];
+  using store = openStore({ cwd: dir.path, onEvent: (e) => events.push(e) });
+  const ref = store.objects.put(new Uint8Array(INLINE_LIMIT_BYTES + 10).fill(3));
+  const path = store.objects.pathOf(ref);
+  const bytes = await Deno.readFile(path);
+  bytes[7] ^= 0xff;
+  await Deno.writeFile(path, bytes);
+  assert.equal(store.objects.get(ref), undefined);
+  assert.equal(events.length, 1);
+  assert.equal(events[0].hash, ref);
+  // A rewrite of the same content repairs it.
+  store.objects.put(new Uint8Array(INLINE_LIMIT_BYTES + 10).fill(3));
+  assert.equal(store.objects.get(ref)?.[7], 3);
+});
+
+Deno.test("ObjectStore.get() detects a corrupted inline object", async () => {
+  await using dir = await tempDir();
+  const events: ObjectEvent[] = [];
+  using store = openStore({ cwd: dir.path, onEvent: (e) => events.push(e) });
+  const ref = store.objects.put(new Uint8Array([1, 2, 3]));
+  store.db.prepare("UPDATE objects SET data = ? WHERE hash = ?").run(new Uint8Array([9, 9, 9]), ref);
+  assert.equal(store.objects.get(ref), undefined);
+  assert.equal(events[0]?.type, "object-corrupt");
+});
+
+Deno.test("ObjectStore.gc() removes only unreferenced objects and stray files", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  const kept = store.objects.put(new Uint8Array(INLINE_LIMIT_BYTES).fill(4));
+  const dropped = store.objects.put(new Uint8Array(INLINE_LIMIT_BYTES).fill(5));
+  const droppedSmall = store.objects.put(new Uint8Array([5]));
+  store.putCall(call("k", { resultRef: kept }));
+  const stray = `${store.objects.pathOf("ee".repeat(32))}`;
+  await Deno.mkdir(dirname(stray), { recursive: true });
+  await Deno.writeFile(stray, new Uint8Array([1]));
+  assert.deepEqual(store.objects.gc({ dryRun: true }), { objects: 2, bytes: INLINE_LIMIT_BYTES + 1 });
+  assert.ok(store.objects.has(dropped));
+  store.objects.gc();
+  assert.ok(store.objects.get(kept));
+  assert.equal(store.objects.has(dropped), false);
+  assert.equal(store.objects.has(droppedSmall), false);
+  assert.throws(() => Deno.statSync(store.objects.pathOf(dropped)));
+  assert.throws(() => Deno.statSync(stray));
+});
+
+Deno.test("Store turns a lock held past the busy timeout into StoreLockedError", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  const other = new DatabaseSync(store.dbPath);
+  other.exec("PRAGMA busy_timeout = 0");
+  store.db.exec("PRAGMA busy_timeout = 50");
+  other.exec("BEGIN IMMEDIATE");
+  try {
+    assert.throws(
+      () => store.putCall(call("k")),
+      (e: unknown) => e instanceof StoreLockedError && e.retryable && /locked/.test(e.message),
+    );
+  } finally {
+    other.exec("ROLLBACK");
+    other.close();
+  }
+  store.putCall(call("k"));
+  assert.ok(store.getCall("k"));
+});
+
+Deno.test("Store.transaction() rolls back every change when it throws", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  assert.throws(() =>
+    store.transaction(() => {
+      store.putCall(call("k1"));
+      throw new Error("boom");
+    }), /boom/);
+  assert.equal(store.getCall("k1"), undefined);
+});
+
+Deno.test("Store.listRuns() marks runs of dead processes as interrupted", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  const child = new Deno.Command("true").spawn();
+  const { pid } = child;
+  await child.status;
+  const id = store.startRun({ script: "w.ts", argv: ["a"], cwd: dir.path });
+  store.db.prepare("UPDATE runs SET pid = ? WHERE id = ?").run(pid, id);
+  const mine = store.startRun({ script: "w.ts", argv: [], cwd: dir.path });
+  const runs = store.listRuns();
+  assert.equal(runs.find((r) => r.id === id)?.status, "interrupted");
+  assert.equal(runs.find((r) => r.id === mine)?.status, "running");
+  store.endRun(mine, "done");
+  assert.equal(store.getRun(mine)?.status, "done");
+  assert.deepEqual(store.getRun(id)?.argv, ["a"]);
+});
