@@ -14,13 +14,8 @@ import {
   localPath,
   type ProjectConfig,
 } from "./_identity_deps.ts";
-import {
-  collectReferences,
-  declarationsIn,
-  type ImportBinding,
-  moduleInfo,
-  resolveName,
-} from "./_identity_scope.ts";
+import { type ImportBinding, moduleInfo } from "./_identity_module.ts";
+import { collectReferences, declarationsIn, resolveName } from "./_identity_scope.ts";
 import {
   isScript,
   normalizedSource,

@@ -14,8 +14,40 @@ export interface KeyParts {
   readonly codeHash: string;
   /** The user's version salt. */
   readonly version: string;
-  /** Canonical hash of each non-ignored argument, by name. */
-  readonly argHashes: Readonly<Record<string, string>>;
+  /** Canonical hash of the inputs object without the ignored arguments. */
+  readonly argsHash: string;
+}
+
+/**
+ * Hashes a call's inputs, leaving out ignored names: the canonical hash of the inputs
+ * object, so key order does not matter.
+ *
+ * @param inputs The call's named inputs.
+ * @param ignore Names left out of the key.
+ * @returns Lowercase hex sha256.
+ * @throws {EncodeError} naming the argument path (`args.structure.cell[2]`) when a value cannot be encoded.
+ *
+ * @example
+ * ```ts
+ * import { inputsHash } from "./key.ts";
+ * import assert from "node:assert/strict";
+ * const ignore = new Set(["seed"]);
+ * assert.equal(
+ *   inputsHash({ x: { p: 1, q: 2 }, seed: 7 }, ignore),
+ *   inputsHash({ seed: 8, x: { q: 2, p: 1 } }, ignore),
+ * );
+ * ```
+ */
+export function inputsHash(
+  inputs: Readonly<Record<string, unknown>>,
+  ignore: ReadonlySet<string>,
+): string {
+  if (ignore.size === 0) return hashValue(inputs, { root: "args" });
+  const kept: Record<string, unknown> = {};
+  for (const name of Object.keys(inputs)) {
+    if (!ignore.has(name)) kept[name] = inputs[name];
+  }
+  return hashValue(kept, { root: "args" });
 }
 
 /**
@@ -50,26 +82,22 @@ export function argumentHashes(
 }
 
 /**
- * Computes the call key from its parts. Argument order does not matter.
+ * Computes the call key from its parts.
  *
- * @param parts Step, code hash, version, argument hashes.
+ * @param parts Step, code hash, version, inputs hash.
  * @returns Lowercase hex sha256.
  *
  * @example
  * ```ts
  * import { callKey } from "./key.ts";
  * import assert from "node:assert/strict";
- * const base = { step: "relax", codeHash: "c", version: "1" };
- * const k1 = callKey({ ...base, argHashes: { a: "1", b: "2" } });
- * assert.equal(k1, callKey({ ...base, argHashes: { b: "2", a: "1" } }));
- * assert.notEqual(k1, callKey({ ...base, version: "2", argHashes: { a: "1", b: "2" } }));
+ * const base = { step: "relax", codeHash: "c", argsHash: "a" };
+ * assert.notEqual(callKey({ ...base, version: "1" }), callKey({ ...base, version: "2" }));
+ * assert.equal(callKey({ ...base, version: "1" }).length, 64);
  * ```
  */
 export function callKey(parts: KeyParts): string {
-  const h = createHash("sha256");
-  h.update(`drover-call-v1\n${parts.step}\n${parts.codeHash}\n${parts.version}\n`);
-  for (const name of Object.keys(parts.argHashes).sort()) {
-    h.update(`${JSON.stringify(name)}=${parts.argHashes[name]}\n`);
-  }
-  return h.digest("hex");
+  return createHash("sha256")
+    .update(`drover-call-v1\n${parts.step}\n${parts.codeHash}\n${parts.version}\n${parts.argsHash}`)
+    .digest("hex");
 }

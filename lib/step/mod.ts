@@ -24,7 +24,7 @@ export { MapError, type MapFailure, MapResult } from "./map_result.ts";
 export type { CallOptions, InputSchema, StepDefinition, StepOptions } from "./definition.ts";
 export { StepFailedError, type StepFailedErrorInit, toStoredError } from "./errors.ts";
 export type { DroverEvent, EventSink } from "./events.ts";
-export { argumentHashes, callKey, type KeyParts } from "./key.ts";
+export { argumentHashes, callKey, inputsHash, type KeyParts } from "./key.ts";
 export {
   type CallKeyInfo,
   configure,

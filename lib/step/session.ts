@@ -14,7 +14,8 @@ import { CodeIdentityError, computeCodeIdentity } from "./code_identity.ts";
 import type { CallOptions, StepDefinition } from "./definition.ts";
 import { StepFailedError, toStoredError } from "./errors.ts";
 import type { DroverEvent, EventSink } from "./events.ts";
-import { argumentHashes, callKey, type KeyParts } from "./key.ts";
+import { argumentHashes, callKey, inputsHash, type KeyParts } from "./key.ts";
+import { CallWriter } from "./call_writer.ts";
 
 /** Options of {@linkcode openSession}. */
 export interface SessionOptions {
@@ -34,6 +35,8 @@ export interface SessionOptions {
   readonly onEvent?: EventSink;
   /** Time source. Default: the system clock. */
   readonly clock?: Clock;
+  /** Longest a finished call waits before it is written to the store, ms. Default: 50. */
+  readonly flushMs?: number;
   /** Record this process as a run (script, argv). Default: true. */
   readonly recordRun?: boolean;
 }
@@ -81,6 +84,7 @@ export class Session implements AsyncDisposable {
   readonly #isolateAll: boolean | undefined;
   readonly #isolateWorkers: number | undefined;
   readonly #inflight = new Map<string, Promise<unknown>>();
+  readonly #writer: CallWriter;
   // deno-lint-ignore no-explicit-any
   readonly #identities = new Map<StepDefinition<any, any>, Promise<StepIdentity>>();
   // deno-lint-ignore no-explicit-any
@@ -101,6 +105,7 @@ export class Session implements AsyncDisposable {
     this.#retryFailed = options.retryFailed ?? envFlag("DROVER_RETRY_FAILED");
     this.#isolateAll = options.isolate;
     this.#isolateWorkers = options.isolateWorkers;
+    this.#writer = new CallWriter(this.store, { flushMs: options.flushMs });
     if (options.recordRun ?? true) {
       this.store.markInterruptedRuns();
       this.runId = this.store.startRun({
@@ -128,9 +133,10 @@ export class Session implements AsyncDisposable {
   async call<I, O>(def: StepDefinition<I, O>, inputs: I, options: CallOptions = {}): Promise<O> {
     const checked = this.#validate(def, inputs);
     if (def.options.cache === false) {
-      return await this.#execute(def, checked, { key: "", codeHash: "", argHashes: {} }, null);
+      return await this.#execute(def, checked, { key: "", codeHash: "" }, null);
     }
-    const info = await this.keyOf(def, checked);
+    const identity = this.#identityValues.get(def) ?? await this.identityOf(def);
+    const info = keyInfo(def, checked, identity);
     const shared = this.#inflight.get(info.key);
     if (shared) return await (shared as Promise<O>);
     const p = this.#resolve(def, checked, info, options);
@@ -150,18 +156,7 @@ export class Session implements AsyncDisposable {
    * @returns The key and its parts.
    */
   async keyOf<I, O>(def: StepDefinition<I, O>, inputs: I): Promise<CallKeyInfo> {
-    const identity = this.#identityValues.get(def) ?? await this.identityOf(def);
-    const argHashes = argumentHashes(
-      inputs as Record<string, unknown>,
-      new Set(def.options.ignore ?? []),
-    );
-    const parts = {
-      step: def.name,
-      codeHash: identity.hash,
-      version: def.options.version ?? "",
-      argHashes,
-    };
-    return { ...parts, key: callKey(parts), codeParts: identity.parts };
+    return keyInfo(def, inputs, this.#identityValues.get(def) ?? await this.identityOf(def));
   }
 
   /**
@@ -241,13 +236,13 @@ export class Session implements AsyncDisposable {
     info: CallKeyInfo,
     options: CallOptions,
   ): Promise<O> {
-    const row = this.store.getCall(info.key);
-    if (row?.state === "done" && row.resultRef) {
-      const bytes = this.store.objects.get(row.resultRef);
-      if (bytes) {
-        this.#emit({ type: "call-cached", step: def.name, key: info.key });
-        return decode(bytes) as O;
-      }
+    const pending = this.#writer.get(info.key);
+    const row = pending
+      ? { ...pending.record, result: pending.result }
+      : this.store.lookupCall(info.key);
+    if (row?.state === "done" && row.result) {
+      this.#emit({ type: "call-cached", step: def.name, key: info.key });
+      return decode(row.result) as O;
     }
     const retry = options.retryFailed ?? def.options.retryFailed ?? this.#retryFailed;
     if (row?.state === "failed" && row.error && !retry) {
@@ -260,8 +255,8 @@ export class Session implements AsyncDisposable {
   async #execute<I, O>(
     def: StepDefinition<I, O>,
     inputs: I,
-    info: Pick<CallKeyInfo, "key" | "codeHash" | "argHashes">,
-    previous: CallRecord | null,
+    info: Pick<CallKeyInfo, "key" | "codeHash">,
+    previous: Pick<CallRecord, "attempts" | "createdAt"> | null,
   ): Promise<O> {
     const isolate = this.#isolateAll ?? def.options.isolate ?? false;
     const location = isolate ? "local:isolate" : "local";
@@ -325,8 +320,8 @@ export class Session implements AsyncDisposable {
   #record<I, O>(
     def: StepDefinition<I, O>,
     inputs: I,
-    info: Pick<CallKeyInfo, "key" | "codeHash" | "argHashes">,
-    previous: CallRecord | null,
+    info: Pick<CallKeyInfo, "key" | "codeHash">,
+    previous: Pick<CallRecord, "attempts" | "createdAt"> | null,
     done: {
       startedAt: number;
       endedAt: number;
@@ -335,28 +330,26 @@ export class Session implements AsyncDisposable {
       outcome: { ok: true } | { ok: false; error: StoredError };
     },
   ): void {
-    const inputBytes = encode(inputs, { root: "args" });
-    this.store.transaction(() => {
-      const inputsRef = this.store.objects.put(inputBytes);
-      const resultRef = done.resultBytes ? this.store.objects.put(done.resultBytes) : null;
-      this.store.putCall({
-        key: info.key,
-        step: def.name,
-        state: done.outcome.ok ? "done" : "failed",
-        codeHash: info.codeHash,
-        version: def.options.version ?? "",
-        argHashes: info.argHashes,
-        inputsRef,
-        resultRef,
-        error: done.outcome.ok ? null : done.outcome.error,
-        runId: this.runId,
-        location: done.location,
-        attempts: (previous?.attempts ?? 0) + 1,
-        createdAt: previous?.createdAt ?? done.startedAt,
-        startedAt: done.startedAt,
-        endedAt: done.endedAt,
-      });
-    });
+    this.#writer.add({
+      key: info.key,
+      step: def.name,
+      state: done.outcome.ok ? "done" : "failed",
+      codeHash: info.codeHash,
+      version: def.options.version ?? "",
+      argHashes: argumentHashes(
+        inputs as Record<string, unknown>,
+        new Set(def.options.ignore ?? []),
+      ),
+      inputsRef: null,
+      resultRef: null,
+      error: done.outcome.ok ? null : done.outcome.error,
+      runId: this.runId,
+      location: done.location,
+      attempts: (previous?.attempts ?? 0) + 1,
+      createdAt: previous?.createdAt ?? done.startedAt,
+      startedAt: done.startedAt,
+      endedAt: done.endedAt,
+    }, encode(inputs, { root: "args" }), done.resultBytes);
   }
 
   async #runIsolated<I, O>(
@@ -411,7 +404,14 @@ export class Session implements AsyncDisposable {
    * @param error Message when failed.
    */
   endRun(status: "done" | "failed", error?: string): void {
-    if (this.runId !== null && !this.#closed) this.store.endRun(this.runId, status, error);
+    if (this.#closed) return;
+    this.flush();
+    if (this.runId !== null) this.store.endRun(this.runId, status, error);
+  }
+
+  /** Writes every finished call still buffered to the store now. */
+  flush(): void {
+    if (!this.#closed) this.#writer.flush();
   }
 
   /** Ends the run (as done), stops isolate workers and closes the store. Idempotent. */
@@ -427,6 +427,20 @@ export class Session implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+function keyInfo<I, O>(
+  def: StepDefinition<I, O>,
+  inputs: I,
+  identity: StepIdentity,
+): CallKeyInfo {
+  const parts = {
+    step: def.name,
+    codeHash: identity.hash,
+    version: def.options.version ?? "",
+    argsHash: inputsHash(inputs as Record<string, unknown>, new Set(def.options.ignore ?? [])),
+  };
+  return { ...parts, key: callKey(parts), codeParts: identity.parts };
 }
 
 /**

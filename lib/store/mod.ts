@@ -18,6 +18,7 @@
 export { FilterError, openStore, Store } from "./store.ts";
 export type {
   CallFilter,
+  CallLookup,
   CodeCacheEntry,
   CodeRecord,
   OpenStoreOptions,

@@ -6,6 +6,7 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { DatabaseSync as Database } from "node:sqlite";
 import { join } from "node:path";
+import { sha256Hex } from "../codec/mod.ts";
 import { guard, openDatabase, transaction } from "./database.ts";
 import { StoreError } from "./errors.ts";
 import { type ObjectEvent, ObjectStore } from "./objects.ts";
@@ -34,6 +35,22 @@ export interface CallFilter {
   readonly keys?: readonly string[];
   /** At most this many rows, newest first. */
   readonly limit?: number;
+}
+
+/** What the cache needs to know about a call: see {@linkcode Store.lookupCall}. */
+export interface CallLookup {
+  /** Current state. */
+  readonly state: CallState;
+  /** Reference of the result object. */
+  readonly resultRef: string | null;
+  /** Verified result bytes, when done and intact. */
+  readonly result: Uint8Array | undefined;
+  /** The stored error, when failed. */
+  readonly error: StoredError | null;
+  /** How many attempts were made. */
+  readonly attempts: number;
+  /** When the row was first written. */
+  readonly createdAt: number;
 }
 
 /** Count of calls for one step and state. */
@@ -105,6 +122,7 @@ export class Store implements Disposable {
   readonly objects: ObjectStore;
   readonly #db: DatabaseSync;
   readonly #getCall: StatementSync;
+  readonly #lookup: StatementSync;
   readonly #upsertCall: StatementSync;
   #closed = false;
 
@@ -120,6 +138,10 @@ export class Store implements Disposable {
     this.#db = openDatabase(this.dbPath);
     this.objects = new ObjectStore(this.#db, dir, this.dbPath, { onEvent: options.onEvent });
     this.#getCall = this.#db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE key = ?`);
+    this.#lookup = this.#db.prepare(
+      `SELECT c.state, c.result_ref, c.error, c.attempts, c.created_at, o.data
+       FROM calls c LEFT JOIN objects o ON o.hash = c.result_ref WHERE c.key = ?`,
+    );
     this.#upsertCall = this.#db.prepare(
       `INSERT INTO calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(key) DO UPDATE SET state = excluded.state, code_hash = excluded.code_hash,
@@ -155,6 +177,33 @@ export class Store implements Disposable {
   getCall(key: string): CallRecord | undefined {
     const row = guard(this.dbPath, () => this.#getCall.get(key));
     return row ? toCall(row) : undefined;
+  }
+
+  /**
+   * The cache lookup of the hot path: a call's outcome and its result bytes in one query.
+   * Result bytes are verified against their hash; corrupted or missing ones come back as
+   * `result: undefined` (and corruption is reported through `onEvent`).
+   *
+   * @param key The call key.
+   * @returns The outcome, or undefined when no call has this key.
+   */
+  lookupCall(key: string): CallLookup | undefined {
+    const row = guard(this.dbPath, () => this.#lookup.get(key));
+    if (!row) return undefined;
+    const resultRef = row.result_ref == null ? null : String(row.result_ref);
+    let result: Uint8Array | undefined;
+    if (resultRef && row.state === "done") {
+      const inline = row.data as Uint8Array | null;
+      result = inline && sha256Hex(inline) === resultRef ? inline : this.objects.get(resultRef);
+    }
+    return {
+      state: row.state as CallState,
+      resultRef,
+      result,
+      error: row.error == null ? null : JSON.parse(String(row.error)) as StoredError,
+      attempts: Number(row.attempts),
+      createdAt: Number(row.created_at),
+    };
   }
 
   /**
@@ -384,6 +433,18 @@ export class Store implements Disposable {
       this.#db.prepare(
         "INSERT INTO code_cache (step, file, code_hash, files) VALUES (?, ?, ?, ?) ON CONFLICT(step, file) DO UPDATE SET code_hash = excluded.code_hash, files = excluded.files",
       ).run(step, file, entry.codeHash, JSON.stringify(entry.files)));
+  }
+
+  /**
+   * Lists the files the code cache records as defining a step (read-only).
+   *
+   * @param step Step name.
+   * @returns Absolute paths of the defining modules, sorted.
+   */
+  codeFilesOf(step: string): string[] {
+    const rows = guard(this.dbPath, () =>
+      this.#db.prepare("SELECT file FROM code_cache WHERE step = ? ORDER BY file").all(step));
+    return rows.map((r) => String(r.file));
   }
 
   /** The most recent code identity recorded for a step, if any. */

@@ -11,7 +11,7 @@ Deno.test("isolate: a step runs in a worker process and is cached", async () => 
     const pid = await workerPid({ n: 1 });
     assert.notEqual(pid, Deno.pid);
     assert.equal(await workerPid({ n: 1 }), pid);
-    assert.equal(session.store.listCalls()[0].location, "local:isolate");
+    assert.equal((session.flush(), session.store).listCalls()[0].location, "local:isolate");
     const doubled = await typed({ v: new Float64Array([1, 2.5]) });
     assert.ok(doubled instanceof Float64Array);
     assert.deepEqual([...doubled], [2, 5]);
@@ -31,7 +31,7 @@ Deno.test("isolate: a crashing call cannot take the driver down", async () => {
         e instanceof IsolateCrashedError && e.exitCode === 3 && /about to crash/.test(e.stderr),
     );
     // The crash is not stored as a failure: running again tries again.
-    assert.equal(session.store.listCalls().length, 0);
+    assert.equal((session.flush(), session.store).listCalls().length, 0);
     // The pool replaces the dead worker.
     assert.equal(typeof await workerPid({ n: 2 }), "number");
   } finally {
@@ -50,7 +50,7 @@ Deno.test("isolate: an exception in user code is stored and rethrown", async () 
         e instanceof StepFailedError && e.name === "RangeError" &&
         e.message === "isolated failure",
     );
-    assert.equal(session.store.listCalls({ states: ["failed"] }).length, 1);
+    assert.equal((session.flush(), session.store).listCalls({ states: ["failed"] }).length, 1);
   } finally {
     useSession(prev);
   }

@@ -241,6 +241,62 @@ Deno.test("computeCodeIdentity() works when the step is a non-exported const in 
   assert.notEqual(after.hash, before.hash);
 });
 
+Deno.test("computeCodeIdentity() stays the same when a type the step uses changes", async () => {
+  await using project = await createFixtureProject({
+    "typed.ts": `import { step } from "drover";
+import type { Options } from "./types.ts";
+interface Input { readonly n: number }
+export const typed = step("typed", (input: Input, options?: Options) => input.n + (options?.k ?? 0));
+`,
+    "types.ts": "export interface Options { readonly k: number }\n",
+  });
+  const site = await project.site("typed", "typed.ts");
+  const before = await computeCodeIdentity("typed", site);
+  assert.deepEqual(Object.keys(before.parts), ["step"]);
+  await project.replace(
+    "typed.ts",
+    "readonly n: number",
+    "readonly n: number; readonly m?: string",
+  );
+  await project.replace(
+    "types.ts",
+    "readonly k: number",
+    "readonly k: number; readonly j?: number",
+  );
+  const after = await computeCodeIdentity("typed", site);
+  assert.equal(after.hash, before.hash);
+});
+
+Deno.test("computeCodeIdentity() leaves out a top-level name when a parameter shadows it", async () => {
+  await using project = await createFixtureProject({
+    "shadow.ts": `import { step } from "drover";
+function scale(x: number): number { return x * 2; }
+export const shadow = step("shadow", (scale: number) => {
+  const inner = (offset: number): number => offset + scale;
+  return inner(1);
+});
+`,
+  });
+  const identity = await computeCodeIdentity("shadow", await project.site("shadow", "shadow.ts"));
+  assert.deepEqual(Object.keys(identity.parts), ["step"]);
+});
+
+Deno.test("computeCodeIdentity() hashes a JSON module whole when the step uses its default import", async () => {
+  await using project = await createFixtureProject({
+    "data.json": '{ "cutoff": 5 }\n',
+    "json.ts": `import { step } from "drover";
+import data from "./data.json" with { type: "json" };
+export const cut = step("cut", (x: number) => Math.min(x, data.cutoff));
+`,
+  });
+  const site = await project.site("cut", "json.ts");
+  const before = await computeCodeIdentity("cut", site);
+  assert.deepEqual(Object.keys(before.parts), ["module:data.json", "step"]);
+  await project.replace("data.json", "5", "6");
+  const after = await computeCodeIdentity("cut", site);
+  assert.notEqual(after.hash, before.hash);
+});
+
 Deno.test("computeCodeIdentity() includes the whole module when the step uses a namespace import", async () => {
   await using project = await createFixtureProject();
   const before = await identityOf(project, "convert");

@@ -1,0 +1,90 @@
+/**
+ * `drover rm`: remove recorded calls so they are computed again.
+ *
+ * @module
+ */
+import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import type { CallFilter } from "../store/mod.ts";
+import { collectKeys, parseStates } from "./_args.ts";
+import type { Context } from "./_context.ts";
+import { UsageError } from "./_errors.ts";
+import { resolveCallKey } from "./_keys.ts";
+import { plural, toJson } from "./_output.ts";
+
+/** What `rm` did (or would do). */
+export interface RemoveSummary {
+  /** Whether nothing was changed. */
+  readonly dryRun: boolean;
+  /** How many calls were (or would be) removed. */
+  readonly removed: number;
+  /** Step name -> how many of its calls. */
+  readonly bySteps: Readonly<Record<string, number>>;
+}
+
+/**
+ * Says what `rm` did: `Removed 12 calls: relax 10, score 2`.
+ *
+ * @param summary The counts.
+ * @returns One line, with a newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   describeRemoval({ dryRun: true, removed: 3, bySteps: { relax: 2, score: 1 } }),
+ *   "Would remove 3 calls: relax 2, score 1\n",
+ * );
+ * ```
+ */
+export function describeRemoval(summary: RemoveSummary): string {
+  const verb = summary.dryRun ? "Would remove" : "Removed";
+  const steps = Object.entries(summary.bySteps).map(([step, n]) => `${step} ${n}`).join(", ");
+  return `${verb} ${plural(summary.removed, "call")}${steps ? `: ${steps}` : ""}\n`;
+}
+
+/**
+ * Builds the `rm` command.
+ *
+ * @param ctx The invocation's context.
+ * @returns The command.
+ */
+export function rmCommand(ctx: Context): CommandUnknownOpts {
+  return new Command("rm")
+    .description("remove recorded calls so they are computed again")
+    .argument("[keys...]", "call keys or unique prefixes (6+ hex digits)", collectKeys)
+    .option("--step <name>", "only calls of this step")
+    .addOption(
+      new Option("--state <states>", "only calls in these states: done, failed, running")
+        .argParser(parseStates),
+    )
+    .option("--where <sql>", "SQL condition over the calls table's columns")
+    .option("--all", "allow removing every call when no other filter is given")
+    .option("--dry-run", "only say what would be removed")
+    .option("--json", "print the result as JSON")
+    .action((keys, options) => {
+      const hasFilter = (keys?.length ?? 0) > 0 || options.step !== undefined ||
+        options.state !== undefined || options.where !== undefined;
+      if (!hasFilter && !options.all) {
+        throw new UsageError(
+          "Cannot remove calls: no filter given; name keys or use --step, --state, --where, or --all to remove every call",
+        );
+      }
+      using store = ctx.openStore();
+      const dryRun = options.dryRun ?? false;
+      const atomically = <T>(fn: () => T): T => dryRun ? fn() : store.transaction(fn);
+      const summary = atomically((): RemoveSummary => {
+        const filter: CallFilter = {
+          keys: keys?.map((k) => resolveCallKey(store, k)),
+          step: options.step,
+          states: options.state,
+          where: options.where,
+        };
+        const counts = store.countCalls(filter);
+        const removed = store.removeCalls(filter, { dryRun });
+        const bySteps: Record<string, number> = {};
+        for (const c of counts) bySteps[c.step] = (bySteps[c.step] ?? 0) + c.count;
+        return { dryRun, removed: removed.length, bySteps };
+      });
+      ctx.out(options.json ? toJson(summary) : describeRemoval(summary));
+    });
+}
