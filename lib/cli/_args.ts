@@ -20,7 +20,9 @@ export function parseStates(value: string): CallState[] {
     const state = raw.trim();
     if (!(CALL_STATES as readonly string[]).includes(state)) {
       throw new InvalidArgumentError(
-        `"${state}" is not a call state; use one or more of ${CALL_STATES.join(", ")}, comma-separated`,
+        `"${state}" is not a call state; use one or more of ${
+          CALL_STATES.join(", ")
+        }, comma-separated`,
       );
     }
     if (!states.includes(state as CallState)) states.push(state as CallState);

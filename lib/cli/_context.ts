@@ -43,7 +43,9 @@ export class Context {
   storeDir(): string {
     return findProjectDir({
       cwd: this.io.cwd,
-      env: this.project !== undefined ? resolve(this.io.cwd, this.project) : this.io.env.DROVER_PROJECT,
+      env: this.project !== undefined
+        ? resolve(this.io.cwd, this.project)
+        : this.io.env.DROVER_PROJECT,
     });
   }
 

@@ -92,7 +92,9 @@ export function diffCode(
  */
 export function diffKeys(before: KeyDescription, after: KeyDescription): Difference[] {
   const out: Difference[] = [];
-  if (before.step !== after.step) out.push({ kind: "step", before: before.step, after: after.step });
+  if (before.step !== after.step) {
+    out.push({ kind: "step", before: before.step, after: after.step });
+  }
   if (before.version !== after.version) {
     out.push({ kind: "version", before: before.version, after: after.version });
   }

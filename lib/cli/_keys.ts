@@ -19,7 +19,9 @@ export function resolveCallKey(store: Store, prefix: string): string {
   const keys = store.resolveKey(prefix);
   if (keys.length === 1) return keys[0];
   if (keys.length === 0) {
-    throw new CommandError(`Cannot find call "${prefix}": no recorded call has a key starting with it`);
+    throw new CommandError(
+      `Cannot find call "${prefix}": no recorded call has a key starting with it`,
+    );
   }
   const count = keys.length >= 10 ? "10 or more calls" : `${keys.length} calls`;
   const shown = keys.slice(0, 5).map(shortHash).join(", ") + (keys.length > 5 ? ", ..." : "");

@@ -65,7 +65,8 @@ export interface TableOptions {
   readonly footerFrom?: number;
 }
 
-const ANSI = /\x1b\[[0-9;]*m/g;
+const ESC = "\x1b";
+const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, "g");
 
 /**
  * Renders rows as space-aligned columns under a header; cells may hold ANSI colors.

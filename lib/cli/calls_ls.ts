@@ -77,10 +77,7 @@ export function callsLsCommand(ctx: Context): CommandUnknownOpts {
       new Option("--state <states>", "only calls in these states: done, failed, running")
         .argParser(parseStates),
     )
-    .option(
-      "--where <sql>",
-      'SQL condition over the calls table\'s columns, e.g. "attempts > 1"',
-    )
+    .option("--where <sql>", 'SQL condition on the calls columns, e.g. "attempts > 1"')
     .addOption(
       new Option("--limit <n>", "show at most N calls; 0 shows all")
         .argParser(parseCount)
@@ -125,7 +122,9 @@ export function callsLsCommand(ctx: Context): CommandUnknownOpts {
         const total = store.countCalls(filter).reduce((n, c) => n + c.count, 0);
         if (total > calls.length) {
           ctx.out(
-            ctx.style.dim(`${calls.length} of ${plural(total, "call")} shown; --limit 0 shows all`) +
+            ctx.style.dim(
+              `${calls.length} of ${plural(total, "call")} shown; --limit 0 shows all`,
+            ) +
               "\n",
           );
         }

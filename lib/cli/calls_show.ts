@@ -44,7 +44,10 @@ export function loadValue(store: Store, ref: string): LoadedValue {
   try {
     return { ok: true, value: decode(bytes) };
   } catch (e) {
-    return { ok: false, reason: `cannot decode object ${ref.slice(0, 12)}: ${(e as Error).message}` };
+    return {
+      ok: false,
+      reason: `cannot decode object ${ref.slice(0, 12)}: ${(e as Error).message}`,
+    };
   }
 }
 
@@ -149,7 +152,10 @@ export function callsShowCommand(ctx: Context): CommandUnknownOpts {
         out += `  ${a.name.padEnd(width)}  ${style.dim(hash)}  ${a.preview}\n`;
       }
       if (result !== undefined) {
-        out += field("Result", result.ok ? preview(result.value, PREVIEW_CHARS) : `(${result.reason})`);
+        out += field(
+          "Result",
+          result.ok ? preview(result.value, PREVIEW_CHARS) : `(${result.reason})`,
+        );
       }
       if (call.error) {
         out += field("Error", style.red(`${call.error.name}: ${call.error.message}`));

@@ -13,8 +13,8 @@ import type { Context } from "./_context.ts";
 import { CommandError, UsageError } from "./_errors.ts";
 import {
   describeDifference,
-  type Difference,
   diffCode,
+  type Difference,
   diffKeys,
   type KeyDescription,
 } from "./_key_diff.ts";
@@ -26,7 +26,9 @@ export interface CodeComparison {
   /** Step name. */
   readonly step: string;
   /** The identity calls were recorded with, and the call it was taken from. */
-  readonly recorded: Pick<KeyDescription, "codeHash" | "codeParts"> & { readonly key: string | null };
+  readonly recorded: Pick<KeyDescription, "codeHash" | "codeParts"> & {
+    readonly key: string | null;
+  };
   /** The identity of the code as it is now, and the file defining the step. */
   readonly current: Pick<KeyDescription, "codeHash" | "codeParts"> & { readonly file: string };
   /** What changed; empty when the code is unchanged. */
@@ -98,7 +100,11 @@ export async function compareWithCurrentCode(
     }
     throw e;
   }
-  const recorded = { key: from?.key ?? null, codeHash: recordedHash, codeParts: code?.parts ?? null };
+  const recorded = {
+    key: from?.key ?? null,
+    codeHash: recordedHash,
+    codeParts: code?.parts ?? null,
+  };
   const current = { file, codeHash: identity.hash, codeParts: identity.parts };
   return { step, recorded, current, differences: diffCode(recorded, current) };
 }
@@ -163,7 +169,9 @@ Examples:
         ctx.out(toJson({ a, b, identical: differences.length === 0, differences }));
         return;
       }
-      let out = `Comparing ${shortHash(a.key!)} (${a.step}) with ${shortHash(b.key!)} (${b.step}):\n`;
+      let out = `Comparing ${shortHash(a.key!)} (${a.step}) with ${
+        shortHash(b.key!)
+      } (${b.step}):\n`;
       out += differences.length === 0
         ? "  identical: the keys are made of the same parts\n"
         : differences.map((d) => `  ${describeDifference(d)}\n`).join("");
@@ -190,7 +198,8 @@ function renderComparison(ctx: Context, c: CodeComparison): string {
   if (c.differences.length === 0) {
     return `The code of step ${c.step} is unchanged (${shortHash(c.current.codeHash)}, ${file})\n`;
   }
-  let out = `Step ${c.step}: recorded code ${shortHash(c.recorded.codeHash)} (${source}) vs current ` +
+  let out =
+    `Step ${c.step}: recorded code ${shortHash(c.recorded.codeHash)} (${source}) vs current ` +
     `code ${shortHash(c.current.codeHash)} (${file}):\n`;
   out += c.differences.map((d) => `  ${describeDifference(d)}\n`).join("");
   return out;

@@ -30,7 +30,10 @@ import { toJson } from "./_output.ts";
 export function initCommand(ctx: Context): CommandUnknownOpts {
   return new Command("init")
     .description("create the project store (.drover/); safe to repeat")
-    .argument("[dir]", "project directory (default: --project, DROVER_PROJECT or the working directory)")
+    .argument(
+      "[dir]",
+      "project directory (default: --project, DROVER_PROJECT or the working directory)",
+    )
     .option("--json", "print the result as JSON")
     .action((dir, options) => {
       const base = dir ?? ctx.project ?? (ctx.io.env.DROVER_PROJECT || undefined) ?? ctx.io.cwd;

@@ -116,7 +116,8 @@ function configureTree(command: CommandUnknownOpts, io: ResolvedIO): void {
     .configureOutput({
       writeOut: io.stdout,
       writeErr: io.stderr,
-      outputError: (text, write) => write(`drover: ${oneLine(text)}; see "${path(command)} --help"\n`),
+      outputError: (text, write) =>
+        write(`drover: ${oneLine(text)}; see "${path(command)} --help"\n`),
       getOutHelpWidth: () => io.columns,
       getErrHelpWidth: () => io.columns,
       getOutHasColors: () => io.color,

@@ -57,7 +57,7 @@ export function rmCommand(ctx: Context): CommandUnknownOpts {
       new Option("--state <states>", "only calls in these states: done, failed, running")
         .argParser(parseStates),
     )
-    .option("--where <sql>", "SQL condition over the calls table's columns")
+    .option("--where <sql>", 'SQL condition on the calls columns, e.g. "attempts > 1"')
     .option("--all", "allow removing every call when no other filter is given")
     .option("--dry-run", "only say what would be removed")
     .option("--json", "print the result as JSON")

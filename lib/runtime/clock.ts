@@ -55,6 +55,8 @@ export const systemClock: Clock = {
 export class ManualClock implements Clock {
   #now: number;
   /**
+   * Creates an instance.
+   *
    * @param start Initial time (ms).
    */
   constructor(start = 0) {

@@ -48,6 +48,8 @@ export class FrameReader {
   #buffer = new Uint8Array(0);
 
   /**
+   * Creates an instance.
+   *
    * @param stream The byte stream.
    */
   constructor(stream: ReadableStream<Uint8Array>) {

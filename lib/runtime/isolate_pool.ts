@@ -41,6 +41,8 @@ export class IsolateCrashedError extends Error {
   /** A crash is not an exception in user code: running again may succeed. */
   readonly retryable = true;
   /**
+   * Creates an instance.
+   *
    * @param step Step name.
    * @param exitCode Exit code.
    * @param signal Killing signal.
@@ -97,6 +99,8 @@ export class IsolatePool implements AsyncDisposable {
   #closed = false;
 
   /**
+   * Creates an instance.
+   *
    * @param options Size, config file, stderr sink.
    */
   constructor(options: IsolatePoolOptions = {}) {

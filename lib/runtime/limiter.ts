@@ -29,11 +29,15 @@ export class Limiter {
   readonly #waiting: (() => void)[] = [];
 
   /**
+   * Creates an instance.
+   *
    * @param limit Maximum concurrent tasks (≥ 1; Infinity for none).
    * @throws {RangeError} for a limit below 1.
    */
   constructor(limit: number) {
-    if (!(limit >= 1)) throw new RangeError(`Cannot create limiter: limit must be ≥ 1 (got ${limit})`);
+    if (!(limit >= 1)) {
+      throw new RangeError(`Cannot create limiter: limit must be ≥ 1 (got ${limit})`);
+    }
     this.#limit = limit;
   }
 

@@ -60,6 +60,8 @@ export class CallWriter {
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
+   * Creates an instance.
+   *
    * @param store Where to write.
    * @param options Batch timing.
    */

@@ -54,6 +54,8 @@ export class StepFailedError extends Error {
   /** Whether the failure was read from the store rather than thrown in this run. */
   readonly fromStore: boolean;
   /**
+   * Creates an instance.
+   *
    * @param init What failed and how.
    */
   constructor(init: StepFailedErrorInit) {

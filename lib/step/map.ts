@@ -50,7 +50,9 @@ export async function map<I, O>(
 ): Promise<MapResult<O>> {
   const concurrency = options.concurrency ?? inputs.length;
   if (!(concurrency >= 1) && inputs.length > 0) {
-    throw new RangeError(`Cannot map step "${s.stepName}": concurrency must be ≥ 1 (got ${concurrency})`);
+    throw new RangeError(
+      `Cannot map step "${s.stepName}": concurrency must be ≥ 1 (got ${concurrency})`,
+    );
   }
   const values: (O | undefined)[] = new Array(inputs.length).fill(undefined);
   const failures: { index: number; error: unknown }[] = [];

@@ -27,6 +27,8 @@ export class MapError extends AggregateError {
   /** The failed elements. */
   readonly failures: readonly MapFailure[];
   /**
+   * Creates an instance.
+   *
    * @param step Step name.
    * @param total How many elements the map had.
    * @param failures The failed ones.
@@ -70,6 +72,8 @@ export class MapResult<T> {
   readonly mask: readonly boolean[];
 
   /**
+   * Creates an instance.
+   *
    * @param step Step name.
    * @param values Values by index.
    * @param failures Failed elements.

@@ -36,5 +36,5 @@ export {
   useSession,
 } from "./session.ts";
 export { lookupStep, type RegisteredStep } from "./registry.ts";
-export { type CallSite, callerSite } from "./call_site.ts";
+export { callerSite, type CallSite } from "./call_site.ts";
 export { type CodeIdentity, CodeIdentityError, computeCodeIdentity } from "./code_identity.ts";

@@ -68,6 +68,7 @@ export interface CallKeyInfo extends KeyParts {
  * await using session = openSession({ dir: `${dir}/.drover`, recordRun: false });
  * const double = step("doc-double", ({ x }: { x: number }) => 2 * x);
  * assert.equal(await session.call(double.definition, { x: 21 }), 42);
+ * session.flush(); // finished calls are written in batches; flush writes them now
  * assert.equal(session.store.countCalls()[0].count, 1);
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -247,7 +248,12 @@ export class Session implements AsyncDisposable {
     const retry = options.retryFailed ?? def.options.retryFailed ?? this.#retryFailed;
     if (row?.state === "failed" && row.error && !retry) {
       this.#emit({ type: "call-cached", step: def.name, key: info.key });
-      throw new StepFailedError({ step: def.name, key: info.key, error: row.error, fromStore: true });
+      throw new StepFailedError({
+        step: def.name,
+        key: info.key,
+        error: row.error,
+        fromStore: true,
+      });
     }
     return await this.#execute(def, inputs, info, row ?? null);
   }
@@ -263,7 +269,11 @@ export class Session implements AsyncDisposable {
     return await this.#limiter.run(async () => {
       const startedAt = this.#clock.now();
       this.#emit({ type: "call-start", step: def.name, key: info.key, location });
-      let outcome: { ok: true; value: unknown } | { ok: false; error: StoredError; cause?: unknown };
+      let outcome: { ok: true; value: unknown } | {
+        ok: false;
+        error: StoredError;
+        cause?: unknown;
+      };
       if (isolate) {
         outcome = await this.#runIsolated(def, inputs);
       } else {
@@ -281,14 +291,23 @@ export class Session implements AsyncDisposable {
           const error = toStoredError(cause);
           outcome = {
             ok: false,
-            error: { ...error, message: `Cannot store the result of step "${def.name}": ${error.message}` },
+            error: {
+              ...error,
+              message: `Cannot store the result of step "${def.name}": ${error.message}`,
+            },
             cause,
           };
         }
       }
       const endedAt = this.#clock.now();
       if (info.key) {
-        this.#record(def, inputs, info, previous, { startedAt, endedAt, location, resultBytes, outcome });
+        this.#record(def, inputs, info, previous, {
+          startedAt,
+          endedAt,
+          location,
+          resultBytes,
+          outcome,
+        });
       }
       if (!outcome.ok) {
         this.#emit({
@@ -330,26 +349,30 @@ export class Session implements AsyncDisposable {
       outcome: { ok: true } | { ok: false; error: StoredError };
     },
   ): void {
-    this.#writer.add({
-      key: info.key,
-      step: def.name,
-      state: done.outcome.ok ? "done" : "failed",
-      codeHash: info.codeHash,
-      version: def.options.version ?? "",
-      argHashes: argumentHashes(
-        inputs as Record<string, unknown>,
-        new Set(def.options.ignore ?? []),
-      ),
-      inputsRef: null,
-      resultRef: null,
-      error: done.outcome.ok ? null : done.outcome.error,
-      runId: this.runId,
-      location: done.location,
-      attempts: (previous?.attempts ?? 0) + 1,
-      createdAt: previous?.createdAt ?? done.startedAt,
-      startedAt: done.startedAt,
-      endedAt: done.endedAt,
-    }, encode(inputs, { root: "args" }), done.resultBytes);
+    this.#writer.add(
+      {
+        key: info.key,
+        step: def.name,
+        state: done.outcome.ok ? "done" : "failed",
+        codeHash: info.codeHash,
+        version: def.options.version ?? "",
+        argHashes: argumentHashes(
+          inputs as Record<string, unknown>,
+          new Set(def.options.ignore ?? []),
+        ),
+        inputsRef: null,
+        resultRef: null,
+        error: done.outcome.ok ? null : done.outcome.error,
+        runId: this.runId,
+        location: done.location,
+        attempts: (previous?.attempts ?? 0) + 1,
+        createdAt: previous?.createdAt ?? done.startedAt,
+        startedAt: done.startedAt,
+        endedAt: done.endedAt,
+      },
+      encode(inputs, { root: "args" }),
+      done.resultBytes,
+    );
   }
 
   async #runIsolated<I, O>(

@@ -67,7 +67,9 @@ export function step<I extends object, O>(
 ): Step<I, Awaited<O>> {
   if (typeof name !== "string" || !NAME_RE.test(name)) {
     throw new TypeError(
-      `Cannot define step ${JSON.stringify(name)}: a name must start with a letter or _ and use only letters, digits, _ . : -`,
+      `Cannot define step ${
+        JSON.stringify(name)
+      }: a name must start with a letter or _ and use only letters, digits, _ . : -`,
     );
   }
   if (typeof fn !== "function") {

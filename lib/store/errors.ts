@@ -30,6 +30,8 @@ export class StoreError extends Error {
   /** Whether the same operation may succeed if tried again. */
   readonly retryable: boolean;
   /**
+   * Creates an instance.
+   *
    * @param message "Cannot <verb> <object>: <state>".
    * @param path The file involved.
    * @param options Cause and retryability.
@@ -58,6 +60,8 @@ export class StoreLockedError extends StoreError {
   /** How long the store waited before giving up, in ms. */
   readonly waitedMs: number;
   /**
+   * Creates an instance.
+   *
    * @param path The database file.
    * @param waitedMs How long we waited.
    * @param cause The SQLite error.
@@ -92,6 +96,8 @@ export class SchemaVersionError extends StoreError {
   /** The newest schema version this drover knows. */
   readonly known: number;
   /**
+   * Creates an instance.
+   *
    * @param path The database file.
    * @param found Version in the file.
    * @param known Version this code knows.

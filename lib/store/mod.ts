@@ -31,11 +31,5 @@ export type { FindProjectOptions } from "./project.ts";
 export { SchemaVersionError, StoreError, StoreLockedError } from "./errors.ts";
 export type { StoreErrorOptions } from "./errors.ts";
 export { CALL_STATES } from "./records.ts";
-export type {
-  CallRecord,
-  CallState,
-  RunRecord,
-  RunStatus,
-  StoredError,
-} from "./records.ts";
+export type { CallRecord, CallState, RunRecord, RunStatus, StoredError } from "./records.ts";
 export { SCHEMA_VERSION } from "./schema.ts";

@@ -57,12 +57,19 @@ export class ObjectStore {
   readonly #exists: StatementSync;
 
   /**
+   * Creates an instance.
+   *
    * @param db The open store database.
    * @param storeDir The `.drover` directory (objects go to `<storeDir>/objects`).
    * @param dbPath The database path, for messages.
    * @param options Event sink and inline limit.
    */
-  constructor(db: DatabaseSync, storeDir: string, dbPath: string, options: ObjectStoreOptions = {}) {
+  constructor(
+    db: DatabaseSync,
+    storeDir: string,
+    dbPath: string,
+    options: ObjectStoreOptions = {},
+  ) {
     this.#db = db;
     this.#dir = join(storeDir, "objects");
     this.#dbPath = dbPath;

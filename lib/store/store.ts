@@ -86,6 +86,8 @@ export class FilterError extends TypeError {
   /** The offending clause. */
   readonly where: string;
   /**
+   * Creates an instance.
+   *
    * @param where The clause.
    * @param detail What SQLite said.
    */
@@ -240,11 +242,14 @@ export class Store implements Disposable {
    */
   resolveKey(prefix: string): string[] {
     if (!/^[0-9a-f]{6,64}$/.test(prefix)) return [];
-    const rows = guard(this.dbPath, () =>
-      this.#db.prepare("SELECT key FROM calls WHERE key >= ? AND key < ? LIMIT 10").all(
-        prefix,
-        prefix + "g",
-      ));
+    const rows = guard(
+      this.dbPath,
+      () =>
+        this.#db.prepare("SELECT key FROM calls WHERE key >= ? AND key < ? LIMIT 10").all(
+          prefix,
+          prefix + "g",
+        ),
+    );
     return rows.map((r) => String(r.key));
   }
 
@@ -318,13 +323,16 @@ export class Store implements Disposable {
    * @param error Message for failed runs.
    */
   endRun(id: number, status: Exclude<RunStatus, "running">, error?: string): void {
-    guard(this.dbPath, () =>
-      this.#db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?").run(
-        status,
-        Date.now(),
-        error ?? null,
-        id,
-      ));
+    guard(
+      this.dbPath,
+      () =>
+        this.#db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?").run(
+          status,
+          Date.now(),
+          error ?? null,
+          id,
+        ),
+    );
   }
 
   /**
@@ -334,8 +342,10 @@ export class Store implements Disposable {
    * @returns The run, or undefined.
    */
   getRun(id: number): RunRecord | undefined {
-    const row = guard(this.dbPath, () =>
-      this.#db.prepare("SELECT * FROM runs WHERE id = ?").get(id));
+    const row = guard(
+      this.dbPath,
+      () => this.#db.prepare("SELECT * FROM runs WHERE id = ?").get(id),
+    );
     return row ? toRun(row) : undefined;
   }
 
@@ -348,9 +358,14 @@ export class Store implements Disposable {
    */
   listRuns(sinceMs = 0): RunRecord[] {
     this.markInterruptedRuns();
-    const rows = guard(this.dbPath, () =>
-      this.#db.prepare("SELECT * FROM runs WHERE started_at >= ? ORDER BY started_at DESC, id DESC")
-        .all(sinceMs));
+    const rows = guard(
+      this.dbPath,
+      () =>
+        this.#db.prepare(
+          "SELECT * FROM runs WHERE started_at >= ? ORDER BY started_at DESC, id DESC",
+        )
+          .all(sinceMs),
+    );
     return rows.map(toRun);
   }
 
@@ -360,10 +375,13 @@ export class Store implements Disposable {
    * @returns How many were marked.
    */
   markInterruptedRuns(): number {
-    const rows = guard(this.dbPath, () =>
-      this.#db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?").all(
-        Deno.hostname(),
-      ));
+    const rows = guard(
+      this.dbPath,
+      () =>
+        this.#db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?").all(
+          Deno.hostname(),
+        ),
+    );
     let n = 0;
     for (const row of rows) {
       if (Number(row.pid) !== Deno.pid && !processAlive(Number(row.pid))) {
@@ -396,8 +414,10 @@ export class Store implements Disposable {
    * @returns The record, or undefined.
    */
   getCode(hash: string): CodeRecord | undefined {
-    const row = guard(this.dbPath, () =>
-      this.#db.prepare("SELECT hash, step, parts FROM code WHERE hash = ?").get(hash));
+    const row = guard(
+      this.dbPath,
+      () => this.#db.prepare("SELECT hash, step, parts FROM code WHERE hash = ?").get(hash),
+    );
     return row
       ? { hash: String(row.hash), step: String(row.step), parts: JSON.parse(String(row.parts)) }
       : undefined;
@@ -411,11 +431,14 @@ export class Store implements Disposable {
    * @returns The entry, or undefined.
    */
   getCodeCache(step: string, file: string): CodeCacheEntry | undefined {
-    const row = guard(this.dbPath, () =>
-      this.#db.prepare("SELECT code_hash, files FROM code_cache WHERE step = ? AND file = ?").get(
-        step,
-        file,
-      ));
+    const row = guard(
+      this.dbPath,
+      () =>
+        this.#db.prepare("SELECT code_hash, files FROM code_cache WHERE step = ? AND file = ?").get(
+          step,
+          file,
+        ),
+    );
     return row
       ? { codeHash: String(row.code_hash), files: JSON.parse(String(row.files)) }
       : undefined;
@@ -442,8 +465,10 @@ export class Store implements Disposable {
    * @returns Absolute paths of the defining modules, sorted.
    */
   codeFilesOf(step: string): string[] {
-    const rows = guard(this.dbPath, () =>
-      this.#db.prepare("SELECT file FROM code_cache WHERE step = ? ORDER BY file").all(step));
+    const rows = guard(
+      this.dbPath,
+      () => this.#db.prepare("SELECT file FROM code_cache WHERE step = ? ORDER BY file").all(step),
+    );
     return rows.map((r) => String(r.file));
   }
 

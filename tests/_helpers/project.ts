@@ -30,15 +30,17 @@ export interface ScriptResult {
  * @param dir Working directory (the project).
  * @param script Script path relative to `dir`.
  * @param env Extra environment.
+ * @param args Script arguments.
  * @returns Exit code and output.
  */
 export async function runScript(
   dir: string,
   script: string,
   env: Record<string, string> = {},
+  args: readonly string[] = [],
 ): Promise<ScriptResult> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script],
+    args: ["run", "-A", script, ...args],
     cwd: dir,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",

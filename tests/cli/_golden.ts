@@ -22,7 +22,9 @@ export async function assertGolden(name: string, actual: string): Promise<void> 
     expected = await Deno.readTextFile(url);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      assert.fail(`golden file ${url.pathname} is missing; run UPDATE_GOLDEN=1 deno test -A tests/cli/`);
+      assert.fail(
+        `golden file ${url.pathname} is missing; run UPDATE_GOLDEN=1 deno test -A tests/cli/`,
+      );
     }
     throw e;
   }

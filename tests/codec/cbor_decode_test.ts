@@ -172,8 +172,16 @@ Deno.test("decode() throws DecodeError for truncated input", () => {
   assertMalformed("82 01 19 03", 4, "unexpected end of input");
   assertMalformed("44 0102", 0, "declared length 4 exceeds the 2 remaining bytes");
   assertMalformed("9f 01", 2, "unexpected end of input");
-  assertMalformed("9b 00000001 00000000", 0, "declared length 4294967296 exceeds the 0 remaining bytes");
-  assertMalformed("5b ffffffff ffffffff", 0, "declared length 18446744073709551615 exceeds the 0 remaining bytes");
+  assertMalformed(
+    "9b 00000001 00000000",
+    0,
+    "declared length 4294967296 exceeds the 0 remaining bytes",
+  );
+  assertMalformed(
+    "5b ffffffff ffffffff",
+    0,
+    "declared length 18446744073709551615 exceeds the 0 remaining bytes",
+  );
 });
 
 Deno.test("decode() throws DecodeError for trailing bytes", () => {

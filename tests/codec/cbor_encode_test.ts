@@ -89,7 +89,13 @@ Deno.test("encode() sizes string heads by UTF-8 length at every boundary", () =>
       const utf8 = new TextEncoder().encode(s);
       const bytes = encode(s);
       const head = bytes.length - utf8.length;
-      const expectedHead = utf8.length < 24 ? 1 : utf8.length < 256 ? 2 : utf8.length < 65536 ? 3 : 5;
+      const expectedHead = utf8.length < 24
+        ? 1
+        : utf8.length < 256
+        ? 2
+        : utf8.length < 65536
+        ? 3
+        : 5;
       assert.equal(head, expectedHead, `head of ${utf8.length} bytes of ${unit}`);
       assert.deepEqual(bytes.subarray(head), utf8);
       assert.equal(decode(bytes), s);

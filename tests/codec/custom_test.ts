@@ -39,7 +39,10 @@ Deno.test("defineEncoding() instances hash by their encoded plain value", () => 
   const b = new Atoms(["H"], new Float64Array([1, 2, 3]));
   assert.equal(hashValue(a), hashValue(b));
   assert.notEqual(hashValue(a), hashValue(new Atoms(["He"], new Float64Array([1, 2, 3]))));
-  assert.notEqual(hashValue(a), hashValue({ symbols: ["H"], positions: new Float64Array([1, 2, 3]) }));
+  assert.notEqual(
+    hashValue(a),
+    hashValue({ symbols: ["H"], positions: new Float64Array([1, 2, 3]) }),
+  );
 });
 
 Deno.test("defineEncoding() encodings may nest other declared encodings", () => {
@@ -61,7 +64,11 @@ Deno.test("defineEncoding() reports errors inside the plain value at the instanc
   class Holder {
     constructor(readonly fn: () => void) {}
   }
-  defineEncoding(Holder, { name: "test.Holder", encode: (h) => ({ fn: h.fn }), decode: () => new Holder(() => {}) });
+  defineEncoding(Holder, {
+    name: "test.Holder",
+    encode: (h) => ({ fn: h.fn }),
+    decode: () => new Holder(() => {}),
+  });
   assert.throws(() => encode({ h: new Holder(() => {}) }, { root: "args" }), {
     name: "EncodeError",
     message: "Cannot encode args.h.fn: functions cannot be encoded",
@@ -82,7 +89,8 @@ Deno.test("defineEncoding() reports a cycle when encode returns the instance its
 Deno.test("defineEncoding() does not apply to subclasses", () => {
   class Slab extends Atoms {}
   assert.throws(() => encode(new Slab([], new Float64Array())), {
-    message: "Cannot encode value: instance of class Slab has no declared encoding (see defineEncoding)",
+    message:
+      "Cannot encode value: instance of class Slab has no declared encoding (see defineEncoding)",
   });
 });
 
@@ -92,7 +100,8 @@ Deno.test("defineEncoding() throws TypeError when the name is used by another cl
     () => defineEncoding(Other, { name: "test.Atoms", encode: () => 0, decode: () => new Other() }),
     {
       name: "TypeError",
-      message: 'Cannot define encoding for class Other: name "test.Atoms" is already used by class Atoms',
+      message:
+        'Cannot define encoding for class Other: name "test.Atoms" is already used by class Atoms',
     },
   );
 });
@@ -117,7 +126,11 @@ Deno.test("defineEncoding() accepts registering the same class under the same na
     constructor(readonly v: number) {}
   }
   defineEncoding(Again, { name: "test.Again", encode: (a) => a.v, decode: (v) => new Again(v) });
-  defineEncoding(Again, { name: "test.Again", encode: (a) => a.v * 2, decode: (v) => new Again(v / 2) });
+  defineEncoding(Again, {
+    name: "test.Again",
+    encode: (a) => a.v * 2,
+    decode: (v) => new Again(v / 2),
+  });
   assert.deepEqual(encode(new Again(1)).at(-1), 2);
   assert.deepEqual(decode(encode(new Again(1))), new Again(1));
 });
@@ -131,7 +144,10 @@ Deno.test("defineEncoding() throws TypeError for bad arguments and built-in type
   });
   assert.throws(
     () => defineEncoding(Ok, { name: "test.Ok", encode: 1, decode: fns.decode } as never),
-    { name: "TypeError", message: "Cannot define encoding for class Ok: encode and decode must be functions" },
+    {
+      name: "TypeError",
+      message: "Cannot define encoding for class Ok: encode and decode must be functions",
+    },
   );
   assert.throws(() => defineEncoding((() => {}) as never, { name: "test.Arrow", ...fns }), {
     name: "TypeError",
@@ -140,7 +156,11 @@ Deno.test("defineEncoding() throws TypeError for bad arguments and built-in type
   for (const cls of [Map, Date, Float64Array, Array, Object, TaggedValue]) {
     assert.throws(
       () => defineEncoding(cls as never, { name: `test.${cls.name}`, ...fns }),
-      { name: "TypeError", message: `Cannot define encoding for class ${cls.name}: the codec stores ${cls.name} values itself` },
+      {
+        name: "TypeError",
+        message:
+          `Cannot define encoding for class ${cls.name}: the codec stores ${cls.name} values itself`,
+      },
     );
   }
 });

@@ -36,7 +36,12 @@ Deno.test("encode() rejects a function nested in an array with its path", () => 
 });
 
 Deno.test("encode() names the root 'value' by default", () => {
-  assertRefused(() => encode(Math.max), "value", "function", "Cannot encode value: functions cannot be encoded");
+  assertRefused(
+    () => encode(Math.max),
+    "value",
+    "function",
+    "Cannot encode value: functions cannot be encoded",
+  );
 });
 
 Deno.test("encode() rejects a symbol with its path", () => {
@@ -84,7 +89,12 @@ Deno.test("encode() rejects subclasses of arrays, maps and typed arrays as class
   class Row extends Array<number> {}
   class Index extends Map<string, number> {}
   class Samples extends Float64Array {}
-  for (const [value, name] of [[new Row(), "Row"], [new Index(), "Index"], [new Samples(1), "Samples"]] as const) {
+  for (
+    const [value, name] of [[new Row(), "Row"], [new Index(), "Index"], [
+      new Samples(1),
+      "Samples",
+    ]] as const
+  ) {
     assertRefused(
       () => encode({ x: value }),
       "value.x",
@@ -97,7 +107,10 @@ Deno.test("encode() rejects subclasses of arrays, maps and typed arrays as class
 Deno.test("encode() rejects unsupported built-in objects", () => {
   const cases: [unknown, string][] = [
     [new ArrayBuffer(4), "ArrayBuffer objects cannot be encoded (wrap the bytes in a Uint8Array)"],
-    [new DataView(new ArrayBuffer(4)), "DataView objects cannot be encoded (wrap the bytes in a Uint8Array)"],
+    [
+      new DataView(new ArrayBuffer(4)),
+      "DataView objects cannot be encoded (wrap the bytes in a Uint8Array)",
+    ],
     [new WeakMap(), "WeakMap objects cannot be encoded"],
     [new WeakSet(), "WeakSet objects cannot be encoded"],
     [Promise.resolve(1), "Promise objects cannot be encoded"],
@@ -131,7 +144,12 @@ Deno.test("encode() detects a cycle and names the ancestor it goes back to", () 
 Deno.test("encode() detects an object containing itself directly", () => {
   const a: unknown[] = [];
   a.push(a);
-  assertRefused(() => encode(a), "value[0]", "cycle", "Cannot encode value[0]: cycle back to value");
+  assertRefused(
+    () => encode(a),
+    "value[0]",
+    "cycle",
+    "Cannot encode value[0]: cycle back to value",
+  );
 });
 
 Deno.test("encode() detects cycles deeper than its linear-scan window", () => {

@@ -54,7 +54,10 @@ Deno.test("canonicalEncode() sorts object keys by length, then bytewise", () => 
 });
 
 Deno.test("canonicalEncode() sorts Map keys and Set elements by their encoded bytes", () => {
-  assert.equal(toHex(canonicalEncode(new Set([10, 2, -1, "a"]))), "d9010284" + "02" + "0a" + "20" + "6161");
+  assert.equal(
+    toHex(canonicalEncode(new Set([10, 2, -1, "a"]))),
+    "d9010284" + "02" + "0a" + "20" + "6161",
+  );
   assert.deepEqual(
     canonicalEncode(new Map<unknown, unknown>([["b", 1], [1, 2], [[0], 3]])),
     canonicalEncode(new Map<unknown, unknown>([[[0], 3], [1, 2], ["b", 1]])),
@@ -123,7 +126,7 @@ const DISTINCT: unknown[] = [
   -Infinity,
 ];
 
-Deno.test("hashValue() distinguishes -0, 0, NaN, null, undefined, 1, 1n and \"1\"", () => {
+Deno.test('hashValue() distinguishes -0, 0, NaN, null, undefined, 1, 1n and "1"', () => {
   const hashes = DISTINCT.map((v) => hashValue(v));
   assert.equal(new Set(hashes).size, DISTINCT.length);
 });
@@ -165,7 +168,10 @@ Deno.test("hashValue() streams large typed arrays with the same result as hashin
   const value = { before: "x", big, after: [offsetView, new Set([big.subarray(1)])] };
   const expected = sha256Hex(canonicalEncode(value));
   assert.equal(hashValue(value), expected);
-  assert.equal(hashValue({ after: [offsetView, new Set([big.subarray(1)])], big, before: "x" }), expected);
+  assert.equal(
+    hashValue({ after: [offsetView, new Set([big.subarray(1)])], big, before: "x" }),
+    expected,
+  );
   const map = new Map<unknown, unknown>([[big, big], ["k", offsetView]]);
   assert.equal(hashValue(map), sha256Hex(canonicalEncode(map)));
 });

@@ -24,7 +24,10 @@ Deno.test("preview() renders containers, dates and typed arrays on one line", ()
     preview({ a: [1, "x", undefined], "odd key": {}, b: null }),
     '{a: [1, "x", undefined], "odd key": {}, b: null}',
   );
-  assert.equal(preview(new Map<unknown, unknown>([["k", 1], [2, [3]]])), 'Map(2) {"k" => 1, 2 => [3]}');
+  assert.equal(
+    preview(new Map<unknown, unknown>([["k", 1], [2, [3]]])),
+    'Map(2) {"k" => 1, 2 => [3]}',
+  );
   assert.equal(preview(new Set([1, "a"])), 'Set(2) {1, "a"}');
   assert.equal(preview(new Date("2024-01-01T00:00:00Z")), "Date(2024-01-01T00:00:00.000Z)");
   assert.equal(preview(new Date(NaN)), "Date(Invalid)");

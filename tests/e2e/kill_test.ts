@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { openStore } from "../../mod.ts";
-import { tempDir, REPO_ROOT } from "../_helpers/temp.ts";
+import { REPO_ROOT, tempDir } from "../_helpers/temp.ts";
 import { runScript, writeProjectConfig } from "../_helpers/project.ts";
 
 async function waitFor(cond: () => boolean, what: string): Promise<void> {

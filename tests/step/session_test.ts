@@ -293,7 +293,9 @@ Deno.test("step() falls back to the function source for a computed name, and say
   withSession(async ({ session, events }) => {
     const s = step(uniqueName("computed"), ({ x }: { x: number }) => x);
     await s({ x: 1 });
-    const code = (session.flush(), session.store).getCode((session.flush(), session.store).listCalls()[0].codeHash);
+    const code = (session.flush(), session.store).getCode(
+      (session.flush(), session.store).listCalls()[0].codeHash,
+    );
     assert.deepEqual(Object.keys(code!.parts), ["step:source"]);
     assert.ok(events.some((e) => e.type === "code-identity-fallback"));
   }));

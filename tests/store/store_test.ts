@@ -177,7 +177,10 @@ Deno.test("ObjectStore.get() detects a corrupted inline object", async () => {
   const events: ObjectEvent[] = [];
   using store = openStore({ cwd: dir.path, onEvent: (e) => events.push(e) });
   const ref = store.objects.put(new Uint8Array([1, 2, 3]));
-  store.db.prepare("UPDATE objects SET data = ? WHERE hash = ?").run(new Uint8Array([9, 9, 9]), ref);
+  store.db.prepare("UPDATE objects SET data = ? WHERE hash = ?").run(
+    new Uint8Array([9, 9, 9]),
+    ref,
+  );
   assert.equal(store.objects.get(ref), undefined);
   assert.equal(events[0]?.type, "object-corrupt");
 });
@@ -192,7 +195,10 @@ Deno.test("ObjectStore.gc() removes only unreferenced objects and stray files", 
   const stray = `${store.objects.pathOf("ee".repeat(32))}`;
   await Deno.mkdir(dirname(stray), { recursive: true });
   await Deno.writeFile(stray, new Uint8Array([1]));
-  assert.deepEqual(store.objects.gc({ dryRun: true }), { objects: 2, bytes: INLINE_LIMIT_BYTES + 1 });
+  assert.deepEqual(store.objects.gc({ dryRun: true }), {
+    objects: 2,
+    bytes: INLINE_LIMIT_BYTES + 1,
+  });
   assert.ok(store.objects.has(dropped));
   store.objects.gc();
   assert.ok(store.objects.get(kept));

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { openStore } from "../../mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
+import { runScript, writeProjectConfig } from "../_helpers/project.ts";
+
+const SCRIPT = `import { step } from "drover";
+export const twice = step("twice", ({ x }: { x: number }) => 2 * x, { isolate: true });
+export const boom = step("boom", ({ x }: { x: number }): number => {
+  throw new RangeError("boom " + x);
+});
+if (import.meta.main) {
+  console.log(await twice({ x: 21 }));
+  if (Deno.args[0] === "fail") await boom({ x: 1 });
+}
+`;
+
+Deno.test("a script run is recorded as done, or failed with its error, and exits with idle isolate workers", async () => {
+  await using dir = await tempDir();
+  await writeProjectConfig(dir.path);
+  await Deno.writeTextFile(`${dir.path}/w.ts`, SCRIPT);
+
+  const ok = await runScript(dir.path, "w.ts");
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout.trim(), "42");
+
+  const bad = await runScript(dir.path, "w.ts", {}, ["fail"]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /RangeError: boom 1/);
+
+  using store = openStore({ dir: `${dir.path}/.drover` });
+  const [failed, done] = store.listRuns();
+  assert.equal(done.status, "done");
+  assert.ok(done.script.endsWith("/w.ts"));
+  assert.equal(failed.status, "failed");
+  assert.deepEqual(failed.argv, ["fail"]);
+  assert.match(failed.error ?? "", /boom 1/);
+  const calls = store.listCalls();
+  assert.deepEqual(calls.map((c) => `${c.step}:${c.state}:${c.location}`).sort(), [
+    "boom:failed:local",
+    "twice:done:local:isolate",
+  ]);
+});
