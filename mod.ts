@@ -86,9 +86,9 @@ export {
   SchemaVersionError,
   type StepStateCount,
   Store,
+  type StoredError,
   StoreError,
   type StoreErrorOptions,
   StoreLockedError,
-  type StoredError,
 } from "./lib/store/mod.ts";
 export { type Clock, IsolateCrashedError, ManualClock, systemClock } from "./lib/runtime/mod.ts";

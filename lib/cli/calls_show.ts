@@ -10,7 +10,7 @@ import { parseKeyPrefix } from "./_args.ts";
 import type { Context } from "./_context.ts";
 import { resolveCallKey } from "./_keys.ts";
 import { colorState, formatDuration, formatTime, toJson } from "./_output.ts";
-import { callDuration } from "./calls_ls.ts";
+import { callDuration, callSummary } from "./calls_ls.ts";
 
 /** Longest preview of one value, in characters. */
 const PREVIEW_CHARS = 200;
@@ -106,15 +106,7 @@ export function callsShowCommand(ctx: Context): CommandUnknownOpts {
       const duration = callDuration(call, now);
       if (options.json) {
         ctx.out(toJson({
-          key: call.key,
-          step: call.step,
-          state: call.state,
-          location: call.location,
-          runId: call.runId,
-          attempts: call.attempts,
-          createdAt: call.createdAt,
-          startedAt: call.startedAt,
-          endedAt: call.endedAt,
+          ...callSummary(call),
           durationMs: duration,
           codeHash: call.codeHash,
           version: call.version,

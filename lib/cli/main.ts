@@ -92,9 +92,9 @@ export async function main(args: string[], io?: CliIO): Promise<number> {
 
 function report(e: unknown, io: ResolvedIO): number {
   if (e instanceof CommanderError) {
-    // Commander already printed help or its (reformatted) message.
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
-    return EXIT_USAGE;
+    // Commander already printed the help or its (reformatted) message; exit code 0 means
+    // help was asked for (`--help`, `help calls`), anything else is a usage error.
+    return e.exitCode === 0 ? 0 : EXIT_USAGE;
   }
   if (e instanceof UsageError) {
     io.stderr(`drover: ${e.message}\n`);

@@ -3,9 +3,15 @@
 import { DecodeError } from "./errors.ts";
 import { BY_NAME } from "./_registry.ts";
 import { TaggedValue } from "./tagged_value.ts";
-import { TYPED_ARRAY_BY_TAG } from "./_types.ts";
+import { MAX_ENCODE_DEPTH, TYPED_ARRAY_BY_TAG } from "./_types.ts";
 
 const TWO_32 = 4294967296;
+/**
+ * Deepest nesting of items read. encode() refuses values nested deeper than
+ * MAX_ENCODE_DEPTH objects, and each object level takes at most two items (a tag
+ * and its content), so everything encode writes is readable.
+ */
+const MAX_DEPTH = 2 * MAX_ENCODE_DEPTH + 48;
 const BREAK = 0xff;
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -26,11 +32,26 @@ function bytesToBigInt(bytes: Uint8Array): bigint {
   return hex === "" ? 0n : BigInt("0x" + hex);
 }
 
+/** Sets an own enumerable property, even one named "__proto__". */
+function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(obj, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    obj[key] = value;
+  }
+}
+
 /** Reads one CBOR data item from a byte array. */
 export class Decoder {
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
   #pos = 0;
+  #depth = 0;
   /** Set by #arg when a 64-bit argument does not fit a safe integer. */
   #big = 0n;
 
@@ -106,6 +127,15 @@ export class Decoder {
   }
 
   #item(): unknown {
+    if (++this.#depth > MAX_DEPTH) {
+      throw new DecodeError(this.#pos, `items nested deeper than ${MAX_DEPTH} levels`);
+    }
+    const value = this.#read();
+    this.#depth--;
+    return value;
+  }
+
+  #read(): unknown {
     const start = this.#pos;
     this.#need(1);
     const ib = this.#bytes[this.#pos++];
@@ -117,7 +147,12 @@ export class Decoder {
         `reserved additional information ${ai} in initial byte 0x${ib.toString(16)}`,
       );
     }
-    if (ai === 31) return this.#indefinite(major, start);
+    if (ai === 31) {
+      // Small frames for the nesting kinds keep deep input within the stack.
+      if (major === 4) return this.#indefiniteArray();
+      if (major === 5) return this.#indefiniteMap();
+      return this.#indefinite(major, start);
+    }
     switch (major) {
       case 0: {
         const n = this.#arg(ai);
@@ -180,17 +215,7 @@ export class Decoder {
     for (let i = 0; i < n; i++) {
       const key = this.#item();
       if (typeof key !== "string") return this.#mapFallback(obj, key, n - i - 1);
-      const value = this.#item();
-      if (key === "__proto__") {
-        Object.defineProperty(obj, key, {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      } else {
-        obj[key] = value;
-      }
+      setKey(obj, key, this.#item());
     }
     return obj;
   }
@@ -235,6 +260,32 @@ export class Decoder {
     return true;
   }
 
+  #indefiniteArray(): unknown[] {
+    const out: unknown[] = [];
+    while (!this.#atBreak()) out.push(this.#item());
+    return out;
+  }
+
+  #indefiniteMap(): unknown {
+    const obj: Record<string, unknown> = {};
+    while (!this.#atBreak()) {
+      const key = this.#item();
+      if (typeof key !== "string") return this.#indefiniteMapFallback(obj, key);
+      setKey(obj, key, this.#item());
+    }
+    return obj;
+  }
+
+  #indefiniteMapFallback(obj: Record<string, unknown>, key: unknown): Map<unknown, unknown> {
+    const map = new Map<unknown, unknown>(Object.entries(obj));
+    map.set(key, this.#item());
+    while (!this.#atBreak()) {
+      const k = this.#item();
+      map.set(k, this.#item());
+    }
+    return map;
+  }
+
   #indefinite(major: number, start: number): unknown {
     switch (major) {
       case 2:
@@ -264,31 +315,6 @@ export class Decoder {
         } catch (cause) {
           throw new DecodeError(start, "invalid UTF-8 in text string", { cause });
         }
-      }
-      case 4: {
-        const out: unknown[] = [];
-        while (!this.#atBreak()) out.push(this.#item());
-        return out;
-      }
-      case 5: {
-        const entries: [unknown, unknown][] = [];
-        let texts = true;
-        while (!this.#atBreak()) {
-          const k = this.#item();
-          if (typeof k !== "string") texts = false;
-          entries.push([k, this.#item()]);
-        }
-        if (!texts) return new Map(entries);
-        const obj: Record<string, unknown> = {};
-        for (const [k, value] of entries) {
-          Object.defineProperty(obj, k as string, {
-            value,
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        }
-        return obj;
       }
       case 7:
         throw new DecodeError(start, "unexpected break");

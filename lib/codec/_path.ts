@@ -20,6 +20,9 @@ export const SEG_TAG = 6;
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/** Paths longer than this many segments are shortened in the middle. */
+const MAX_SEGMENTS = 40;
+
 /** Renders `root` followed by the first `depth` segments. */
 export function renderPath(
   root: string,
@@ -27,8 +30,23 @@ export function renderPath(
   keys: readonly unknown[],
   depth: number,
 ): string {
-  let out = root;
-  for (let i = 0; i < depth; i++) {
+  if (depth > MAX_SEGMENTS) {
+    const half = MAX_SEGMENTS / 2;
+    const head = renderSegments(kinds, keys, 0, half);
+    const tail = renderSegments(kinds, keys, depth - half, depth);
+    return `${root}${head}…(${depth - 2 * half} more)…${tail}`;
+  }
+  return root + renderSegments(kinds, keys, 0, depth);
+}
+
+function renderSegments(
+  kinds: readonly number[],
+  keys: readonly unknown[],
+  from: number,
+  to: number,
+): string {
+  let out = "";
+  for (let i = from; i < to; i++) {
     const key = keys[i];
     switch (kinds[i]) {
       case SEG_KEY:

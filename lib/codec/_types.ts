@@ -1,6 +1,9 @@
 // Private: the typed-array classes the codec stores and their RFC 8746 tags
 // (little-endian variants), shared by the encoder and the decoder.
 
+/** Deepest nesting of objects (arrays, plain objects, Maps, ...) that encode accepts. */
+export const MAX_ENCODE_DEPTH = 1000;
+
 /** A constructor of one of the stored typed-array classes. */
 export type TypedArrayClass = {
   new (length: number): ArrayBufferView;

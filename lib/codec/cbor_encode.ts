@@ -41,7 +41,8 @@ export interface EncodeOptions {
  * @returns A fresh byte array.
  * @throws {EncodeError} For functions, symbols, instances of classes without a
  * declared encoding, unsupported built-ins (ArrayBuffer, DataView, WeakMap, Promise,
- * ...) and cycles, naming the path of the offending value.
+ * ...), cycles and objects nested deeper than 1000 levels, naming the path of the
+ * offending value.
  * @throws {TypeError} If `options.root` is not a string.
  *
  * @example Encode integers, floats and objects

@@ -13,7 +13,8 @@
  * - `"class"`: an instance of a class without a declared encoding (see `defineEncoding`).
  * - `"cycle"`: an object contains itself.
  * - `"unsupported"`: a built-in object the codec does not store (ArrayBuffer, DataView,
- *   WeakMap, Promise, RegExp, boxed primitives, ...).
+ *   WeakMap, Promise, RegExp, boxed primitives, ...), an object with a prototype that
+ *   is neither a class nor `Object.prototype`, or objects nested deeper than 1000 levels.
  */
 export type EncodeErrorReason = "function" | "symbol" | "class" | "cycle" | "unsupported";
 
@@ -38,7 +39,10 @@ export type EncodeErrorReason = "function" | "symbol" | "class" | "cycle" | "uns
  * ```
  */
 export class EncodeError extends TypeError {
-  /** Path of the refused value inside the encoded argument, e.g. `args.structure.cell[2]`. */
+  /**
+   * Path of the refused value inside the encoded argument, e.g. `args.structure.cell[2]`.
+   * Paths of more than 40 steps keep the first and last 20 with `…(n more)…` between.
+   */
   readonly path: string;
   /** Why the value was refused. */
   readonly reason: EncodeErrorReason;

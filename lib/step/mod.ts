@@ -25,16 +25,9 @@ export type { CallOptions, InputSchema, StepDefinition, StepOptions } from "./de
 export { StepFailedError, type StepFailedErrorInit, toStoredError } from "./errors.ts";
 export type { DroverEvent, EventSink } from "./events.ts";
 export { argumentHashes, callKey, inputsHash, type KeyParts } from "./key.ts";
-export {
-  type CallKeyInfo,
-  configure,
-  currentSession,
-  openSession,
-  Session,
-  type SessionOptions,
-  type StepIdentity,
-  useSession,
-} from "./session.ts";
+export { type CallKeyInfo, openSession, Session, type SessionOptions } from "./session.ts";
+export { configure, currentSession, useSession } from "./current.ts";
 export { lookupStep, type RegisteredStep } from "./registry.ts";
 export { callerSite, type CallSite } from "./call_site.ts";
 export { type CodeIdentity, CodeIdentityError, computeCodeIdentity } from "./code_identity.ts";
+export { resolveIdentity, type StepIdentity } from "./identity_cache.ts";

@@ -7,10 +7,10 @@
  */
 import { dirname, join } from "node:path";
 import { toFileUrl } from "./_paths.ts";
-import { decode, encode, sha256Hex } from "../codec/mod.ts";
+import { decode, encode } from "../codec/mod.ts";
 import { type CallRecord, openStore, type Store, type StoredError } from "../store/mod.ts";
 import { type Clock, IsolatePool, Limiter, systemClock } from "../runtime/mod.ts";
-import { CodeIdentityError, computeCodeIdentity } from "./code_identity.ts";
+import { resolveIdentity, type StepIdentity } from "./identity_cache.ts";
 import type { CallOptions, StepDefinition } from "./definition.ts";
 import { StepFailedError, toStoredError } from "./errors.ts";
 import type { DroverEvent, EventSink } from "./events.ts";
@@ -39,14 +39,6 @@ export interface SessionOptions {
   readonly flushMs?: number;
   /** Record this process as a run (script, argv). Default: true. */
   readonly recordRun?: boolean;
-}
-
-/** A code identity as the session uses it. */
-export interface StepIdentity {
-  /** Identity hash. */
-  readonly hash: string;
-  /** Part name -> hash. */
-  readonly parts: Readonly<Record<string, string>>;
 }
 
 /** The key of one call and what it is made of. */
@@ -171,64 +163,13 @@ export class Session implements AsyncDisposable {
   identityOf(def: StepDefinition<any, any>): Promise<StepIdentity> {
     let p = this.#identities.get(def);
     if (!p) {
-      p = this.#computeIdentity(def).then((id) => {
+      p = resolveIdentity(this.store, def, (e) => this.#emit(e)).then((id) => {
         this.#identityValues.set(def, id);
         return id;
       });
       this.#identities.set(def, p);
     }
     return p;
-  }
-
-  // deno-lint-ignore no-explicit-any
-  async #computeIdentity(def: StepDefinition<any, any>): Promise<StepIdentity> {
-    const started = performance.now();
-    const site = def.site;
-    if (site) {
-      const cached = this.store.getCodeCache(def.name, site.file);
-      if (cached && filesUnchanged(cached.files)) {
-        const code = this.store.getCode(cached.codeHash);
-        if (code) {
-          this.#emit({
-            type: "code-identity",
-            step: def.name,
-            hash: code.hash,
-            cached: true,
-            durationMs: performance.now() - started,
-          });
-          return { hash: code.hash, parts: code.parts };
-        }
-      }
-      try {
-        const id = await computeCodeIdentity(def.name, site);
-        this.store.transaction(() => {
-          this.store.putCode({ hash: id.hash, step: def.name, parts: id.parts });
-          this.store.putCodeCache(def.name, site.file, { codeHash: id.hash, files: id.files });
-        });
-        this.#emit({
-          type: "code-identity",
-          step: def.name,
-          hash: id.hash,
-          cached: false,
-          durationMs: performance.now() - started,
-        });
-        return { hash: id.hash, parts: id.parts };
-      } catch (e) {
-        if (!(e instanceof CodeIdentityError)) throw e;
-        this.#emit({ type: "code-identity-fallback", step: def.name, reason: e.message });
-      }
-    } else {
-      this.#emit({
-        type: "code-identity-fallback",
-        step: def.name,
-        reason: "the place where the step was defined is unknown",
-      });
-    }
-    const source = String(def.fn).replace(/\s+/g, " ").trim();
-    const parts = { "step:source": sha256Hex(new TextEncoder().encode(source)) };
-    const hash = sha256Hex(new TextEncoder().encode(JSON.stringify(parts)));
-    this.store.putCode({ hash, step: def.name, parts });
-    return { hash, parts };
   }
 
   async #resolve<I, O>(
@@ -474,69 +415,6 @@ function keyInfo<I, O>(
  */
 export function openSession(options: SessionOptions = {}): Session {
   return new Session(options);
-}
-
-let current: Session | undefined;
-
-/**
- * Makes `session` the one `step` calls use (or, with undefined, forgets it so the next call
- * opens the default one).
- *
- * @param session The session.
- * @returns The previous session.
- */
-export function useSession(session: Session | undefined): Session | undefined {
-  const previous = current;
-  current = session;
-  return previous;
-}
-
-/**
- * The session `step` calls use: the one set by {@linkcode useSession} or
- * {@linkcode configure}, else a default one opened on the project found from the working
- * directory, recorded as a run and ended when the process exits.
- *
- * @returns The session.
- */
-export function currentSession(): Session {
-  if (current) return current;
-  const session = new Session();
-  current = session;
-  let failure: string | undefined;
-  const onError = (e: ErrorEvent | PromiseRejectionEvent): void => {
-    const reason = "reason" in e ? e.reason : e.error;
-    failure = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
-    session.endRun("failed", failure);
-  };
-  globalThis.addEventListener("error", onError);
-  globalThis.addEventListener("unhandledrejection", onError);
-  globalThis.addEventListener("unload", () => {
-    if (failure === undefined) session.endRun("done");
-  });
-  return session;
-}
-
-/**
- * Replaces the current session with a new one opened with these options.
- *
- * @param options Session options.
- * @returns The new session.
- */
-export function configure(options: SessionOptions): Session {
-  const session = new Session(options);
-  useSession(session);
-  return session;
-}
-
-function filesUnchanged(files: Readonly<Record<string, string>>): boolean {
-  for (const [path, hash] of Object.entries(files)) {
-    try {
-      if (sha256Hex(Deno.readFileSync(path)) !== hash) return false;
-    } catch {
-      return false;
-    }
-  }
-  return true;
 }
 
 function findConfig(file: string): string | undefined {

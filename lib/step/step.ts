@@ -6,7 +6,7 @@
 import { callerSite } from "./call_site.ts";
 import type { CallOptions, StepDefinition, StepOptions } from "./definition.ts";
 import { registerStep } from "./registry.ts";
-import { currentSession } from "./session.ts";
+import { currentSession } from "./current.ts";
 
 /** A step: call it like the function it wraps; every call is cached. */
 export interface Step<I, O> {

@@ -16,8 +16,8 @@ export async function tempDir(prefix = "drover-test-"): Promise<TempDir> {
   const path = await Deno.makeTempDir({ prefix });
   return {
     path,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(path, { recursive: true }).catch(() => {});
+    async [Symbol.asyncDispose](): Promise<void> {
+      await Deno.remove(path, { recursive: true }).catch((): void => {});
     },
   };
 }

@@ -42,6 +42,13 @@ Deno.test("main() prints help for every command when given --help", async () => 
   }
 });
 
+Deno.test("main() prints a command's help when running help COMMAND", async () => {
+  const r = await runCli(["help", "calls"], "/");
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^Usage: drover calls /);
+  assert.match(r.stdout, /^ {2}show \[options\] <key> /m);
+});
+
 Deno.test("main() exits 2 with one line when the command or option is unknown", async () => {
   const cases: [string[], RegExp][] = [
     [["frobnicate"], /^drover: unknown command 'frobnicate'; see "drover --help"\n$/],

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decode, DecodeError, TaggedValue } from "../../lib/codec/mod.ts";
-import { fromHex } from "./_hex.ts";
+import { fromHex, toHex } from "./_hex.ts";
 
 function decodeHex(hex: string): unknown {
   return decode(fromHex(hex));
@@ -222,4 +222,10 @@ Deno.test("decode() throws TypeError for input that is not a Uint8Array", () => 
     name: "TypeError",
     message: "Cannot decode CBOR: expected a Uint8Array (got object)",
   });
+});
+
+Deno.test("decode() throws DecodeError for items nested deeper than 2048 levels", () => {
+  const deep = new Uint8Array(5000).fill(0x81);
+  assertMalformed(toHex(deep), 2048, "items nested deeper than 2048 levels");
+  assertMalformed("9f".repeat(5000), 2048, "items nested deeper than 2048 levels");
 });

@@ -160,13 +160,22 @@ Deno.test("encode() detects cycles deeper than its linear-scan window", () => {
     nodes.push(next);
   }
   const leaf = nodes[100];
-  for (const target of [1, 63, 64, 65, 80, 100]) {
+  // Paths over 40 segments keep their first and last 20.
+  const pathOf = (segments: string[]): string =>
+    segments.length <= 40
+      ? "value" + segments.join("")
+      : "value" + segments.slice(0, 20).join("") + `…(${segments.length - 40} more)…` +
+        segments.slice(-20).join("");
+  for (const target of [1, 40, 41, 63, 64, 65, 80, 100]) {
     leaf.back = nodes[target];
     assert.throws(() => encode(nodes[0]), (e: unknown) => {
       assert.ok(e instanceof EncodeError);
       assert.equal(e.reason, "cycle");
-      assert.equal(e.path, "value" + ".n".repeat(100) + ".back");
-      assert.equal(e.message, `Cannot encode ${e.path}: cycle back to value${".n".repeat(target)}`);
+      assert.equal(e.path, pathOf([...Array(100).fill(".n"), ".back"]));
+      assert.equal(
+        e.message,
+        `Cannot encode ${e.path}: cycle back to ${pathOf(Array(target).fill(".n"))}`,
+      );
       return true;
     });
   }
@@ -236,4 +245,20 @@ Deno.test("encode() works normally after a refused value", () => {
   assert.throws(() => hashValue(cyclic), EncodeError);
   assert.deepEqual(encode([[1]]), new Uint8Array([0x81, 0x81, 0x01]));
   assert.equal(hashValue([[1]]), hashValue([[1]]));
+});
+
+Deno.test("encode() rejects objects nested deeper than 1000 levels, shortening the path", () => {
+  let ok: unknown = 1;
+  for (let i = 0; i < 1000; i++) ok = [ok];
+  assert.equal(encode(ok).length, 1001);
+  assert.throws(() => encode([ok]), (e: unknown) => {
+    assert.ok(e instanceof EncodeError);
+    assert.equal(e.reason, "unsupported");
+    assert.equal(e.path, "value" + "[0]".repeat(20) + "…(960 more)…" + "[0]".repeat(20));
+    assert.equal(
+      e.message,
+      `Cannot encode ${e.path}: objects nested deeper than 1000 levels cannot be encoded`,
+    );
+    return true;
+  });
 });

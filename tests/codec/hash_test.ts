@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { canonicalEncode, decode, encode, hashValue, sha256Hex } from "../../lib/codec/mod.ts";
 import { toHex } from "./_hex.ts";
-import { anyValue } from "./_arbitraries.ts";
+import { anyValue, codePoint } from "./_arbitraries.ts";
 
 /** A copy of `value` with every object's keys, Map's entries and Set's elements reordered. */
 function reorder(value: unknown, seed: number): unknown {
@@ -185,5 +185,44 @@ Deno.test("sha256Hex() matches the FIPS 180-2 test vector", () => {
   assert.equal(
     sha256Hex(new TextEncoder().encode("abc")),
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+});
+
+Deno.test("canonicalEncode() writes object keys in the bytewise order of their encodings (property)", () => {
+  const compare = (a: Uint8Array, b: Uint8Array): number => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+  };
+  /** The encoded keys of a map whose values are all the 1-byte integer 0. */
+  const encodedKeys = (bytes: Uint8Array): Uint8Array[] => {
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const arg = (at: number): [number, number] => {
+      const ai = bytes[at] & 0x1f;
+      if (ai < 24) return [ai, 1];
+      if (ai === 24) return [bytes[at + 1], 2];
+      if (ai === 25) return [view.getUint16(at + 1), 3];
+      return [view.getUint32(at + 1), 5];
+    };
+    const [count, headSize] = arg(0);
+    const keys: Uint8Array[] = [];
+    let at = headSize;
+    for (let i = 0; i < count; i++) {
+      const [length, size] = arg(at);
+      keys.push(bytes.subarray(at, at + size + length));
+      at += size + length + 1; // skip the value 0x00
+    }
+    assert.equal(at, bytes.length);
+    return keys;
+  };
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string({ unit: codePoint, maxLength: 30 }), fc.constant(0)),
+      (obj) => {
+        const keys = encodedKeys(canonicalEncode(obj));
+        assert.equal(keys.length, Object.keys(obj).length);
+        for (let i = 1; i < keys.length; i++) assert.ok(compare(keys[i - 1], keys[i]) < 0);
+      },
+    ),
+    { numRuns: 300 },
   );
 });

@@ -200,3 +200,23 @@ Deno.test("decode() inverts encode() for arbitrary typed arrays at arbitrary off
     { numRuns: 200 },
   );
 });
+
+Deno.test("decode() reads back everything encode() accepts at the deepest nesting", () => {
+  const shapes: ((x: unknown) => unknown)[] = [
+    (x) => ({ a: x }),
+    (x) => [x],
+    (x) => new Map([[1, x]]),
+    (x) => new Map([[x, 1]]),
+    (x) => new Set([x]),
+  ];
+  for (const shape of shapes) {
+    let value: unknown = { d: new Date(0), n: 2n ** 70n, xs: new Float64Array([1]) };
+    for (let i = 0; i < 998; i++) value = shape(value); // the Date sits at depth 999
+    // (assert.deepEqual itself overflows the stack on 998 nested Maps.)
+    for (const bytes of [encode(value), canonicalEncode(value)]) {
+      const back = decode(bytes);
+      assert.equal(back?.constructor, value?.constructor);
+      assert.deepEqual(encode(back), encode(value));
+    }
+  }
+});
