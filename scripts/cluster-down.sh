@@ -19,6 +19,7 @@ pid_of() {
   pid=$(cat "$2" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] && [ -d "/proc/$pid" ] || return 1
   [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] || return 1
+  ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null || return 1 # zombie
   printf '%s\n' "$pid"
 }
 

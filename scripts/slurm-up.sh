@@ -182,6 +182,7 @@ alive() {
   pid=$(cat "$2" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] && [ -d "/proc/$pid" ] || return 1
   [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] || return 1
+  ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null || return 1 # zombie
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$CONF"
 }
 

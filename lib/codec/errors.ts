@@ -48,6 +48,8 @@ export class EncodeError extends TypeError {
   readonly reason: EncodeErrorReason;
 
   /**
+   * Creates the error; the message is "Cannot encode <path>: <detail>".
+   *
    * @param path Path of the refused value.
    * @param reason Why it was refused.
    * @param detail What is wrong, completing "Cannot encode <path>: <detail>".
@@ -84,6 +86,8 @@ export class DecodeError extends Error {
   readonly offset: number;
 
   /**
+   * Creates the error; the message is "Cannot decode CBOR at byte <offset>: <detail>".
+   *
    * @param offset Byte offset of the problem.
    * @param detail What is wrong, completing "Cannot decode CBOR at byte <offset>: <detail>".
    * @param options Standard error options (`cause`).

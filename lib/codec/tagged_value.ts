@@ -28,6 +28,8 @@ export class TaggedValue {
   readonly value: unknown;
 
   /**
+   * Wraps tag content with its tag number.
+   *
    * @param tag Tag number, a non-negative safe integer.
    * @param value Tag content.
    * @throws {RangeError} If `tag` is not a non-negative safe integer.
