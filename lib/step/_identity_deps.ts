@@ -116,7 +116,7 @@ export function dependencyVersion(specifier: string, config: ProjectConfig | und
   }
   if (isBuiltin(target)) return "builtin";
   const lock = config?.lock ?? EMPTY_LOCK;
-  if (target.startsWith("npm:") || target.startsWith("jsr:")) {
+  if (/^(npm|jsr):/.test(target)) {
     return lockedVersion(target, lock) ?? target;
   }
   if (target.startsWith("http:") || target.startsWith("https:")) {

@@ -299,7 +299,7 @@ export class Session implements AsyncDisposable {
         version: def.options.version ?? "",
         argHashes: argumentHashes(
           inputs as Record<string, unknown>,
-          new Set(def.options.ignore ?? []),
+          ignoredOf(def),
         ),
         inputsRef: null,
         resultRef: null,
@@ -393,6 +393,18 @@ export class Session implements AsyncDisposable {
   }
 }
 
+// deno-lint-ignore no-explicit-any
+const IGNORED = new WeakMap<StepDefinition<any, any>, ReadonlySet<string>>();
+
+function ignoredOf<I, O>(def: StepDefinition<I, O>): ReadonlySet<string> {
+  let set = IGNORED.get(def);
+  if (!set) {
+    set = new Set(def.options.ignore ?? []);
+    IGNORED.set(def, set);
+  }
+  return set;
+}
+
 function keyInfo<I, O>(
   def: StepDefinition<I, O>,
   inputs: I,
@@ -402,7 +414,7 @@ function keyInfo<I, O>(
     step: def.name,
     codeHash: identity.hash,
     version: def.options.version ?? "",
-    argsHash: inputsHash(inputs as Record<string, unknown>, new Set(def.options.ignore ?? [])),
+    argsHash: inputsHash(inputs as Record<string, unknown>, ignoredOf(def)),
   };
   return { ...parts, key: callKey(parts), codeParts: identity.parts };
 }

@@ -40,3 +40,26 @@ Deno.test("a script run is recorded as done, or failed with its error, and exits
     "twice:done:local:isolate",
   ]);
 });
+
+Deno.test("a script that calls configure() still writes every call and ends its run", async () => {
+  await using dir = await tempDir();
+  await writeProjectConfig(dir.path);
+  await Deno.writeTextFile(
+    `${dir.path}/c.ts`,
+    `import { configure, map, step } from "drover";
+export const sq = step("sq", ({ x }: { x: number }) => x * x);
+if (import.meta.main) {
+  let done = 0;
+  configure({ flushMs: 60_000, onEvent: (e) => { if (e.type === "call-done") done++; } });
+  const r = await map(sq, Array.from({ length: 50 }, (_, x) => ({ x })));
+  console.log(done, r.unwrap().at(-1));
+}
+`,
+  );
+  const r = await runScript(dir.path, "c.ts");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "50 2401");
+  using store = openStore({ dir: `${dir.path}/.drover` });
+  assert.equal(store.listCalls({ states: ["done"] }).length, 50);
+  assert.deepEqual(store.listRuns().map((run) => run.status), ["done"]);
+});
