@@ -4,7 +4,8 @@
 #
 # Stops, quietly, what scripts/slurm-up.sh and scripts/sshd-up.sh started, using
 # only the pid files in their state dirs: slurmd, slurmctld (after cancelling any
-# jobs still queued), munged (only if slurm-up.sh started it), and sshd. Each
+# jobs still queued), slurmdbd and mariadbd (DROVER_SLURM_ACCOUNTING=1), munged
+# (only if slurm-up.sh started it and no other slurm daemon still runs), sshd. Each
 # process gets SIGTERM, then SIGKILL after ~5 s. Keys, configs and logs stay in
 # the state dirs so the next *-up.sh call reuses them. Always exits 0.
 set -euo pipefail
@@ -60,8 +61,13 @@ if [ -d "$SLURM_DIR" ]; then
   fi
   stop slurmd "$SLURM_DIR/run/slurmd.pid"
   stop slurmctld "$SLURM_DIR/run/slurmctld.pid"
-  stop munged "$SLURM_DIR/munged.pid"
-  rm -f "$SLURM_DIR/munged.pid"
+  stop slurmdbd "$SLURM_DIR/run/slurmdbd.pid"
+  stop mariadbd "$SLURM_DIR/run/mysqld.pid"
+  # munged is machine-wide: leave it up while another cluster still uses it.
+  if ! ps -eo stat=,comm= | awk '$1 !~ /Z/ && $2 ~ /^(slurmctld|slurmd|slurmdbd)$/ {f=1} END {exit !f}'; then
+    stop munged "$SLURM_DIR/munged.pid"
+    rm -f "$SLURM_DIR/munged.pid"
+  fi
 fi
 
 if [ -d "$SSHD_DIR" ]; then
