@@ -19,8 +19,10 @@ import { explainCommand } from "./explain.ts";
 import { gcCommand } from "./gc.ts";
 import { initCommand } from "./init.ts";
 import { rmCommand } from "./rm.ts";
+import { routesExplainCommand } from "./routes_explain.ts";
 import { runsLsCommand } from "./runs_ls.ts";
 import { statusCommand } from "./status.ts";
+import { systemsLsCommand } from "./systems_ls.ts";
 
 /**
  * Builds the whole `drover` command tree for one invocation.
@@ -48,6 +50,14 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .description("list workflow runs")
     .helpCommand(false)
     .addCommand(runsLsCommand(ctx));
+  const systems = new Command("systems")
+    .description("list the systems jobs can run on")
+    .helpCommand(false)
+    .addCommand(systemsLsCommand(ctx));
+  const routes = new Command("routes")
+    .description("explain how remote info routes calls")
+    .helpCommand(false)
+    .addCommand(routesExplainCommand(ctx));
   program
     .addCommand(initCommand(ctx))
     .addCommand(statusCommand(ctx))
@@ -55,7 +65,9 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .addCommand(explainCommand(ctx))
     .addCommand(rmCommand(ctx))
     .addCommand(gcCommand(ctx))
-    .addCommand(runs);
+    .addCommand(runs)
+    .addCommand(systems)
+    .addCommand(routes);
   listLeafCommands(program);
   configureTree(program, ctx.io);
   return program;

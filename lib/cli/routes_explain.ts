@@ -1,0 +1,224 @@
+/**
+ * `drover routes explain`: which key of `DROVER_REMOTE_INFO` routes a call, and why the
+ * others do not.
+ *
+ * For now the calls come from `--stack`; once runs record the call sites of their step
+ * calls in the store, `--script` will explain those of the script's last run, through the
+ * same {@linkcode explainCalls}.
+ *
+ * @module
+ */
+import {
+  Command,
+  type CommandUnknownOpts,
+  InvalidArgumentError,
+} from "@commander-js/extra-typings";
+import {
+  displayFile,
+  explainRoutes,
+  loadRemoteInfo,
+  parseStackText,
+  REMOTE_INFO_VAR,
+  type RemoteInfo,
+  RemoteInfoError,
+  type RouteExplanation,
+  type StackFrame,
+} from "../routing/mod.ts";
+import type { Context } from "./_context.ts";
+import { CommandError, UsageError } from "./_errors.ts";
+import { plural, toJson } from "./_output.ts";
+
+/** One step call to explain: the stack that led to it and the step itself. */
+export interface RecordedCall {
+  /** Frames before the step call, outermost first. */
+  readonly stack: readonly StackFrame[];
+  /** The step's name. */
+  readonly stepName: string;
+  /** The file in which the step was defined. */
+  readonly stepFile?: string;
+  /** The label set in code, if any. */
+  readonly label?: string;
+}
+
+/** The explanation of one call, as `routes explain --json` prints it. */
+export interface CallExplanation extends RouteExplanation {
+  /** The step's name. */
+  readonly step: string;
+  /** The file in which the step was defined, relative to the working directory if inside. */
+  readonly stepFile: string | null;
+  /** The call's label, or null. */
+  readonly label: string | null;
+}
+
+/**
+ * Explains how remote info routes each of a list of calls.
+ *
+ * @param info The remote info.
+ * @param calls The calls (from `--stack`, later from the store).
+ * @param cwd Files are shown relative to this directory.
+ * @returns One explanation per call, in order.
+ *
+ * @example
+ * ```ts
+ * import { parseRemoteInfo } from "../routing/mod.ts";
+ * import assert from "node:assert/strict";
+ * const info = parseRemoteInfo({ "*::relax": { system: "cluster" } });
+ * const [call] = explainCalls(info, [{ stack: [], stepName: "relax" }], "/p");
+ * assert.equal(call.system, "cluster");
+ * ```
+ */
+export function explainCalls(
+  info: RemoteInfo,
+  calls: readonly RecordedCall[],
+  cwd: string,
+): CallExplanation[] {
+  return calls.map((call) => ({
+    step: call.stepName,
+    stepFile: call.stepFile === undefined ? null : displayFile(call.stepFile, cwd),
+    label: call.label ?? null,
+    ...explainRoutes(info, call.stack, { ...call, cwd }),
+  }));
+}
+
+/**
+ * Turns one `--stack` value into a call: the last element is the step call
+ * (`<file defining the step>::<step name>`), the others the frames before it.
+ *
+ * @param text `relax_all.ts::main,lib/relax.ts::relax`.
+ * @param cwd Relative files are resolved against it.
+ * @param label The call's label, if any.
+ * @returns The call.
+ * @throws {RangeError} When an element is not `file::function`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(callFromStackText("a.ts::main,lib/r.ts::relax", "/p"), {
+ *   stack: [{ file: "/p/a.ts", function: "main" }],
+ *   stepName: "relax",
+ *   stepFile: "/p/lib/r.ts",
+ * });
+ * ```
+ */
+export function callFromStackText(text: string, cwd: string, label?: string): RecordedCall {
+  const frames = parseStackText(text, cwd);
+  const step = frames[frames.length - 1];
+  return {
+    stack: frames.slice(0, -1),
+    stepName: step.function,
+    stepFile: step.file,
+    ...(label === undefined ? {} : { label }),
+  };
+}
+
+/**
+ * Builds the `routes explain` command.
+ *
+ * @param ctx The invocation's context.
+ * @returns The command.
+ */
+export function routesExplainCommand(ctx: Context): CommandUnknownOpts {
+  return new Command("explain")
+    .summary("show which remote info key routes a call and why")
+    .description(
+      `Show which key of ${REMOTE_INFO_VAR} (JSON, or the path of a JSON file) routes each ` +
+        "given call, and why the other keys do not. A call is given as its stack: the frames " +
+        "that led to it, outermost first, then the step call itself as " +
+        "<file defining the step>::<step name>.",
+    )
+    .option(
+      "--stack <frames>",
+      'a call as "file.ts::function,...,step-file.ts::step" (outermost first, the step ' +
+        "call last); repeat for several calls",
+      (value: string, previous: string[] | undefined) => {
+        try {
+          parseStackText(value, ctx.io.cwd);
+        } catch (e) {
+          throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+        }
+        return [...(previous ?? []), value];
+      },
+    )
+    .option("--label <label>", "the label the calls carry (a step option or remote())")
+    .option("--script <file>", "explain the calls of the script's last run (not recorded yet)")
+    .option("--json", "print the explanations as JSON")
+    .action((options) => {
+      const calls = callsToExplain(ctx, options);
+      let info: RemoteInfo | undefined;
+      try {
+        info = loadRemoteInfo(ctx.io.env, { cwd: ctx.io.cwd });
+      } catch (e) {
+        if (e instanceof RemoteInfoError) throw new CommandError(e.message, { cause: e });
+        throw e;
+      }
+      if (info === undefined) {
+        throw new CommandError(
+          `Cannot explain routes: ${REMOTE_INFO_VAR} is not set, so every call runs locally`,
+        );
+      }
+      const explained = explainCalls(info, calls, ctx.io.cwd);
+      if (options.json) {
+        ctx.out(toJson({ source: info.source, calls: explained }));
+        return;
+      }
+      ctx.out(render(ctx, info, explained));
+    });
+}
+
+function callsToExplain(
+  ctx: Context,
+  options: { stack?: string[]; label?: string; script?: string },
+): RecordedCall[] {
+  if (options.script !== undefined && options.stack !== undefined) {
+    throw new UsageError("Cannot explain routes: give --stack or --script, not both");
+  }
+  if (options.script !== undefined) {
+    throw new CommandError(
+      `Cannot explain the routes of "${options.script}": runs do not record the call sites of their steps yet; pass a call with --stack`,
+    );
+  }
+  if (options.stack === undefined) {
+    throw new UsageError(
+      'Cannot explain routes: no call given; pass --stack "file.ts::function,...,step-file.ts::step"',
+    );
+  }
+  return options.stack.map((text) => callFromStackText(text, ctx.io.cwd, options.label));
+}
+
+function render(ctx: Context, info: RemoteInfo, calls: readonly CallExplanation[]): string {
+  const { bold, dim, green, red } = ctx.style;
+  const out = [`Remote info ${info.source}: ${plural(info.rules.length, "key")}`];
+  calls.forEach((call, i) => {
+    const where = call.stepFile === null ? "" : ` (defined in ${call.stepFile})`;
+    const label = call.label === null ? "no label" : `label "${call.label}"`;
+    out.push("", bold(`Call ${i + 1}: step "${call.step}"${where}, ${label}`));
+    const width = String(call.frames.length).length;
+    call.frames.forEach((frame, j) => {
+      const last = j === call.frames.length - 1 ? "  (the step call)" : "";
+      out.push(`  frame ${String(j + 1).padStart(width)}  ${frame}${last}`);
+    });
+    if (call.conflict.length > 0) {
+      out.push(red(
+        `  not routed: keys ${
+          call.conflict.map((k) => JSON.stringify(k)).join(" and ")
+        } match equally well (the workflow stops with an error)`,
+      ));
+    } else if (call.chosen === undefined) {
+      out.push("  runs locally: no key matches");
+    } else {
+      out.push(green(`  runs on system "${call.system}" by key ${JSON.stringify(call.chosen)}`));
+    }
+    out.push("");
+    for (const key of call.keys) {
+      const mark = key.chosen
+        ? green("chosen  ")
+        : call.conflict.includes(key.key)
+        ? red("tied    ")
+        : key.matched
+        ? "matched "
+        : dim("no match");
+      out.push(`  ${mark}  ${key.key}`, `            ${key.reason}`);
+    }
+  });
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,68 @@
+/**
+ * Routing: which step calls run where. Remote info (the `DROVER_REMOTE_INFO` environment
+ * variable, the JSON file it names, or an object given in code) maps call-stack patterns and
+ * labels to routes: a system, resources, how many calls go into one job, files to stage,
+ * environment and restarts. A call no key matches runs locally.
+ *
+ * ```ts
+ * import { explainRoutes, matchRoute, parseRemoteInfo } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const info = parseRemoteInfo(JSON.stringify({
+ *   "relax_all.ts::main,lib/relax.ts::relax": {
+ *     system: "cluster",
+ *     resources: { cores: 16, time: "2:00:00", memory: "8G" },
+ *     inputsPerJob: 10,
+ *   },
+ *   gpu: { system: "gpu-cluster", resources: { gpus: 1 } },
+ * }), "from DROVER_REMOTE_INFO");
+ * const stack = [{ file: "/p/relax_all.ts", function: "main" }];
+ * const call = { stepName: "relax", stepFile: "/p/lib/relax.ts" };
+ * assert.equal(matchRoute(info, stack, call)?.route.system, "cluster");
+ * assert.equal(matchRoute(info, stack, { ...call, label: "gpu" })?.key, "gpu");
+ * const why = explainRoutes(info, stack, { ...call, cwd: "/p" });
+ * assert.equal(why.keys[1].reason, "the call has no label");
+ * ```
+ *
+ * @module
+ */
+export type {
+  FramePattern,
+  RemoteInfo,
+  RemoteInfoInput,
+  ResourcesFunction,
+  ResourcesInput,
+  Route,
+  RouteInput,
+  RoutePattern,
+  RouteRule,
+} from "./remote_info.ts";
+export { AmbiguousRouteError, RemoteInfoError } from "./errors.ts";
+export { IN_CODE, parseRemoteInfo, safeParseRemoteInfo } from "./parse_remote_info.ts";
+export { loadRemoteInfo, type LoadRemoteInfoOptions, REMOTE_INFO_VAR } from "./load_remote_info.ts";
+export {
+  formatFramePattern,
+  formatRoutePattern,
+  parseRouteKey,
+  ROUTE_KEY_FORMS,
+  safeParseRouteKey,
+  wildcardCount,
+} from "./route_key.ts";
+export {
+  captureStack,
+  displayFile,
+  formatStackFrame,
+  parseStackText,
+  parseStackTrace,
+  type ParseStackTraceOptions,
+  type StackFrame,
+} from "./stack.ts";
+export {
+  explainRoutes,
+  type ExplainRoutesOptions,
+  type KeyExplanation,
+  matchRoute,
+  type RouteCall,
+  type RouteExplanation,
+  type RouteMatch,
+} from "./match_route.ts";
+export { resourcesFor } from "./resources_for.ts";

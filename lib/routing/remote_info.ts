@@ -1,0 +1,99 @@
+/**
+ * What remote info is once read: the hand-written types the schema must agree with, and
+ * the input types of remote info given in code.
+ *
+ * @module
+ */
+import type { Resources } from "../systems/mod.ts";
+
+/**
+ * Resources as written in remote info: walltime and memory as Slurm writes them. A whole
+ * number `time` is minutes and a bare number `memory` is megabytes, as Slurm reads them.
+ */
+export interface ResourcesInput {
+  /** Nodes, 1 or more. */
+  readonly nodes?: number;
+  /** Cores on each node, 1 or more. */
+  readonly cores?: number;
+  /** Walltime: `"2-00:00:00"`, `"12:00:00"`, `"30:00"`, or whole minutes. */
+  readonly time?: string | number;
+  /** Memory on each node: `"4G"`, `"500M"`, or megabytes. */
+  readonly memory?: string | number;
+  /** A partition by name, instead of the first that fits. */
+  readonly partition?: string;
+  /** GPUs on each node, 0 or more. */
+  readonly gpus?: number;
+}
+
+/** Resources that depend on the attempt (1 for the first run, 2 for the first restart...). */
+export type ResourcesFunction = (attempt: number) => ResourcesInput;
+
+/** One route as written in remote info (JSON, or an object given in code). */
+export interface RouteInput {
+  /** The system to run on: a name from the systems config. */
+  readonly system: string;
+  /** The scheduler job name. Default: chosen by the runtime. */
+  readonly jobName?: string;
+  /** What each job asks for; in code also a function of the attempt number. */
+  readonly resources?: ResourcesInput | ResourcesFunction;
+  /** Calls packed into one job (one array element). Default: 1. */
+  readonly inputsPerJob?: number;
+  /** Files (paths or globs) staged next to every job. Default: none. */
+  readonly inputFiles?: readonly string[];
+  /** Environment variables set in every job. Default: none. */
+  readonly env?: Readonly<Record<string, string | number | boolean>>;
+  /** Restarts after transient failures (timeout, node failure, ...). Default: 2. */
+  readonly maxRestarts?: number;
+}
+
+/** Remote info as written: keys are call-stack patterns or labels. */
+export type RemoteInfoInput = Readonly<Record<string, RouteInput>>;
+
+/** Where and how the calls a key matches run. */
+export interface Route {
+  /** The system to run on. */
+  readonly system: string;
+  /** The scheduler job name, when given. */
+  readonly jobName?: string;
+  /** What each job asks for (ms, bytes), or a function of the attempt number. */
+  readonly resources: Resources | ResourcesFunction;
+  /** Calls packed into one job. */
+  readonly inputsPerJob: number;
+  /** Files (paths or globs) staged next to every job. */
+  readonly inputFiles: readonly string[];
+  /** Environment variables set in every job. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Restarts after transient failures. */
+  readonly maxRestarts: number;
+}
+
+/** One element of a call-stack pattern: `file::function`; either side may be `*`. */
+export interface FramePattern {
+  /** A path suffix (`lib/relax.ts`), an absolute path, or `*`. */
+  readonly file: string;
+  /** A function name (`main`, `Relaxer.run`), or `*`. */
+  readonly function: string;
+}
+
+/** What a key matches: a label set in code, or the end of the call stack. */
+export type RoutePattern =
+  | { readonly kind: "label"; readonly label: string }
+  | { readonly kind: "stack"; readonly frames: readonly FramePattern[] };
+
+/** One key of remote info with its route. */
+export interface RouteRule {
+  /** The key as written. */
+  readonly key: string;
+  /** The key, parsed. */
+  readonly pattern: RoutePattern;
+  /** Where its calls go. */
+  readonly route: Route;
+}
+
+/** Parsed remote info: its rules in the order written. */
+export interface RemoteInfo {
+  /** The rules, in the order of the keys. */
+  readonly rules: readonly RouteRule[];
+  /** Where it was read from, as error messages name it (`from DROVER_REMOTE_INFO`). */
+  readonly source: string;
+}

@@ -1,0 +1,124 @@
+/**
+ * Schedulers: batch scripts for Slurm, PBS Pro and Grid Engine rendered from one
+ * {@linkcode JobSpec} with every value quoted or validated, job arrays cut to the
+ * cluster's limits, parsers for what `sbatch`, `squeue`, `sacct`, `scontrol`, `qstat` and
+ * `qacct` print (each a throwing `parseX` and a `safeParseX`), and the classification of
+ * how a job element ended.
+ *
+ * ```ts
+ * import {
+ *   classifyOutcome,
+ *   parseSqueue,
+ *   renderSlurmScript,
+ *   shellJoin,
+ *   splitArray,
+ * } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const [chunk] = splitArray(20, { maxArraySize: 1001, maxJobCount: 10_000, inFlight: 0 }).arrays;
+ * const script = renderSlurmScript({
+ *   name: "drover-3f2a9c",
+ *   array: { size: chunk.size, throttle: 8 },
+ *   resources: { cores: 1, time: 600_000, memory: 512 * 1024 ** 2 },
+ *   env: { DROVER_CALLS: "calls; rm -rf ~" },
+ *   body: [shellJoin(["deno", "run", "-A", "/scratch/drover/job.js"])],
+ *   stdout: "/scratch/drover/logs/{index}.out",
+ * });
+ * assert.match(script, /^#SBATCH --array=0-19%8$/m);
+ * assert.match(script, /^export DROVER_CALLS='calls; rm -rf ~'$/m);
+ *
+ * const rows = parseSqueue("123_[2-19%8]|PENDING|JobArrayTaskLimit|drover-3f2a9c\n");
+ * assert.equal(rows[0].throttle, 8);
+ *
+ * const outcome = classifyOutcome({
+ *   sacctState: "TIMEOUT",
+ *   squeueSeen: false,
+ *   missingForMs: 0,
+ *   graceMs: 60_000,
+ * });
+ * assert.deepEqual(outcome && outcome.state === "failed" && [outcome.reason, outcome.retryable], [
+ *   "timeout",
+ *   true,
+ * ]);
+ * ```
+ *
+ * @module
+ */
+export {
+  ARRAY_INDEX_PLACEHOLDER,
+  ARRAY_INDEX_VARIABLE,
+  type JobArray,
+  type JobResources,
+  type JobSpec,
+  validateJobSpec,
+} from "./job_spec.ts";
+export { bashQuote, shellJoin, shellQuote } from "./shell_quote.ts";
+export { renderSlurmScript } from "./slurm_script.ts";
+export { renderPbsScript } from "./pbs_script.ts";
+export { renderSgeScript, type SgeScriptOptions } from "./sge_script.ts";
+export {
+  formatPbsWalltime,
+  formatSgeWalltime,
+  formatSlurmWalltime,
+  parseSlurmDuration,
+} from "./walltime.ts";
+export { parseMemorySize, toMebibytes } from "./memory.ts";
+export {
+  type ArrayChunk,
+  type ArraySplit,
+  splitArray,
+  type SplitArrayOptions,
+} from "./split_array.ts";
+export { parseSlurmConfig, safeParseSlurmConfig, type SlurmConfig } from "./slurm_config.ts";
+export {
+  type ParseOptions,
+  type ParseResult,
+  SchedulerOutputError,
+  type SchedulerOutputErrorInit,
+} from "./errors.ts";
+export {
+  isSlurmJobState,
+  isTerminalSlurmState,
+  SLURM_JOB_STATES,
+  type SlurmJobState,
+} from "./slurm_state.ts";
+export {
+  expandTaskRanges,
+  parseSlurmJobId,
+  type SlurmJobRef,
+  type TaskRange,
+} from "./slurm_job_id.ts";
+export { parseSbatch, safeParseSbatch, type SbatchResult } from "./slurm_submit.ts";
+export { parseSqueue, safeParseSqueue, SQUEUE_FORMAT, type SqueueRow } from "./slurm_status.ts";
+export {
+  parseSacct,
+  SACCT_FIELDS,
+  type SacctRecord,
+  type SacctStep,
+  safeParseSacct,
+} from "./slurm_accounting.ts";
+export {
+  isPbsJobState,
+  parsePbsJobId,
+  PBS_JOB_STATES,
+  type PbsJobRef,
+  type PbsJobState,
+} from "./pbs_job.ts";
+export { parsePbsQstat, type PbsQstatRow, safeParsePbsQstat } from "./pbs_status.ts";
+export { parsePbsQstatFull, type PbsJobDetail, safeParsePbsQstatFull } from "./pbs_detail.ts";
+export {
+  parseSgeQstat,
+  safeParseSgeQstat,
+  type SgeJobStatus,
+  type SgeQstatRow,
+} from "./sge_status.ts";
+export { parseQacct, safeParseQacct, type SgeAccountingRecord } from "./sge_accounting.ts";
+export { hasOomHint } from "./oom_hint.ts";
+export {
+  classifyOutcome,
+  evidenceFromSacct,
+  type FailureReason,
+  type JobOutcome,
+  type MarkerEvidence,
+  type OutcomeEvidence,
+} from "./classify.ts";

@@ -1,0 +1,258 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  type JobSpec,
+  renderPbsScript,
+  renderSgeScript,
+  renderSlurmScript,
+  shellJoin,
+} from "../../lib/scheduler/mod.ts";
+import { assertGolden } from "./_golden.ts";
+
+const GIB = 1024 ** 3;
+
+/** A full spec whose values are hostile wherever values are allowed to be anything. */
+const FULL: JobSpec = {
+  name: "drover-3f2a9c.relax_all",
+  array: { size: 20, throttle: 4 },
+  resources: {
+    nodes: 1,
+    cores: 4,
+    time: 2 * 86_400_000 + 30 * 60_000,
+    memory: 6 * GIB,
+    gpus: 1,
+    partition: "gpu-short",
+  },
+  header: ["# a comment line"],
+  setup: ["module load gcc/12", "source /opt/venv/bin/activate"],
+  body: [shellJoin(["/opt/deno/bin/deno", "run", "-A", "/scratch/alice/drover/bundle 1.js"])],
+  workdir: "/scratch/alice/my project's dir/$(whoami)",
+  stdout: "/scratch/alice/drover/logs/{index}.out",
+  stderr: "/scratch/alice/drover/logs/{index}.err",
+  env: {
+    DROVER_STAGE: "/scratch/alice/drover/stage",
+    EVIL: "$(touch /tmp/pwned) `id` ${HOME} 'quoted' \"double\"\nnext line",
+    EMPTY: "",
+  },
+};
+
+/** A single job with nothing but a body. */
+const SINGLE: JobSpec = {
+  name: "drover-setup",
+  body: ["echo ready"],
+  stdout: "/tmp/drover/{index}.out",
+};
+
+Deno.test("renderSlurmScript() matches the golden script for a full array job", async () => {
+  const header = ["#SBATCH --account=chem", ...FULL.header!];
+  await assertGolden("slurm_array.sh", renderSlurmScript({ ...FULL, header }));
+});
+
+Deno.test("renderSlurmScript() matches the golden script for a single job", async () => {
+  await assertGolden("slurm_single.sh", renderSlurmScript(SINGLE));
+});
+
+Deno.test("renderPbsScript() matches the golden script for a full array job", async () => {
+  const header = ["#PBS -A chem", ...FULL.header!];
+  await assertGolden("pbs_array.sh", renderPbsScript({ ...FULL, header }));
+});
+
+Deno.test("renderPbsScript() matches the golden script for a single job", async () => {
+  await assertGolden("pbs_single.sh", renderPbsScript(SINGLE));
+});
+
+Deno.test("renderSgeScript() matches the golden script for a full array job", async () => {
+  const header = ["#$ -P chem", ...FULL.header!];
+  await assertGolden("sge_array.sh", renderSgeScript({ ...FULL, header }));
+});
+
+Deno.test("renderSgeScript() matches the golden script for a single job", async () => {
+  await assertGolden("sge_single.sh", renderSgeScript(SINGLE));
+});
+
+Deno.test("renderPbsScript() renders an array of one as a plain job with index 0", () => {
+  const script = renderPbsScript({ ...SINGLE, array: { size: 1 } });
+  assert.doesNotMatch(script, /^#PBS -J/m);
+  assert.match(script, /^export DROVER_ARRAY_INDEX=0$/m);
+  assert.match(script, /^#PBS -o \/tmp\/drover\/0\.out$/m);
+});
+
+Deno.test("renderSgeScript() uses the site's PE and memory resource names", () => {
+  const script = renderSgeScript(
+    { ...SINGLE, resources: { cores: 4, memory: 4 * GIB, gpus: 2 } },
+    { parallelEnvironment: "threads", memoryResource: "m_mem_free", gpuResource: "gpus" },
+  );
+  assert.match(script, /^#\$ -pe threads 4$/m);
+  assert.match(script, /^#\$ -l m_mem_free=1024M$/m);
+  assert.match(script, /^#\$ -l gpus=2$/m);
+});
+
+Deno.test("renderSgeScript() throws RangeError for more than one node", () => {
+  assert.throws(
+    () => renderSgeScript({ ...SINGLE, resources: { nodes: 2 } }),
+    /SGE has no nodes/,
+  );
+});
+
+Deno.test("renderSgeScript() throws RangeError for a hostile PE name", () => {
+  assert.throws(
+    () => renderSgeScript(SINGLE, { parallelEnvironment: "smp\n#$ -u root" }),
+    RangeError,
+  );
+});
+
+const REJECTED: [string, Partial<JobSpec>, RegExp][] = [
+  ["a newline in the job name", { name: "ok\n#SBATCH --uid=0" }, /job name/],
+  ["a command substitution in the job name", { name: "a$(id)" }, /job name/],
+  ["a backtick in the job name", { name: "a`id`" }, /job name/],
+  ["a quote in the job name", { name: "a'b" }, /job name/],
+  ["a space in the job name", { name: "a b" }, /job name/],
+  ["an empty job name", { name: "" }, /job name/],
+  ["a job name starting with a digit", { name: "1abc" }, /job name/],
+  ["a job name of 129 characters", { name: "a".repeat(129) }, /job name/],
+  ["a newline in the partition", { resources: { partition: "p\n#SBATCH -A x" } }, /partition/],
+  ["an invalid env var name", { env: { "A-B": "x" } }, /environment variable name/],
+  ["an env var name starting with a digit", { env: { "1A": "x" } }, /environment variable/],
+  ["an env var name with a command", { env: { "A=$(id);B": "x" } }, /environment variable/],
+  ["DROVER_ARRAY_INDEX in env", { env: { DROVER_ARRAY_INDEX: "3" } }, /set by drover/],
+  ["a NUL in an env value", { env: { A: "x\0y" } }, /NUL/],
+  ["a relative stdout path", { stdout: "logs/{index}.out" }, /stdout path/],
+  ["a space in the stdout path", { stderr: "/tmp/a b.err" }, /stderr path/],
+  ["a newline in the stdout path", { stdout: "/tmp/a\n#SBATCH --uid=0" }, /stdout path/],
+  ["a % in the stdout path", { stdout: "/tmp/%j.out" }, /stdout path/],
+  ["a $ in the stdout path", { stdout: "/tmp/$HOME.out" }, /stdout path/],
+  ["a header line that is not a comment", { header: ["rm -rf ~"] }, /header line/],
+  ["a header line with a newline", { header: ["#SBATCH -A x\nrm -rf ~"] }, /header line/],
+  ["a header line continued onto the next", { header: ["#PBS -A x \\"] }, /header line/],
+  ["an empty body", { body: [] }, /body/],
+  ["a newline in a body line", { body: ["echo 'a\n#$ -u root'"] }, /body line/],
+  ["a carriage return in a setup line", { setup: ["module load x\r#$ -u root"] }, /setup line/],
+  ["an array of size 0", { array: { size: 0 } }, /array size/],
+  ["a fractional throttle", { array: { size: 3, throttle: 1.5 } }, /throttle/],
+  ["zero cores", { resources: { cores: 0 } }, /cores/],
+  ["a negative time", { resources: { time: -1 } }, /time/],
+  ["an infinite memory", { resources: { memory: Infinity } }, /memory/],
+  ["an empty workdir", { workdir: "" }, /workdir/],
+];
+
+for (const [what, patch, message] of REJECTED) {
+  Deno.test(`render*Script() throws RangeError for ${what}`, () => {
+    const spec = { ...SINGLE, ...patch } as JobSpec;
+    for (const render of [renderSlurmScript, renderPbsScript, renderSgeScript]) {
+      assert.throws(() => render(spec), (e: unknown) => {
+        assert.ok(e instanceof RangeError, String(e));
+        assert.match(e.message, /^Cannot render job script: /);
+        assert.match(e.message, message);
+        return true;
+      });
+    }
+  });
+}
+
+/** Runs a rendered script with bash (directives are comments to bash). */
+async function runScript(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "drover-script-" });
+  try {
+    const path = `${dir}/job.sh`;
+    await Deno.writeTextFile(path, script);
+    const out = await new Deno.Command("bash", {
+      args: [path],
+      env,
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: decoder.decode(out.stdout),
+      stderr: decoder.decode(out.stderr),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("render*Script() passes hostile values to the body unchanged and runs nothing else", async () => {
+  const workRoot = await Deno.makeTempDir({ prefix: "drover-work-" });
+  try {
+    const workdir = `${workRoot}/it's $(id) \`id\` dir`;
+    await Deno.mkdir(workdir);
+    const evil = FULL.env!.EVIL;
+    const spec: JobSpec = {
+      name: "drover-injection",
+      array: { size: 3 },
+      env: { EVIL: evil, SECOND: "'; touch pwned; '" },
+      workdir,
+      setup: [],
+      body: [`printf '%s|%s|%s|%s' "$EVIL" "$SECOND" "$DROVER_ARRAY_INDEX" "$PWD"`],
+    };
+    const cases: [string, string, Record<string, string>][] = [
+      ["slurm", renderSlurmScript(spec), { SLURM_ARRAY_TASK_ID: "2" }],
+      ["pbs", renderPbsScript(spec), { PBS_ARRAY_INDEX: "2" }],
+      ["sge", renderSgeScript(spec), { SGE_TASK_ID: "3" }],
+    ];
+    for (const [scheduler, script, env] of cases) {
+      const result = await runScript(script, env);
+      assert.equal(result.code, 0, `${scheduler}: ${result.stderr}`);
+      assert.equal(result.stdout, `${evil}|'; touch pwned; '|2|${workdir}`, scheduler);
+      const entries = [...Deno.readDirSync(workdir)];
+      assert.deepEqual(entries, [], `${scheduler} created files`);
+    }
+  } finally {
+    await Deno.remove(workRoot, { recursive: true });
+  }
+});
+
+Deno.test("render*Script() writes scripts that stop at the first failing setup line", async () => {
+  const spec: JobSpec = { name: "drover-fail", setup: ["false"], body: ["echo reached"] };
+  for (const script of [renderSlurmScript(spec), renderPbsScript(spec), renderSgeScript(spec)]) {
+    const result = await runScript(script, {});
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+  }
+});
+
+Deno.test("render*Script() puts every directive before the first command", () => {
+  for (
+    const [prefix, script] of [
+      ["#SBATCH", renderSlurmScript(FULL)],
+      ["#PBS", renderPbsScript(FULL)],
+      ["#$", renderSgeScript(FULL)],
+    ] as const
+  ) {
+    const lines = script.split("\n");
+    const firstCommand = lines.findIndex((l) => l !== "" && !l.startsWith("#"));
+    const lastDirective = lines.findLastIndex((l) => l.startsWith(prefix));
+    assert.ok(lastDirective < firstCommand, prefix);
+    assert.equal(lines[0], "#!/bin/bash");
+  }
+});
+
+Deno.test("renderSlurmScript() keeps every env value on its own line and intact in bash (property, 60 runs)", async () => {
+  const value = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom("\n", "\r", "\t", "'", "\\", "$", "`", '"', "#", "#$ -u root", "%"),
+      fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }),
+    ),
+    maxLength: 20,
+  }).filter((s) => !s.includes("\0"));
+  await fc.assert(
+    fc.asyncProperty(value, async (v) => {
+      const script = renderSlurmScript({
+        name: "drover-prop",
+        env: { V: v },
+        body: [`printf '%s' "$V"`],
+      });
+      const exportLine = script.split("\n").filter((l) => l.startsWith("export V="));
+      assert.equal(exportLine.length, 1);
+      assert.equal(script.split("\n").length, 7); // shebang, name, set, index, V, body, ""
+      const result = await runScript(script, {});
+      assert.equal(result.stdout, v);
+    }),
+    { numRuns: 60 },
+  );
+});
