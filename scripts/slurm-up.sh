@@ -32,6 +32,8 @@
 # DROVER_SLURMDBD_PORT (6819), DROVER_SLURM_CPUS (8), DROVER_SLURM_MEM_MB (4096),
 # DROVER_SLURM_ACCOUNTING (0). Stop with scripts/cluster-down.sh.
 set -euo pipefail
+# shellcheck source=scripts/_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
 
 STATE_DIR=${1:-/tmp/drover-slurm}
 CTLD_PORT=${DROVER_SLURMCTLD_PORT:-6817}
@@ -61,25 +63,7 @@ exec 9>"$STATE_DIR/.lock"
 flock -w 120 9 || die "could not lock $STATE_DIR/.lock"
 
 # --- helpers -------------------------------------------------------------------
-apt_install() {
-  local pkgs=("$@") made_policy=0 rc=0
-  export DEBIAN_FRONTEND=noninteractive
-  # Keep package postinst scripts from starting system-wide daemons.
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  local apt=(apt-get -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends)
-  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
-    apt-get -q -o DPkg::Lock::Timeout=300 update >&2 || rc=$?
-  fi
-  if ! "${apt[@]}" install "${pkgs[@]}" >&2; then
-    apt-get -q -o DPkg::Lock::Timeout=300 update >&2 && "${apt[@]}" install "${pkgs[@]}" >&2 || rc=$?
-  fi
-  if [ "$made_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
-  return "$rc"
-}
+# apt_install comes from scripts/_lib.sh
 
 # alive NAME PIDFILE [ARG]: true if PIDFILE names a live (non-zombie) process
 # called NAME whose command line contains ARG (default: this slurm.conf).

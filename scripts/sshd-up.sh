@@ -24,6 +24,8 @@
 # Only the export lines go to stdout; progress and errors go to stderr.
 # Stop with scripts/cluster-down.sh.
 set -euo pipefail
+# shellcheck source=scripts/_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
 
 STATE_DIR=${1:-/tmp/drover-sshd}
 HOST=127.0.0.1
@@ -73,25 +75,7 @@ if sshd_alive && [ -s "$PORTFILE" ] && [ -s "$KEY" ] && [ -s "$KNOWN" ]; then
 fi
 
 # --- 1. packages ---------------------------------------------------------------
-apt_install() {
-  local pkgs=("$@") made_policy=0 rc=0
-  export DEBIAN_FRONTEND=noninteractive
-  # Keep package postinst scripts from starting a system-wide sshd on port 22.
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  local apt=(apt-get -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends)
-  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
-    apt-get -q -o DPkg::Lock::Timeout=300 update >&2 || rc=$?
-  fi
-  if ! "${apt[@]}" install "${pkgs[@]}" >&2; then
-    apt-get -q -o DPkg::Lock::Timeout=300 update >&2 && "${apt[@]}" install "${pkgs[@]}" >&2 || rc=$?
-  fi
-  if [ "$made_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
-  return "$rc"
-}
+# apt_install comes from scripts/_lib.sh
 
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null || ! command -v ssh-keygen >/dev/null; then
   log "installing openssh-server openssh-client"

@@ -17,6 +17,7 @@ import {
 } from "../systems/mod.ts";
 import type { ResourcesFunction, Route, RouteRule } from "./remote_info.ts";
 import { formatRoutePattern, ROUTE_KEY_FORMS, safeParseRouteKey } from "./route_key.ts";
+import type { Assert, Equals, Plain } from "../_type_check.ts";
 
 function expect(message: string): { message: string } {
   return { message };
@@ -166,16 +167,6 @@ export const REMOTE_INFO = z.record(
   }
   return { rules };
 });
-
-/** Removes `readonly` everywhere, so the check compares shapes, not modifiers. */
-type Plain<T> = T extends (...args: never[]) => unknown ? T
-  : T extends readonly (infer E)[] ? Plain<E>[]
-  : T extends object ? { -readonly [K in keyof T]: Plain<T[K]> }
-  : T;
-/** True only when A and B are the same type. */
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
-  : false;
-type Assert<T extends true> = T;
 
 /** Fails to compile when the schemas' output and the hand-written interfaces drift apart. */
 type _RouteMatchesInterface = Assert<Equals<Plain<z.output<typeof ROUTE>>, Plain<Route>>>;

@@ -18,6 +18,7 @@ import {
   type SystemsConfig,
 } from "./system.ts";
 import { safeParseWalltime, WALLTIME_FORMS } from "./walltime.ts";
+import type { Assert, Equals, Plain } from "../_type_check.ts";
 
 /** Names of systems: they end up in job names and directories. */
 const SYSTEM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -214,16 +215,6 @@ export const SYSTEMS_FILE = z.preprocess(
     expect('"systems", or a name starting with x- for anchors'),
   ),
 );
-
-/** Removes `readonly` everywhere, so the check compares shapes, not modifiers. */
-type Plain<T> = T extends (...args: never[]) => unknown ? T
-  : T extends readonly (infer E)[] ? Plain<E>[]
-  : T extends object ? { -readonly [K in keyof T]: Plain<T[K]> }
-  : T;
-/** True only when A and B are the same type. */
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
-  : false;
-type Assert<T extends true> = T;
 
 /** Fails to compile when the schema's output and the hand-written interface drift apart. */
 type _SchemaMatchesInterface = Assert<
