@@ -23,11 +23,12 @@ export const BUSY_TIMEOUT_MS = 5000;
  * @example
  * ```ts
  * import { openDatabase } from "./database.ts";
+ * import { MIGRATIONS } from "./schema.ts";
  * import assert from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * const db = openDatabase(`${dir}/d.db`);
  * const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get();
- * assert.equal(row?.value, "1");
+ * assert.equal(row?.value, String(MIGRATIONS.length));
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

@@ -33,3 +33,12 @@ export type { StoreErrorOptions } from "./errors.ts";
 export { CALL_STATES } from "./records.ts";
 export type { CallRecord, CallState, RunRecord, RunStatus, StoredError } from "./records.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
+export { JOB_STATES, JobStore } from "./jobs.ts";
+export type {
+  JobCallRecord,
+  JobCallState,
+  JobFilter,
+  JobRecord,
+  JobState,
+  NewJob,
+} from "./jobs.ts";

@@ -164,7 +164,8 @@ export class ObjectStore {
       this.#db.prepare(
         `SELECT hash, size, data IS NULL AS is_file FROM objects o
          WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.result_ref = o.hash)
-           AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.inputs_ref = o.hash)`,
+           AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.inputs_ref = o.hash)
+           AND NOT EXISTS (SELECT 1 FROM job_calls j WHERE j.inputs_ref = o.hash)`,
       ).all()) as { hash: string; size: number; is_file: number }[];
     let bytes = 0;
     for (const row of unreferenced) bytes += Number(row.size);

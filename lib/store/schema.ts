@@ -65,6 +65,50 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX calls_result ON calls(result_ref);
   CREATE INDEX calls_inputs ON calls(inputs_ref);
   `,
+  `
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    system TEXT NOT NULL,
+    step TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('staged', 'submitted', 'finished', 'cancelled')),
+    scheduler_id TEXT,
+    size INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    spec TEXT NOT NULL,
+    dir TEXT NOT NULL,
+    run_id INTEGER,
+    created_at INTEGER NOT NULL,
+    submitted_at INTEGER,
+    ended_at INTEGER,
+    error TEXT
+  );
+  CREATE INDEX jobs_system_state ON jobs(system, state);
+  CREATE TABLE job_calls (
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    element INTEGER NOT NULL,
+    inputs_ref TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'done', 'failed')),
+    reason TEXT,
+    detail TEXT,
+    result_ref TEXT,
+    PRIMARY KEY (job_id, key)
+  );
+  CREATE INDEX job_calls_key ON job_calls(key);
+  CREATE INDEX job_calls_state ON job_calls(state);
+  CREATE TABLE remote_objects (
+    hash TEXT NOT NULL,
+    system TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (hash, system)
+  );
+  CREATE TABLE system_polls (
+    system TEXT PRIMARY KEY,
+    polled_at INTEGER NOT NULL,
+    owner TEXT NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

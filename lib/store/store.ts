@@ -11,6 +11,7 @@ import { guard, openDatabase, transaction } from "./database.ts";
 import { StoreError } from "./errors.ts";
 import { type ObjectEvent, ObjectStore } from "./objects.ts";
 import { findProjectDir } from "./project.ts";
+import { JobStore } from "./jobs.ts";
 import type { CallRecord, CallState, RunRecord, RunStatus, StoredError } from "./records.ts";
 
 /** Options for {@linkcode openStore}. */
@@ -122,6 +123,8 @@ export class Store implements Disposable {
   readonly dbPath: string;
   /** The object store. */
   readonly objects: ObjectStore;
+  /** The job tables. */
+  readonly jobs: JobStore;
   readonly #db: DatabaseSync;
   readonly #getCall: StatementSync;
   readonly #lookup: StatementSync;
@@ -139,6 +142,7 @@ export class Store implements Disposable {
     this.dbPath = join(dir, "drover.db");
     this.#db = openDatabase(this.dbPath);
     this.objects = new ObjectStore(this.#db, dir, this.dbPath, { onEvent: options.onEvent });
+    this.jobs = new JobStore(this.#db, this.dbPath);
     this.#getCall = this.#db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE key = ?`);
     this.#lookup = this.#db.prepare(
       `SELECT c.state, c.result_ref, c.error, c.attempts, c.created_at, o.data

@@ -13,6 +13,7 @@ import {
   StoreLockedError,
 } from "../../lib/store/mod.ts";
 import { tempDir } from "../_helpers/temp.ts";
+import { MIGRATIONS } from "../../lib/store/schema.ts";
 
 function call(key: string, over: Partial<CallRecord> = {}): CallRecord {
   return {
@@ -69,7 +70,7 @@ Deno.test("openStore() refuses a store from a newer schema version and leaves it
     () => openStore({ cwd: dir.path }),
     (e: unknown) =>
       e instanceof SchemaVersionError && e.found === 99 &&
-      /schema version 99 but this drover knows only up to 1/.test(e.message),
+      /schema version 99 but this drover knows only up to 2/.test(e.message),
   );
   assert.deepEqual(await Deno.readFile(path), before);
 });
@@ -254,4 +255,44 @@ Deno.test("Store.listRuns() marks runs of dead processes as interrupted", async 
   store.endRun(mine, "done");
   assert.equal(store.getRun(mine)?.status, "done");
   assert.deepEqual(store.getRun(id)?.argv, ["a"]);
+});
+
+Deno.test("openStore() upgrades a schema-1 store to the job tables and keeps its calls", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/.drover/drover.db`;
+  await Deno.mkdir(`${dir.path}/.drover`);
+  const db = new DatabaseSync(path);
+  db.exec(MIGRATIONS[0]);
+  db.exec("INSERT INTO meta (key, value) VALUES ('schema_version', '1')");
+  db.exec(
+    "INSERT INTO calls (key, step, state, code_hash, version, arg_hashes, location, created_at) VALUES ('k', 's', 'done', 'c', '', '{}', 'local', 1)",
+  );
+  db.close();
+  using store = openStore({ cwd: dir.path });
+  assert.equal(store.getCall("k")?.step, "s");
+  const id = store.jobs.createJob({
+    name: "dr-s-1",
+    system: "hpc",
+    step: "s",
+    size: 1,
+    attempt: 1,
+    spec: { route: "x" },
+    dir: "/r/jobs/dr-s-1",
+    runId: null,
+    createdAt: 1,
+  }, [{ key: "k", element: 0, inputsRef: "i" }]);
+  assert.equal(store.jobs.elementsInFlight("hpc"), 1);
+  store.jobs.decideCall(id, "k", { state: "done", resultRef: "r" });
+  assert.equal(store.jobs.elementsInFlight("hpc"), 0);
+  assert.equal(store.jobs.latestCallOf("k")?.call.resultRef, "r");
+});
+
+Deno.test("JobStore.takePollTurn() gives one turn per interval across owners", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  assert.equal(store.jobs.takePollTurn("hpc", "a", 1000, 500), true);
+  assert.equal(store.jobs.takePollTurn("hpc", "b", 1200, 500), false);
+  assert.equal(store.jobs.takePollTurn("hpc", "a", 1200, 500), true);
+  assert.equal(store.jobs.takePollTurn("hpc", "b", 1800, 500), true);
+  assert.equal(store.jobs.takePollTurn("other", "b", 1800, 500), true);
 });

@@ -1,0 +1,429 @@
+/**
+ * Remote jobs as the store keeps them: one row per submitted job (an array), one row per
+ * call in it, where result objects live on systems, and the shared poll lease of each
+ * system.
+ *
+ * @module
+ */
+import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import { guard } from "./database.ts";
+
+/** Where a job is in its life. `staged`: row written, not (known to be) submitted yet. */
+export type JobState = "staged" | "submitted" | "finished" | "cancelled";
+
+/** Every job state, for validation of user input. */
+export const JOB_STATES: readonly JobState[] = ["staged", "submitted", "finished", "cancelled"];
+
+/** Where one call of a job is: waiting for its outcome, or decided. */
+export type JobCallState = "queued" | "done" | "failed";
+
+/** One job (a scheduler job array) as recorded. Times are ms since the epoch. */
+export interface JobRecord {
+  /** Row id, drover's job id. */
+  readonly id: number;
+  /** The scheduler job name: unique, how a crashed driver finds the job again. */
+  readonly name: string;
+  /** The system it runs on. */
+  readonly system: string;
+  /** The step its calls belong to. */
+  readonly step: string;
+  /** Its state. */
+  readonly state: JobState;
+  /** The scheduler's id, once known. */
+  readonly schedulerId: string | null;
+  /** Array elements. */
+  readonly size: number;
+  /** 1 for a first submission, 2 for the first restart of its calls, ... */
+  readonly attempt: number;
+  /** What was asked for (route key, resources, ...), as JSON data. */
+  readonly spec: Readonly<Record<string, unknown>>;
+  /** The job's directory on the system. */
+  readonly dir: string;
+  /** The run that submitted it. */
+  readonly runId: number | null;
+  /** When the row was written. */
+  readonly createdAt: number;
+  /** When the scheduler accepted it. */
+  readonly submittedAt: number | null;
+  /** When every call of it was decided, or it was cancelled. */
+  readonly endedAt: number | null;
+  /** Why it could not be submitted or was cancelled. */
+  readonly error: string | null;
+}
+
+/** One call of a job. */
+export interface JobCallRecord {
+  /** The job. */
+  readonly jobId: number;
+  /** The call key. */
+  readonly key: string;
+  /** The array element that runs it. */
+  readonly element: number;
+  /** The inputs object. */
+  readonly inputsRef: string;
+  /** Its state in this job. */
+  readonly state: JobCallState;
+  /** Why it failed (`exception`, `timeout`, `lost`, ...). */
+  readonly reason: string | null;
+  /** One sentence on how it failed. */
+  readonly detail: string | null;
+  /** The result object, when done. */
+  readonly resultRef: string | null;
+}
+
+/** A job to record, before it is submitted. */
+export type NewJob = Omit<
+  JobRecord,
+  "id" | "state" | "schedulerId" | "submittedAt" | "endedAt" | "error"
+>;
+
+/** Filter of {@linkcode JobStore.listJobs}. */
+export interface JobFilter {
+  /** Only this system. */
+  readonly system?: string;
+  /** Only these states. */
+  readonly states?: readonly JobState[];
+  /** Only these ids. */
+  readonly ids?: readonly number[];
+  /** At most this many, newest first. */
+  readonly limit?: number;
+}
+
+const JOB_COLUMNS =
+  "id, name, system, step, state, scheduler_id, size, attempt, spec, dir, run_id, created_at, submitted_at, ended_at, error";
+const CALL_COLUMNS = "job_id, key, element, inputs_ref, state, reason, detail, result_ref";
+
+/**
+ * The job tables of a store (`store.jobs`). Every method is one statement or one
+ * transaction, so a crash leaves the tables consistent.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * using store = openStore({ dir: `${dir}/.drover` });
+ * const id = store.jobs.createJob({
+ *   name: "dr-relax-1a2b", system: "hpc", step: "relax", size: 1, attempt: 1,
+ *   spec: {}, dir: "/scratch/jobs/dr-relax-1a2b", runId: null, createdAt: 0,
+ * }, [{ key: "k1", element: 0, inputsRef: "i1" }]);
+ * store.jobs.markSubmitted(id, "123", 5);
+ * assert.equal(store.jobs.getJob(id)?.schedulerId, "123");
+ * assert.equal(store.jobs.latestCallOf("k1")?.job.name, "dr-relax-1a2b");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class JobStore {
+  readonly #db: DatabaseSync;
+  readonly #path: string;
+
+  /**
+   * Use `store.jobs`.
+   *
+   * @param db The connection.
+   * @param path The database file, for error messages.
+   */
+  constructor(db: DatabaseSync, path: string) {
+    this.#db = db;
+    this.#path = path;
+  }
+
+  /**
+   * Records a job and its calls (state `staged`, calls `queued`). Call it inside the
+   * transaction that also marks the calls running.
+   *
+   * @param job The job.
+   * @param calls Its calls: key, element, inputs object.
+   * @returns The job id.
+   */
+  createJob(
+    job: NewJob,
+    calls: readonly { key: string; element: number; inputsRef: string }[],
+  ): number {
+    return guard(this.#path, () => {
+      const r = this.#db.prepare(
+        `INSERT INTO jobs (name, system, step, state, size, attempt, spec, dir, run_id, created_at)
+         VALUES (?, ?, ?, 'staged', ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        job.name,
+        job.system,
+        job.step,
+        job.size,
+        job.attempt,
+        JSON.stringify(job.spec),
+        job.dir,
+        job.runId,
+        job.createdAt,
+      );
+      const id = Number(r.lastInsertRowid);
+      const ins = this.#db.prepare(
+        `INSERT INTO job_calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, 'queued', NULL, NULL, NULL)`,
+      );
+      for (const c of calls) ins.run(id, c.key, c.element, c.inputsRef);
+      return id;
+    });
+  }
+
+  /**
+   * One job by id or name.
+   *
+   * @param idOrName The id, or the scheduler job name.
+   * @returns The job, or undefined.
+   */
+  getJob(idOrName: number | string): JobRecord | undefined {
+    const row = guard(this.#path, () =>
+      this.#db.prepare(
+        `SELECT ${JOB_COLUMNS} FROM jobs WHERE ${typeof idOrName === "number" ? "id" : "name"} = ?`,
+      ).get(idOrName));
+    return row ? toJob(row) : undefined;
+  }
+
+  /**
+   * Lists jobs, newest first.
+   *
+   * @param filter System, states, ids, limit.
+   * @returns The jobs.
+   */
+  listJobs(filter: JobFilter = {}): JobRecord[] {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (filter.system !== undefined) {
+      where.push("system = ?");
+      params.push(filter.system);
+    }
+    if (filter.states?.length) {
+      where.push(`state IN (${filter.states.map(() => "?").join(", ")})`);
+      params.push(...filter.states);
+    }
+    if (filter.ids?.length) {
+      where.push(`id IN (${filter.ids.map(() => "?").join(", ")})`);
+      params.push(...filter.ids);
+    }
+    const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${
+      where.length ? `WHERE ${where.join(" AND ")}` : ""
+    } ORDER BY id DESC${filter.limit ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : ""}`;
+    return guard(this.#path, () => this.#db.prepare(sql).all(...params)).map(toJob);
+  }
+
+  /**
+   * Records that the scheduler accepted a job.
+   *
+   * @param id The job.
+   * @param schedulerId The scheduler's id (`""` when not known: found by its markers).
+   * @param at When.
+   */
+  markSubmitted(id: number, schedulerId: string, at: number): void {
+    guard(this.#path, () =>
+      this.#db.prepare(
+        "UPDATE jobs SET state = 'submitted', scheduler_id = ?, submitted_at = ? WHERE id = ?",
+      ).run(schedulerId || null, at, id));
+  }
+
+  /**
+   * Ends a job: `finished` (every call decided) or `cancelled`.
+   *
+   * @param id The job.
+   * @param state How it ended.
+   * @param at When.
+   * @param error Why, for a cancelled job.
+   */
+  markEnded(id: number, state: "finished" | "cancelled", at: number, error?: string): void {
+    guard(this.#path, () =>
+      this.#db.prepare(
+        "UPDATE jobs SET state = ?, ended_at = ?, error = ? WHERE id = ?",
+      ).run(state, at, error ?? null, id));
+  }
+
+  /**
+   * The calls of a job.
+   *
+   * @param jobId The job.
+   * @param state Only calls in this state.
+   * @returns The calls, by element then key.
+   */
+  callsOf(jobId: number, state?: JobCallState): JobCallRecord[] {
+    const rows = guard(this.#path, () =>
+      state === undefined
+        ? this.#db.prepare(
+          `SELECT ${CALL_COLUMNS} FROM job_calls WHERE job_id = ? ORDER BY element, key`,
+        ).all(jobId)
+        : this.#db.prepare(
+          `SELECT ${CALL_COLUMNS} FROM job_calls WHERE job_id = ? AND state = ? ORDER BY element, key`,
+        ).all(jobId, state));
+    return rows.map(toJobCall);
+  }
+
+  /**
+   * The newest job a call was put in, and the call's row there.
+   *
+   * @param key The call key.
+   * @returns Both, or undefined when the call never went to a job.
+   */
+  latestCallOf(key: string): { job: JobRecord; call: JobCallRecord } | undefined {
+    const row = guard(this.#path, () =>
+      this.#db.prepare(
+        `SELECT ${CALL_COLUMNS} FROM job_calls WHERE key = ? ORDER BY job_id DESC LIMIT 1`,
+      ).get(key));
+    if (!row) return undefined;
+    const call = toJobCall(row);
+    const job = this.getJob(call.jobId);
+    return job ? { job, call } : undefined;
+  }
+
+  /**
+   * How many jobs a call has been put in (its attempts so far).
+   *
+   * @param key The call key.
+   * @returns The count.
+   */
+  attemptsOf(key: string): number {
+    const row = guard(
+      this.#path,
+      () => this.#db.prepare("SELECT COUNT(*) AS n FROM job_calls WHERE key = ?").get(key),
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Decides one call of a job.
+   *
+   * @param jobId The job.
+   * @param key The call.
+   * @param outcome Done with its result object, or failed with a reason.
+   */
+  decideCall(
+    jobId: number,
+    key: string,
+    outcome:
+      | { state: "done"; resultRef: string }
+      | { state: "failed"; reason: string; detail: string },
+  ): void {
+    guard(this.#path, () =>
+      this.#db.prepare(
+        "UPDATE job_calls SET state = ?, reason = ?, detail = ?, result_ref = ? WHERE job_id = ? AND key = ?",
+      ).run(
+        outcome.state,
+        outcome.state === "failed" ? outcome.reason : null,
+        outcome.state === "failed" ? outcome.detail : null,
+        outcome.state === "done" ? outcome.resultRef : null,
+        jobId,
+        key,
+      ));
+  }
+
+  /**
+   * Jobs and their elements in flight on a system (staged or submitted, with calls still
+   * queued), for in-flight caps.
+   *
+   * @param system The system.
+   * @returns The number of array elements still running or waiting.
+   */
+  elementsInFlight(system: string): number {
+    const row = guard(this.#path, () =>
+      this.#db.prepare(
+        `SELECT COUNT(*) AS n FROM (SELECT DISTINCT jc.job_id, jc.element FROM job_calls jc
+           JOIN jobs j ON j.id = jc.job_id
+           WHERE j.system = ? AND j.state IN ('staged', 'submitted') AND jc.state = 'queued')`,
+      ).get(system));
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Records that an object is in a system's object store.
+   *
+   * @param hash The object.
+   * @param system The system.
+   * @param size Its size in bytes.
+   */
+  putRemoteObject(hash: string, system: string, size: number): void {
+    guard(this.#path, () =>
+      this.#db.prepare(
+        "INSERT OR IGNORE INTO remote_objects (hash, system, size) VALUES (?, ?, ?)",
+      ).run(hash, system, size));
+  }
+
+  /**
+   * The systems known to hold an object.
+   *
+   * @param hash The object.
+   * @returns System names.
+   */
+  systemsHolding(hash: string): string[] {
+    return guard(
+      this.#path,
+      () =>
+        this.#db.prepare("SELECT system FROM remote_objects WHERE hash = ? ORDER BY system")
+          .all(hash),
+    ).map((r) => String(r.system));
+  }
+
+  /**
+   * Takes a system's poll turn if nobody took it in the last `intervalMs`: one process of
+   * all those sharing the store queries the scheduler per interval.
+   *
+   * @param system The system.
+   * @param owner Who asks (host:pid).
+   * @param now The time.
+   * @param intervalMs The interval.
+   * @returns Whether the caller got the turn.
+   */
+  takePollTurn(system: string, owner: string, now: number, intervalMs: number): boolean {
+    return guard(this.#path, () => {
+      const r = this.#db.prepare(
+        `INSERT INTO system_polls (system, polled_at, owner) VALUES (?, ?, ?)
+         ON CONFLICT(system) DO UPDATE SET polled_at = excluded.polled_at, owner = excluded.owner
+         WHERE system_polls.polled_at <= ? OR system_polls.owner = excluded.owner`,
+      ).run(system, now, owner, now - intervalMs);
+      return Number(r.changes) > 0;
+    });
+  }
+
+  /**
+   * Removes jobs and their call rows.
+   *
+   * @param ids The jobs.
+   */
+  removeJobs(ids: readonly number[]): void {
+    const delCalls = this.#db.prepare("DELETE FROM job_calls WHERE job_id = ?");
+    const del = this.#db.prepare("DELETE FROM jobs WHERE id = ?");
+    guard(this.#path, () => {
+      for (const id of ids) {
+        delCalls.run(id);
+        del.run(id);
+      }
+    });
+  }
+}
+
+function toJob(row: Record<string, SQLInputValue>): JobRecord {
+  return {
+    id: Number(row.id),
+    name: String(row.name),
+    system: String(row.system),
+    step: String(row.step),
+    state: row.state as JobState,
+    schedulerId: row.scheduler_id == null ? null : String(row.scheduler_id),
+    size: Number(row.size),
+    attempt: Number(row.attempt),
+    spec: JSON.parse(String(row.spec)),
+    dir: String(row.dir),
+    runId: row.run_id == null ? null : Number(row.run_id),
+    createdAt: Number(row.created_at),
+    submittedAt: row.submitted_at == null ? null : Number(row.submitted_at),
+    endedAt: row.ended_at == null ? null : Number(row.ended_at),
+    error: row.error == null ? null : String(row.error),
+  };
+}
+
+function toJobCall(row: Record<string, SQLInputValue>): JobCallRecord {
+  return {
+    jobId: Number(row.job_id),
+    key: String(row.key),
+    element: Number(row.element),
+    inputsRef: String(row.inputs_ref),
+    state: row.state as JobCallState,
+    reason: row.reason == null ? null : String(row.reason),
+    detail: row.detail == null ? null : String(row.detail),
+    resultRef: row.result_ref == null ? null : String(row.result_ref),
+  };
+}
