@@ -66,3 +66,4 @@ export {
   type RouteMatch,
 } from "./match_route.ts";
 export { resourcesFor } from "./resources_for.ts";
+export { callerSite, type CallSite, parseStackFrame } from "./call_site.ts";

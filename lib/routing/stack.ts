@@ -6,7 +6,7 @@
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseStackFrame } from "../step/mod.ts";
+import { parseStackFrame } from "./call_site.ts";
 
 /** One frame of a call stack. */
 export interface StackFrame {

@@ -7,7 +7,7 @@
 
 import type ts from "typescript";
 import { dirname, resolve } from "node:path";
-import type { CallSite } from "./call_site.ts";
+import type { CallSite } from "../routing/mod.ts";
 import { IdentityCollector } from "./_identity_walk.ts";
 import { resolveName } from "./_identity_scope.ts";
 import { loadTypeScript, normalizedText, sha256Hex, type TypeScript } from "./_identity_source.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { CallSite } from "./call_site.ts";
+import type { CallSite } from "../routing/mod.ts";
 
 /** A schema that validates and types a step's inputs (a zod schema fits). */
 export interface InputSchema<I> {

@@ -28,6 +28,6 @@ export { argumentHashes, callKey, inputsHash, type KeyParts } from "./key.ts";
 export { type CallKeyInfo, openSession, Session, type SessionOptions } from "./session.ts";
 export { configure, currentSession, useSession } from "./current.ts";
 export { lookupStep, type RegisteredStep } from "./registry.ts";
-export { callerSite, type CallSite, parseStackFrame } from "./call_site.ts";
+export { callerSite, type CallSite, parseStackFrame } from "../routing/mod.ts";
 export { type CodeIdentity, CodeIdentityError, computeCodeIdentity } from "./code_identity.ts";
 export { resolveIdentity, type StepIdentity } from "./identity_cache.ts";

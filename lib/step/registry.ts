@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CallSite } from "./call_site.ts";
+import type { CallSite } from "../routing/mod.ts";
 
 /** What the registry knows of a step. */
 export interface RegisteredStep {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { callerSite } from "./call_site.ts";
+import { callerSite } from "../routing/mod.ts";
 import type { CallOptions, StepDefinition, StepOptions } from "./definition.ts";
 import { registerStep } from "./registry.ts";
 import { currentSession } from "./current.ts";

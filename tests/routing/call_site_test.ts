@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { callerSite, type CallSite, parseStackFrame } from "../../lib/step/call_site.ts";
+import { callerSite, type CallSite, parseStackFrame } from "../../lib/routing/call_site.ts";
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const SOURCE_LINES = Deno.readTextFileSync(THIS_FILE).split("\n");
@@ -45,7 +45,7 @@ Deno.test("callerSite() reads frames without a function name and decodes paths w
   const dir = await Deno.makeTempDir({ prefix: "drover call site " });
   try {
     const file = join(await Deno.realPath(dir), "top level.ts");
-    const library = new URL("../../lib/step/call_site.ts", import.meta.url).href;
+    const library = new URL("../../lib/routing/call_site.ts", import.meta.url).href;
     await Deno.writeTextFile(
       file,
       `import { callerSite } from ${
