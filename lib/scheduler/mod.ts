@@ -56,13 +56,15 @@ export { bashQuote, shellJoin, shellQuote } from "./shell_quote.ts";
 export { renderSlurmScript } from "./slurm_script.ts";
 export { renderPbsScript } from "./pbs_script.ts";
 export { renderSgeScript, type SgeScriptOptions } from "./sge_script.ts";
+// Units live in lib/systems (one module for user input and scheduler forms); re-exported here.
 export {
   formatPbsWalltime,
   formatSgeWalltime,
   formatSlurmWalltime,
+  parseMemorySize,
   parseSlurmDuration,
-} from "./walltime.ts";
-export { parseMemorySize, toMebibytes } from "./memory.ts";
+  toMebibytes,
+} from "../systems/mod.ts";
 export {
   type ArrayChunk,
   type ArraySplit,

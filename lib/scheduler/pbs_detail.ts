@@ -6,9 +6,8 @@
 import { z } from "zod";
 import type { ParseOptions, ParseResult } from "./errors.ts";
 import { failLine, type NumberedLine, outputLines, safely } from "./_lines.ts";
-import { parseMemorySize } from "./memory.ts";
+import { parseMemorySize, parseSlurmDuration } from "../systems/mod.ts";
 import { parsePbsJobId, PBS_JOB_STATES, type PbsJobRef, type PbsJobState } from "./pbs_job.ts";
-import { parseSlurmDuration } from "./walltime.ts";
 
 /** One job of `qstat -f`. */
 export interface PbsJobDetail extends PbsJobRef {

@@ -4,9 +4,8 @@
  * @module
  */
 import { type JobSpec, validateJobSpec } from "./job_spec.ts";
-import { toMebibytes } from "./memory.ts";
+import { formatPbsWalltime, toMebibytes } from "../systems/mod.ts";
 import { assembleScript, logPath } from "./_script.ts";
-import { formatPbsWalltime } from "./walltime.ts";
 
 /**
  * Renders a job as a PBS Pro `qsub` script. Directives, in order: `-N`, `-S /bin/bash`,

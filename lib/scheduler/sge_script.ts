@@ -4,9 +4,8 @@
  * @module
  */
 import { type JobSpec, validateJobSpec } from "./job_spec.ts";
-import { toMebibytes } from "./memory.ts";
+import { formatSgeWalltime, toMebibytes } from "../systems/mod.ts";
 import { assembleScript, logPath } from "./_script.ts";
-import { formatSgeWalltime } from "./walltime.ts";
 
 /** Site-specific names an SGE script needs. */
 export interface SgeScriptOptions {

@@ -16,10 +16,9 @@
  */
 import type { ParseOptions, ParseResult } from "./errors.ts";
 import { failLine, type NumberedLine, outputLines, safely, splitFields } from "./_lines.ts";
-import { parseMemorySize } from "./memory.ts";
+import { parseMemorySize, parseSlurmDuration } from "../systems/mod.ts";
 import { parseSlurmJobId, type SlurmJobRef } from "./slurm_job_id.ts";
 import { isSlurmJobState, type SlurmJobState } from "./slurm_state.ts";
-import { parseSlurmDuration } from "./walltime.ts";
 
 /** The `--format` fields {@linkcode parseSacct} reads, in order. */
 export const SACCT_FIELDS: readonly string[] = [

@@ -4,9 +4,8 @@
  * @module
  */
 import { type JobSpec, validateJobSpec } from "./job_spec.ts";
-import { toMebibytes } from "./memory.ts";
+import { formatSlurmWalltime, toMebibytes } from "../systems/mod.ts";
 import { assembleScript, logPath } from "./_script.ts";
-import { formatSlurmWalltime } from "./walltime.ts";
 
 /**
  * Renders a job as an `sbatch` script. Directives, in order: `--job-name`,

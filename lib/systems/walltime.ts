@@ -1,6 +1,8 @@
 /**
- * Slurm time strings ("2-00:00:00", "30:00", "90") to and from milliseconds. Walltimes are
- * parsed here, at the edge; everything inside drover holds durations in ms.
+ * Durations at the edge, to and from milliseconds: the Slurm time strings users write in
+ * configs ("2-00:00:00", "30:00", "90"), and the forms schedulers read and print (`sbatch
+ * --time`, PBS `walltime`, SGE `h_rt`, sacct's `Elapsed`). One grammar and one clock serve
+ * both; everything inside drover holds durations in ms.
  *
  * @module
  */
@@ -15,15 +17,34 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** D-HH, D-HH:MM, D-HH:MM:SS */
-const WITH_DAYS = /^(\d+)-(\d+)(?::(\d+)(?::(\d+))?)?$/;
-/** MM, MM:SS, HH:MM:SS */
-const WITHOUT_DAYS = /^(\d+)(?::(\d+)(?::(\d+))?)?$/;
+/** `[D-]F[:F[:F]][.fraction]`: days, up to three clock fields, fractional seconds. */
+const DURATION = /^(?:(\d+)-)?(\d+(?::\d+){0,2})(\.\d+)?$/;
 const UNLIMITED = /^(?:unlimited|infinite)$/i;
 
 /** What a walltime looks like, for error messages. */
 export const WALLTIME_FORMS =
   "a Slurm time such as 30 (minutes), 30:00, 12:00:00, 2-12 or 2-00:00:00";
+
+/**
+ * Reads Slurm's duration forms `MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`, `D-HH:MM:SS`.
+ * The leading field may exceed its usual range (`90` minutes, `36:00:00`); later ones may
+ * not. `fractions` allows `.mmm` on a seconds field; `UNLIMITED` gives `Infinity`.
+ */
+function durationMs(text: string, fractions: boolean): number | undefined {
+  if (UNLIMITED.test(text)) return Infinity;
+  const m = DURATION.exec(text);
+  if (m === null) return undefined;
+  const fields = m[2].split(":").map(Number);
+  const units = m[1] !== undefined || fields.length === 3
+    ? [HOUR, MINUTE, SECOND]
+    : [MINUTE, SECOND];
+  if (m[1] !== undefined && fields[0] >= 24) return undefined;
+  if (fields.slice(1).some((f) => f >= 60)) return undefined;
+  if (m[3] !== undefined && (!fractions || units[fields.length - 1] !== SECOND)) return undefined;
+  const ms = Number(m[1] ?? 0) * DAY + fields.reduce((sum, f, i) => sum + f * units[i], 0) +
+    Number(m[3] ?? 0) * SECOND;
+  return Number.isSafeInteger(Math.round(ms)) ? Math.round(ms) : undefined;
+}
 
 /**
  * Parses a Slurm time string into milliseconds. Accepted forms are Slurm's own: `MM`,
@@ -67,8 +88,7 @@ export function parseWalltime(text: string): number {
  * ```
  */
 export function safeParseWalltime(text: string): SafeParseResult<number> {
-  const value = typeof text === "string" ? text.trim() : "";
-  const ms = walltimeMs(value);
+  const ms = durationMs(typeof text === "string" ? text.trim() : "", false);
   if (ms === undefined) {
     return {
       success: false,
@@ -80,23 +100,54 @@ export function safeParseWalltime(text: string): SafeParseResult<number> {
   return { success: true, data: ms };
 }
 
-function walltimeMs(text: string): number | undefined {
-  if (UNLIMITED.test(text)) return Infinity;
-  let ms: number;
-  let m = WITH_DAYS.exec(text);
-  if (m !== null) {
-    const [days, hours, minutes, seconds] = [m[1], m[2], m[3] ?? "0", m[4] ?? "0"].map(Number);
-    if (hours >= 24 || minutes >= 60 || seconds >= 60) return undefined;
-    ms = days * DAY + hours * HOUR + minutes * MINUTE + seconds * SECOND;
-  } else {
-    m = WITHOUT_DAYS.exec(text);
-    if (m === null) return undefined;
-    const fields = [m[1], m[2], m[3]].filter((f) => f !== undefined).map(Number);
-    if (fields.slice(1).some((f) => f >= 60)) return undefined;
-    const units = fields.length === 3 ? [HOUR, MINUTE, SECOND] : [MINUTE, SECOND];
-    ms = fields.reduce((sum, f, i) => sum + f * units[i], 0);
+/**
+ * Parses a duration as schedulers print it: the forms of {@linkcode parseWalltime} (sacct's
+ * `Elapsed`, squeue's `%M`, PBS's and SGE's `HH:MM:SS` with hours past 24) plus fractional
+ * seconds (`MM:SS.mmm`, as in sacct's `TotalCPU`). A finite duration is required:
+ * `UNLIMITED` is not one.
+ *
+ * @param text The duration text.
+ * @returns Milliseconds (rounded to an integer).
+ * @throws {RangeError} When the text is not a finite duration.
+ *
+ * @example
+ * ```ts
+ * import { parseSlurmDuration } from "./walltime.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseSlurmDuration("1-00:00:05"), 86_405_000);
+ * assert.equal(parseSlurmDuration("02:03.5"), 123_500);
+ * assert.equal(parseSlurmDuration("5"), 300_000);
+ * ```
+ */
+export function parseSlurmDuration(text: string): number {
+  const ms = durationMs(typeof text === "string" ? text.trim() : "", true);
+  if (ms === undefined || ms === Infinity) {
+    throw new RangeError(
+      `Cannot parse duration ${
+        JSON.stringify(text)
+      }: expected D-HH:MM:SS, HH:MM:SS, MM:SS or MM (seconds may have a fraction)`,
+    );
   }
-  return Number.isSafeInteger(ms) ? ms : undefined;
+  return ms;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/** `HH:MM:SS` of whole seconds; hours are not wrapped at 24. */
+function clock(seconds: number): string {
+  return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds % 3600 / 60))}:${
+    pad(seconds % 60)
+  }`;
+}
+
+/** Whole seconds of a positive finite duration, rounded up. */
+function positiveSeconds(ms: number, what: string): number {
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms <= 0) {
+    throw new RangeError(`Cannot format ${what}: ${ms} ms is not a positive finite duration`);
+  }
+  return Math.ceil(ms / SECOND);
 }
 
 /**
@@ -124,7 +175,64 @@ export function formatWalltime(ms: number): string {
   if (ms === Infinity) return "UNLIMITED";
   const total = Math.ceil(ms / SECOND);
   const days = Math.floor(total / 86_400);
-  const clock = [Math.floor(total / 3600) % 24, Math.floor(total / 60) % 60, total % 60]
-    .map((n) => String(n).padStart(2, "0")).join(":");
-  return days > 0 ? `${days}-${clock}` : clock;
+  return days > 0 ? `${days}-${clock(total % 86_400)}` : clock(total);
+}
+
+/**
+ * Formats a time limit for Slurm's `--time` as `D-HH:MM:SS` (days always written), rounding
+ * up to whole seconds (Slurm itself rounds up to whole minutes).
+ *
+ * @param ms The duration in milliseconds, > 0.
+ * @returns e.g. `"1-02:03:04"`.
+ * @throws {RangeError} When `ms` is not a positive finite number.
+ *
+ * @example
+ * ```ts
+ * import { formatSlurmWalltime } from "./walltime.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(formatSlurmWalltime(90 * 60_000), "0-01:30:00");
+ * assert.equal(formatSlurmWalltime(2 * 86_400_000 + 1), "2-00:00:01");
+ * ```
+ */
+export function formatSlurmWalltime(ms: number): string {
+  const s = positiveSeconds(ms, "a Slurm time limit");
+  return `${Math.floor(s / 86_400)}-${clock(s % 86_400)}`;
+}
+
+/**
+ * Formats a time limit for PBS `-l walltime=` as `HH:MM:SS` (hours may exceed 24),
+ * rounding up to whole seconds.
+ *
+ * @param ms The duration in milliseconds, > 0.
+ * @returns e.g. `"48:00:00"`.
+ * @throws {RangeError} When `ms` is not a positive finite number.
+ *
+ * @example
+ * ```ts
+ * import { formatPbsWalltime } from "./walltime.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(formatPbsWalltime(2 * 86_400_000), "48:00:00");
+ * ```
+ */
+export function formatPbsWalltime(ms: number): string {
+  return clock(positiveSeconds(ms, "a PBS walltime"));
+}
+
+/**
+ * Formats a time limit for SGE `-l h_rt=` as `HH:MM:SS` (hours may exceed 24), rounding
+ * up to whole seconds.
+ *
+ * @param ms The duration in milliseconds, > 0.
+ * @returns e.g. `"00:00:30"`.
+ * @throws {RangeError} When `ms` is not a positive finite number.
+ *
+ * @example
+ * ```ts
+ * import { formatSgeWalltime } from "./walltime.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(formatSgeWalltime(29_001), "00:00:30");
+ * ```
+ */
+export function formatSgeWalltime(ms: number): string {
+  return clock(positiveSeconds(ms, "an SGE h_rt"));
 }

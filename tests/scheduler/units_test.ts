@@ -71,7 +71,7 @@ Deno.test("parseMemorySize() reads Slurm, PBS and SGE sizes with binary units", 
     ["48232K", 48232 * 1024],
     ["48232kb", 48232 * 1024],
     ["2.5M", 2.5 * 1024 ** 2],
-    ["412.309M", Math.round(412.309 * 1024 ** 2)],
+    ["412.309M", Math.ceil(412.309 * 1024 ** 2)],
     ["3gb", 3 * 1024 ** 3],
     ["1T", 1024 ** 4],
   ];

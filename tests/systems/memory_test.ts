@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { formatMemory, parseMemory, safeParseMemory } from "../../lib/systems/mod.ts";
+import {
+  formatMemory,
+  parseMemory,
+  parseMemorySize,
+  safeParseMemory,
+} from "../../lib/systems/mod.ts";
 
 const K = 1024;
 const MB = K ** 2;
@@ -89,4 +94,12 @@ Deno.test("parseMemory() of a size written in any unit equals the number times t
       assert.equal(parseMemory(formatMemory(parseMemory(text))), parseMemory(text), text);
     }),
   );
+});
+
+Deno.test("parseMemorySize() reads a bare number as bytes where parseMemory() reads megabytes", () => {
+  assert.equal(parseMemory("512"), 512 * MB);
+  assert.equal(parseMemorySize("512"), 512);
+  assert.equal(parseMemorySize("512b"), 512);
+  assert.throws(() => parseMemory("512b"), RangeError);
+  assert.equal(parseMemorySize("3.50M"), parseMemory("3.50M"));
 });

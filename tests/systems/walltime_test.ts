@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { formatWalltime, parseWalltime, safeParseWalltime } from "../../lib/systems/mod.ts";
+import {
+  formatSlurmWalltime,
+  formatWalltime,
+  parseSlurmDuration,
+  parseWalltime,
+  safeParseWalltime,
+} from "../../lib/systems/mod.ts";
 
 const S = 1000;
 const M = 60 * S;
@@ -116,6 +122,24 @@ Deno.test("formatWalltime() never gives less time than asked for any ms", () => 
     fc.property(fc.integer({ min: 0, max: 2 ** 40 }), (ms) => {
       const back = parseWalltime(formatWalltime(ms));
       assert.ok(back >= ms && back - ms < S, `${ms} -> ${back}`);
+    }),
+  );
+});
+
+Deno.test("parseSlurmDuration() reads fractional seconds and rejects UNLIMITED where parseWalltime() does the opposite", () => {
+  assert.equal(parseSlurmDuration("00:01.500"), 1500);
+  assert.throws(() => parseWalltime("00:01.500"), RangeError);
+  assert.equal(parseWalltime("UNLIMITED"), Infinity);
+  assert.throws(() => parseSlurmDuration("UNLIMITED"), RangeError);
+  assert.throws(() => parseSlurmDuration("1.5"), RangeError);
+});
+
+Deno.test("formatSlurmWalltime() and formatWalltime() write the same clock for any duration", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 400 * 86_400_000 }), (ms) => {
+      const slurm = formatSlurmWalltime(ms);
+      assert.equal(parseWalltime(slurm), parseWalltime(formatWalltime(ms)));
+      assert.equal(slurm.replace(/^0-/, ""), formatWalltime(ms));
     }),
   );
 });
