@@ -71,6 +71,20 @@ export interface JobCallRecord {
   readonly resultRef: string | null;
 }
 
+/** Where a routed step call was made. */
+export interface CallSiteRecord {
+  /** The run. */
+  readonly runId: number;
+  /** The step. */
+  readonly step: string;
+  /** The file defining the step. */
+  readonly stepFile?: string;
+  /** The call's label. */
+  readonly label?: string;
+  /** The stack, outermost first. */
+  readonly frames: readonly { file: string; function: string; line?: number; column?: number }[];
+}
+
 /** A job to record, before it is submitted. */
 export type NewJob = Omit<
   JobRecord,
@@ -376,6 +390,44 @@ export class JobStore {
       ).run(system, now, owner, now - intervalMs);
       return Number(r.changes) > 0;
     });
+  }
+
+  /**
+   * Records where a routed step call was made (once per run, step and stack), for
+   * `drover routes explain --script`.
+   *
+   * @param site The run, step, its file, the label and the stack as `file::function` frames.
+   */
+  putCallSite(site: CallSiteRecord): void {
+    guard(this.#path, () =>
+      this.#db.prepare(
+        "INSERT OR IGNORE INTO call_sites (run_id, step, step_file, label, frames) VALUES (?, ?, ?, ?, ?)",
+      ).run(
+        site.runId,
+        site.step,
+        site.stepFile ?? null,
+        site.label ?? null,
+        JSON.stringify(site.frames),
+      ));
+  }
+
+  /**
+   * The call sites recorded for a run.
+   *
+   * @param runId The run.
+   * @returns Its call sites.
+   */
+  callSitesOf(runId: number): CallSiteRecord[] {
+    return guard(this.#path, () =>
+      this.#db.prepare(
+        "SELECT run_id, step, step_file, label, frames FROM call_sites WHERE run_id = ? ORDER BY step, frames",
+      ).all(runId)).map((r) => ({
+        runId: Number(r.run_id),
+        step: String(r.step),
+        stepFile: r.step_file == null ? undefined : String(r.step_file),
+        label: r.label == null ? undefined : String(r.label),
+        frames: JSON.parse(String(r.frames)),
+      }));
   }
 
   /**

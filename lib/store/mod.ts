@@ -35,6 +35,7 @@ export type { CallRecord, CallState, RunRecord, RunStatus, StoredError } from ".
 export { SCHEMA_VERSION } from "./schema.ts";
 export { JOB_STATES, JobStore } from "./jobs.ts";
 export type {
+  CallSiteRecord,
   JobCallRecord,
   JobCallState,
   JobFilter,

@@ -108,6 +108,14 @@ export const MIGRATIONS: readonly string[] = [
     polled_at INTEGER NOT NULL,
     owner TEXT NOT NULL
   );
+  CREATE TABLE call_sites (
+    run_id INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    step_file TEXT,
+    label TEXT,
+    frames TEXT NOT NULL,
+    PRIMARY KEY (run_id, step, frames)
+  );
   `,
 ];
 
