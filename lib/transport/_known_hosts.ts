@@ -1,0 +1,234 @@
+/**
+ * Private to lib/transport: reading OpenSSH known_hosts files and checking a server's host
+ * key against them (plain and hashed names, `[host]:port`, `@revoked`).
+ *
+ * @module
+ */
+import { createHash, createHmac } from "node:crypto";
+import { patternListMatch } from "./_ssh_patterns.ts";
+
+/** One line of a known_hosts file. */
+export interface KnownHostsEntry {
+  /** `@revoked` or `@cert-authority` when the line starts with one. */
+  readonly marker?: "revoked" | "cert-authority";
+  /** The host patterns of a plain line (`host`, `[host]:2222`, `*.example.org`, `!x`). */
+  readonly patterns: readonly string[];
+  /** The salt and HMAC-SHA1 of a hashed line (`|1|salt|hash`). */
+  readonly hashed?: { readonly salt: Uint8Array; readonly hash: Uint8Array };
+  /** The key type: `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`. */
+  readonly keyType: string;
+  /** The public key blob (the base64 field, decoded). */
+  readonly key: Uint8Array;
+  /** The file. */
+  readonly file: string;
+  /** The line (from 1). */
+  readonly line: number;
+}
+
+/** What known_hosts files say about a server's key. */
+export type HostKeyCheck =
+  | { readonly status: "known"; readonly file: string; readonly line: number }
+  | { readonly status: "mismatch"; readonly file: string; readonly line: number }
+  | { readonly status: "revoked"; readonly file: string; readonly line: number }
+  | { readonly status: "unknown"; readonly knownTypes: readonly string[] };
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * Reads the lines of a known_hosts file; lines that are not entries are skipped, as
+ * OpenSSH does.
+ *
+ * @param text The file's text.
+ * @param file The file's name.
+ * @returns The entries.
+ *
+ * @example
+ * ```ts
+ * import { parseKnownHosts } from "./_known_hosts.ts";
+ * import assert from "node:assert/strict";
+ * const [e] = parseKnownHosts("# c\n[h]:2222,10.0.0.5 ssh-ed25519 AAAA\n", "known_hosts");
+ * assert.deepEqual(e.patterns, ["[h]:2222", "10.0.0.5"]);
+ * assert.equal(e.line, 2);
+ * ```
+ */
+export function parseKnownHosts(text: string, file: string): KnownHostsEntry[] {
+  const entries: KnownHostsEntry[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let n = 0; n < lines.length; n++) {
+    const fields = lines[n].trim().split(/\s+/);
+    if (fields[0] === "" || fields[0].startsWith("#")) continue;
+    let marker: KnownHostsEntry["marker"];
+    if (fields[0] === "@revoked" || fields[0] === "@cert-authority") {
+      marker = fields[0] === "@revoked" ? "revoked" : "cert-authority";
+      fields.shift();
+    } else if (fields[0].startsWith("@")) continue;
+    const [hosts, keyType, keyText] = fields;
+    if (!keyType || !keyText || !BASE64.test(keyText)) continue;
+    let hashed: KnownHostsEntry["hashed"];
+    let patterns: string[] = [];
+    if (hosts.startsWith("|1|")) {
+      const [salt, hash] = hosts.slice(3).split("|");
+      if (!salt || !hash || !BASE64.test(salt) || !BASE64.test(hash)) continue;
+      hashed = { salt: fromBase64(salt), hash: fromBase64(hash) };
+    } else {
+      patterns = hosts.split(",");
+    }
+    entries.push({
+      ...(marker ? { marker } : {}),
+      patterns,
+      ...(hashed ? { hashed } : {}),
+      keyType,
+      key: fromBase64(keyText),
+      file,
+      line: n + 1,
+    });
+  }
+  return entries;
+}
+
+/**
+ * The name a host has in known_hosts: `host` for port 22, else `[host]:port`.
+ *
+ * @param host Host name (or `HostKeyAlias`).
+ * @param port Port.
+ * @returns The name.
+ */
+export function knownHostName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/**
+ * Hashes a host name the way `HashKnownHosts` does: `|1|base64(salt)|base64(hmac)`.
+ *
+ * @param name The known_hosts name.
+ * @param salt 20 random bytes (default: fresh ones).
+ * @returns The hashed field.
+ */
+export function hashHostName(name: string, salt?: Uint8Array): string {
+  const s = salt ?? crypto.getRandomValues(new Uint8Array(20));
+  const mac = createHmac("sha1", s).update(name).digest();
+  return `|1|${toBase64(s)}|${toBase64(mac)}`;
+}
+
+/**
+ * Whether an entry names a host.
+ *
+ * @param entry The entry.
+ * @param name The known_hosts name (`host` or `[host]:port`).
+ * @returns Whether it matches.
+ */
+export function entryMatches(entry: KnownHostsEntry, name: string): boolean {
+  if (!entry.hashed) return patternListMatch(entry.patterns, name);
+  const mac = createHmac("sha1", entry.hashed.salt).update(name).digest();
+  return bytesEqual(mac, entry.hashed.hash);
+}
+
+/**
+ * The key type inside a public key blob.
+ *
+ * @param key The blob.
+ * @returns `ssh-ed25519`, `ssh-rsa`, ...
+ */
+export function keyTypeOf(key: Uint8Array): string {
+  if (key.length < 4) return "";
+  const len = new DataView(key.buffer, key.byteOffset, key.byteLength).getUint32(0);
+  return new TextDecoder().decode(key.subarray(4, 4 + len));
+}
+
+/**
+ * The SHA256 fingerprint OpenSSH prints: `SHA256:` and unpadded base64.
+ *
+ * @param key The public key blob.
+ * @returns The fingerprint.
+ */
+export function fingerprintOf(key: Uint8Array): string {
+  return `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
+}
+
+/**
+ * The key types known_hosts has for a host (for preferring them during key exchange).
+ *
+ * @param entries The entries.
+ * @param name The known_hosts name.
+ * @returns The types, without duplicates.
+ */
+export function knownTypesFor(entries: readonly KnownHostsEntry[], name: string): string[] {
+  return [
+    ...new Set(
+      entries.filter((e) => e.marker === undefined && entryMatches(e, name)).map((e) => e.keyType),
+    ),
+  ];
+}
+
+/**
+ * Checks a server's key against entries: a `@revoked` line with this key refuses it; a
+ * line for this host with this key accepts it; a line for this host with the same key type
+ * but another key is a mismatch; otherwise the key is unknown.
+ *
+ * @param entries Entries of all files, user files first.
+ * @param name The known_hosts name.
+ * @param key The key blob the server showed.
+ * @returns The verdict.
+ */
+export function checkEntries(
+  entries: readonly KnownHostsEntry[],
+  name: string,
+  key: Uint8Array,
+): HostKeyCheck {
+  const type = keyTypeOf(key);
+  for (const e of entries) {
+    if (e.marker === "revoked" && bytesEqual(e.key, key)) {
+      return { status: "revoked", file: e.file, line: e.line };
+    }
+  }
+  const mine = entries.filter((e) => e.marker === undefined && entryMatches(e, name));
+  const same = mine.find((e) => bytesEqual(e.key, key));
+  if (same) return { status: "known", file: same.file, line: same.line };
+  const clash = mine.find((e) => e.keyType === type);
+  if (clash) return { status: "mismatch", file: clash.file, line: clash.line };
+  return { status: "unknown", knownTypes: knownTypesFor(mine, name) };
+}
+
+/**
+ * Reads and parses known_hosts files; missing or unreadable ones count as empty.
+ *
+ * @param files The files, in order.
+ * @returns Their entries.
+ */
+export async function readKnownHosts(files: readonly string[]): Promise<KnownHostsEntry[]> {
+  const all: KnownHostsEntry[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch {
+      continue;
+    }
+    all.push(...parseKnownHosts(text, file));
+  }
+  return all;
+}
+
+/**
+ * Base64 of bytes.
+ *
+ * @param bytes The bytes.
+ * @returns The text.
+ */
+export function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
