@@ -128,9 +128,13 @@ export class RemoteShell {
       script += `cat >"$${DIR}/c" <<'${token}_CMD'\n${command}\n${token}_CMD\n`;
       run = `sh "$${DIR}/c"`;
     }
-    script += `${run} <${input} >"$${DIR}/o" 2>"$${DIR}/e"\n` +
-      `printf '\\n${token} %s\\n' "$?"; wc -c "$${DIR}/o" "$${DIR}/e"; ` +
-      `printf '${token}\\n'; cat "$${DIR}/o" "$${DIR}/e"\n`;
+    const o = `"$${DIR}/o"`;
+    const e = `"$${DIR}/e"`;
+    // Empty output (the common case) is framed with builtins only: no wc, no cat.
+    script += `${run} <${input} >${o} 2>${e}\n` +
+      `printf '\\n${token} %s\\n' "$?"; ` +
+      `if [ -s ${o} ] || [ -s ${e} ]; then wc -c ${o} ${e}; printf '${token}\\n'; cat ${o} ${e}; ` +
+      `elif [ -e ${o} ]; then printf '0 o\\n0 e\\n${token}\\n'; else printf 'gone\\n${token}\\n'; fi\n`;
     return new Promise<ExecResult>((resolve, reject) => {
       this.#running = {
         token: Buffer.from(token),

@@ -106,4 +106,5 @@ export class Client {
 /** Key helpers. */
 export const utils: {
   parseKey(data: Buffer | string, passphrase?: string): ParsedKey | ParsedKey[] | Error;
+  generateKeyPairSync(type: "ed25519"): { private: string; public: string };
 };

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  checkHostKey,
+  hashKnownHostName,
+  hostKeyFingerprint,
+  parseKnownHosts,
+} from "../../lib/transport/mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
+
+/** A public key blob of a type with given body bytes. */
+function blob(type: string, body: Uint8Array): Uint8Array {
+  const name = new TextEncoder().encode(type);
+  const out = new Uint8Array(8 + name.length + body.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, name.length);
+  out.set(name, 4);
+  view.setUint32(4 + name.length, body.length);
+  out.set(body, 8 + name.length);
+  return out;
+}
+
+function b64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+const KEY_A = blob("ssh-ed25519", new Uint8Array(32).fill(1));
+const KEY_B = blob("ssh-ed25519", new Uint8Array(32).fill(2));
+const KEY_RSA = blob("ssh-rsa", new Uint8Array(64).fill(3));
+
+async function check(
+  text: string,
+  host: string,
+  port: number,
+  key: Uint8Array,
+): Promise<Awaited<ReturnType<typeof checkHostKey>>> {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/known_hosts`, text);
+  const result = await checkHostKey({
+    hostName: host,
+    port,
+    userKnownHostsFiles: [`${dir.path}/missing`, `${dir.path}/known_hosts`],
+    globalKnownHostsFiles: [],
+  }, key);
+  return "file" in result ? { ...result, file: result.file.replace(dir.path, "DIR") } : result;
+}
+
+Deno.test("parseKnownHosts() reads plain, bracketed, hashed and marked lines and skips junk", () => {
+  const text = [
+    "# comment",
+    "",
+    `login.example.org,10.0.0.5 ssh-ed25519 ${b64(KEY_A)} comment here`,
+    `[h]:2222 ssh-ed25519 ${b64(KEY_A)}`,
+    `|1|${b64(new Uint8Array(20))}|${b64(new Uint8Array(20))} ssh-rsa ${b64(KEY_RSA)}`,
+    `@revoked * ssh-ed25519 ${b64(KEY_B)}`,
+    `@cert-authority *.example.org ssh-ed25519 ${b64(KEY_B)}`,
+    "@unknown-marker h ssh-ed25519 AAAA",
+    "only-two fields",
+    "h ssh-ed25519 not*base64",
+  ].join("\n");
+  const entries = parseKnownHosts(text, "kh");
+  assert.deepEqual(entries.map((e) => [e.line, e.marker, e.patterns, e.keyType, !!e.hashed]), [
+    [3, undefined, ["login.example.org", "10.0.0.5"], "ssh-ed25519", false],
+    [4, undefined, ["[h]:2222"], "ssh-ed25519", false],
+    [5, undefined, [], "ssh-rsa", true],
+    [6, "revoked", ["*"], "ssh-ed25519", false],
+    [7, "cert-authority", ["*.example.org"], "ssh-ed25519", false],
+  ]);
+  assert.deepEqual(entries[0].key, KEY_A);
+});
+
+Deno.test("checkHostKey() knows a key under [host]:port only for that port", async () => {
+  const text = `[h]:2222 ssh-ed25519 ${b64(KEY_A)}\n`;
+  assert.deepEqual(await check(text, "h", 2222, KEY_A), {
+    status: "known",
+    file: "DIR/known_hosts",
+    line: 1,
+  });
+  assert.deepEqual(await check(text, "h", 22, KEY_A), { status: "unknown", knownTypes: [] });
+  assert.equal((await check(`h ssh-ed25519 ${b64(KEY_A)}\n`, "h", 22, KEY_A)).status, "known");
+});
+
+Deno.test("checkHostKey() says mismatch for another key of the same type, unknown for another type", async () => {
+  const text = `# x\nh ssh-ed25519 ${b64(KEY_B)}\n`;
+  assert.deepEqual(await check(text, "h", 22, KEY_A), {
+    status: "mismatch",
+    file: "DIR/known_hosts",
+    line: 2,
+  });
+  assert.deepEqual(await check(text, "h", 22, KEY_RSA), {
+    status: "unknown",
+    knownTypes: ["ssh-ed25519"],
+  });
+  const rotated = `h ssh-ed25519 ${b64(KEY_B)}\nh ssh-ed25519 ${b64(KEY_A)}\n`;
+  assert.equal((await check(rotated, "h", 22, KEY_A)).status, "known");
+});
+
+Deno.test("checkHostKey() refuses a revoked key even when a line trusts it", async () => {
+  const text = `h ssh-ed25519 ${b64(KEY_A)}\n@revoked other ssh-ed25519 ${b64(KEY_A)}\n`;
+  assert.deepEqual(await check(text, "h", 22, KEY_A), {
+    status: "revoked",
+    file: "DIR/known_hosts",
+    line: 2,
+  });
+});
+
+Deno.test("checkHostKey() honours wildcard and negated patterns", async () => {
+  const text = `*.example.org,!bad.example.org ssh-ed25519 ${b64(KEY_A)}\n`;
+  assert.equal((await check(text, "good.example.org", 22, KEY_A)).status, "known");
+  assert.equal((await check(text, "bad.example.org", 22, KEY_A)).status, "unknown");
+});
+
+Deno.test("checkHostKey() finds hashed entries for random names and salts (property)", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.domain(), fc.integer({ min: 1, max: 65535 }), async (host, port) => {
+      const name = port === 22 ? host : `[${host}]:${port}`;
+      const text = `${hashKnownHostName(name)} ssh-ed25519 ${b64(KEY_A)}\n`;
+      assert.equal((await check(text, host, port, KEY_A)).status, "known");
+      assert.equal((await check(text, `x${host}`, port, KEY_A)).status, "unknown");
+      const other = port === 22 ? 2222 : 22;
+      assert.equal((await check(text, host, other, KEY_A)).status, "unknown");
+    }),
+    { numRuns: 30 },
+  );
+});
+
+Deno.test("hostKeyFingerprint() matches OpenSSH's SHA256 form", () => {
+  const fp = hostKeyFingerprint(KEY_A);
+  assert.match(fp, /^SHA256:[A-Za-z0-9+/]{43}$/);
+});
