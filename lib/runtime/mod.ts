@@ -23,3 +23,35 @@ export {
 } from "./isolate_pool.ts";
 export type { IsolateRequest } from "./isolate_worker.ts";
 export { frame, FrameReader, MAX_FRAME_BYTES } from "./frames.ts";
+export {
+  type CallOutcomeMarker,
+  exitMarkerPath,
+  JOB_DIR_VARIABLE,
+  type JobCall,
+  jobDir,
+  JobFileError,
+  type JobManifest,
+  jobStoreDir,
+  logPath,
+  MANIFEST_FORMAT,
+  manifestPath,
+  objectPath,
+  outcomeMarkerPath,
+  parseExitMarker,
+  parseManifest,
+  parseOutcomeMarker,
+  parseStartedMarker,
+  RUNDIR_VARIABLE,
+  RUNNER_FAILED_EXIT_CODE,
+  safeParseManifest,
+  safeParseOutcomeMarker,
+  type StartedMarker,
+  startedMarkerPath,
+} from "./job_files.ts";
+export {
+  type JobCallStatus,
+  type JobElementReport,
+  runJobElement,
+  type RunJobElementOptions,
+} from "./job_main.ts";
+export { BundleError, type BundleOptions, bundleStepModule, type StepBundle } from "./bundle.ts";

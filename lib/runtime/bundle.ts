@@ -1,0 +1,384 @@
+/**
+ * Bundling a step's module for jobs: one JavaScript file holding the module, everything it
+ * imports (drover included) and the element runner, so a compute node needs no network
+ * and no install, only `deno`.
+ *
+ * @module
+ */
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { sha256Hex } from "../codec/mod.ts";
+
+/** Options of {@linkcode bundleStepModule}. */
+export interface BundleOptions {
+  /**
+   * The project's `deno.json` (its import map resolves `"drover"` and the npm packages).
+   * Default: the first `deno.json` or `deno.jsonc` found walking up from the module; none
+   * found bundles with `--no-config`.
+   */
+  readonly config?: string;
+  /**
+   * Directory of bundles kept across processes, keyed by a hash over everything the bundle
+   * is made from; `false` keeps none. Default: `$XDG_CACHE_HOME/drover/bundles`, else
+   * `~/.cache/drover/bundles`, else none.
+   */
+  readonly cacheDir?: string | false;
+  /** Stops waiting (the `deno bundle` started for other callers may still finish). */
+  readonly signal?: AbortSignal;
+}
+
+/** A bundle: the bytes of the JavaScript file and their sha256 hex. */
+export interface StepBundle {
+  /** The bundle, a self-contained ES module. */
+  readonly bytes: Uint8Array;
+  /** sha256 hex of `bytes`, the name of the bundle object. */
+  readonly hash: string;
+}
+
+/**
+ * `deno bundle` failed: the module has a syntax error, imports a missing file, or its
+ * project's config cannot be read. The message has deno's first error line.
+ *
+ * @example
+ * ```ts
+ * import { BundleError } from "./bundle.ts";
+ * import assert from "node:assert/strict";
+ * const e = new BundleError({
+ *   module: "/p/flow.ts",
+ *   command: ["deno", "bundle", "entry.ts"],
+ *   stderr: 'error: Module not found "file:///p/nope.ts".\n    at file:///p/flow.ts:1:8\n',
+ *   exitCode: 1,
+ * });
+ * assert.equal(e.message, 'Cannot bundle "/p/flow.ts" for jobs: Module not found "file:///p/nope.ts".');
+ * ```
+ */
+export class BundleError extends Error {
+  /** The module that was bundled, absolute. */
+  readonly module: string;
+  /** The command that failed, program first. */
+  readonly command: readonly string[];
+  /** What deno printed on stderr. */
+  readonly stderr: string;
+  /** Its exit code. */
+  readonly exitCode: number;
+
+  /**
+   * Creates an instance.
+   *
+   * @param init The module, command, stderr and exit code.
+   * @param options The underlying error, if any.
+   */
+  constructor(
+    init: {
+      readonly module: string;
+      readonly command: readonly string[];
+      readonly stderr: string;
+      readonly exitCode: number;
+    },
+    options?: ErrorOptions,
+  ) {
+    const detail = init.stderr.split("\n").find((l) => l.startsWith("error:"))?.slice(7).trim();
+    super(
+      `Cannot bundle "${init.module}" for jobs: ${
+        detail ?? `deno bundle exited with code ${init.exitCode}`
+      }`,
+      options,
+    );
+    this.name = "BundleError";
+    this.module = init.module;
+    this.command = init.command;
+    this.stderr = init.stderr;
+    this.exitCode = init.exitCode;
+  }
+}
+
+/** Left out of every bundle: loaded lazily, and only where they exist (code identity, SSH). */
+const EXTERNALS = ["typescript", "ssh2"];
+/** Bumped when the entry or the flags change in a way the cache key would not see. */
+const FORMAT = "drover-bundle/1";
+const RUNNER_URL = new URL("./job_main.ts", import.meta.url).href;
+
+const bundles = new Map<string, Promise<StepBundle>>();
+
+/**
+ * Bundles a step's module for jobs with `deno bundle`. The bundle's entry imports the
+ * module dynamically and runs {@linkcode runJobElement}, then exits with its exit code.
+ * `typescript` and `ssh2` stay external. `deno bundle` turns the module's
+ * `import.meta.main` into `false`, so a workflow's main block does not run in jobs.
+ *
+ * Bundles are cached in this process by module and config, and across processes in
+ * `cacheDir` under a hash of the entry, the config, the Deno version, the content of every
+ * local file of the module graph and the resolved version of every npm package (listed by
+ * `deno info --json`, which costs a fifth of bundling again).
+ *
+ * @param moduleFile Path (or `file:` URL) of the module that defines the step.
+ * @param options Config file, cache directory, abort signal.
+ * @returns The bundle's bytes and hash.
+ * @throws {BundleError} when `deno bundle` fails; the message has deno's error line.
+ *
+ * @example
+ * ```ts
+ * import { bundleStepModule } from "./bundle.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/flow.ts`, "export const answer = 42;\n");
+ * const config = new URL("../../deno.json", import.meta.url).pathname; // the project's
+ * const bundle = await bundleStepModule(`${dir}/flow.ts`, { config, cacheDir: false });
+ * assert.match(bundle.hash, /^[0-9a-f]{64}$/);
+ * // Stage it as R/objects/<hash[0:2]>/<hash>; a job element runs it with
+ * // DROVER_RUNDIR, DROVER_JOB_DIR and DROVER_ARRAY_INDEX set: `deno run -A <that file>`.
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function bundleStepModule(
+  moduleFile: string,
+  options: BundleOptions = {},
+): Promise<StepBundle> {
+  options.signal?.throwIfAborted();
+  const module = moduleFile.startsWith("file:") ? fileURLToPath(moduleFile) : resolve(moduleFile);
+  const config = options.config === undefined
+    ? findConfig(dirname(module))
+    : resolve(options.config);
+  const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+  const memo = JSON.stringify([module, config ?? null, cacheDir]);
+  let bundle = bundles.get(memo);
+  if (!bundle) {
+    bundle = build(module, config, cacheDir);
+    bundles.set(memo, bundle);
+    bundle.catch(() => bundles.delete(memo));
+  }
+  return await abortable(bundle, options.signal);
+}
+
+/**
+ * The entry module of a bundle: runs the element, reports the runner's own problems on
+ * stderr and exits (user code may leave timers or handles behind).
+ */
+function entrySource(module: string): string {
+  const moduleUrl = pathToFileURL(module).href;
+  return [
+    "// The entry of a drover job bundle (generated by lib/runtime/bundle.ts).",
+    `import { runJobElement } from ${JSON.stringify(RUNNER_URL)};`,
+    `const report = await runJobElement({ load: () => import(${JSON.stringify(moduleUrl)}) });`,
+    "for (const problem of report.problems) console.error(`drover job: ${problem}`);",
+    "Deno.exit(report.exitCode);",
+    "",
+  ].join("\n");
+}
+
+async function build(
+  module: string,
+  config: string | undefined,
+  cacheDir: string | false,
+): Promise<StepBundle> {
+  const dir = await Deno.makeTempDir({ prefix: "drover-bundle-" });
+  try {
+    const entry = entrySource(module);
+    await Deno.writeTextFile(join(dir, "entry.ts"), entry);
+    const configFlag = config === undefined ? "--no-config" : `--config=${config}`;
+    const graph = cacheDir === false ? undefined : await graphKey(dir, entry, configFlag, config);
+    const cached = graph && await readCached(join(cacheDir as string, `${graph.key}.js`));
+    if (cached) return cached;
+    const args = [
+      "bundle",
+      "--quiet",
+      configFlag,
+      ...EXTERNALS.map((name) => `--external=${name}`),
+      "--output=bundle.js",
+      "entry.ts",
+    ];
+    const out = await deno(args, dir);
+    if (out.code !== 0) {
+      throw new BundleError({
+        module,
+        command: [Deno.execPath(), ...args],
+        stderr: out.stderr,
+        exitCode: out.code,
+      });
+    }
+    const bytes = await Deno.readFile(join(dir, "bundle.js"));
+    const eager = staticExternal(new TextDecoder().decode(bytes));
+    if (eager !== undefined) {
+      throw new BundleError({
+        module,
+        command: [Deno.execPath(), ...args],
+        stderr: `error: the bundle imports "${eager}" statically, so it could not start on a ` +
+          `node without it; drover and the module must load "${eager}" with import()\n`,
+        exitCode: out.code,
+      });
+    }
+    const bundle = { bytes, hash: sha256Hex(bytes) };
+    if (graph && await unchanged(graph.files)) {
+      await writeCached(join(cacheDir as string, `${graph.key}.js`), bytes).catch(() => {});
+    }
+    return bundle;
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The first external a bundle imports at its top level (such a bundle fails to start). */
+function staticExternal(source: string): string | undefined {
+  for (const name of EXTERNALS) {
+    const quoted = JSON.stringify(name);
+    const line = new RegExp(`^import\\s(?:[^;]*?\\sfrom\\s*)?${quoted}\\s*;?\\s*$`, "m");
+    if (line.test(source)) return name;
+  }
+  return undefined;
+}
+
+interface GraphKey {
+  readonly key: string;
+  /** Local files read -> sha256 hex of their content. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+interface InfoModule {
+  readonly specifier: string;
+  readonly kind?: string;
+  readonly local?: string;
+  readonly npmPackage?: string;
+  readonly error?: string;
+}
+
+/** The cache key of a bundle, or undefined when the graph cannot be listed (then: no cache). */
+async function graphKey(
+  dir: string,
+  entry: string,
+  configFlag: string,
+  config: string | undefined,
+): Promise<GraphKey | undefined> {
+  const out = await deno(["info", "--json", configFlag, "entry.ts"], dir);
+  if (out.code !== 0) return undefined;
+  let info: { modules?: InfoModule[]; redirects?: unknown; npmPackages?: object };
+  try {
+    info = JSON.parse(out.stdout);
+  } catch {
+    return undefined;
+  }
+  const files = new Map<string, string>();
+  const modules: string[] = [];
+  const entryUrl = pathToFileURL(join(dir, "entry.ts")).href;
+  for (const m of info.modules ?? []) {
+    if (m.error !== undefined) return undefined;
+    if (m.specifier === entryUrl) continue; // a temporary file; its text is in the key
+    if (m.specifier.startsWith("file:") || m.local !== undefined) {
+      const path = m.specifier.startsWith("file:") ? fileURLToPath(m.specifier) : m.local!;
+      const hash = await hashFile(path);
+      if (hash === undefined) return undefined;
+      files.set(path, hash);
+      modules.push(`${m.specifier} ${hash}`);
+    } else {
+      modules.push(`${m.specifier} ${m.npmPackage ?? m.kind ?? ""}`);
+    }
+  }
+  const configText = config === undefined
+    ? null
+    : await Deno.readTextFile(config).catch(() => null);
+  const key = sha256Hex(new TextEncoder().encode(JSON.stringify({
+    format: FORMAT,
+    deno: Deno.version.deno,
+    externals: EXTERNALS,
+    entry,
+    config: configText,
+    modules: modules.sort(),
+    redirects: info.redirects ?? null,
+    npm: Object.keys(info.npmPackages ?? {}).sort(),
+  })));
+  return { key, files };
+}
+
+async function hashFile(path: string): Promise<string | undefined> {
+  try {
+    return sha256Hex(await Deno.readFile(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether no local file changed while bundling (else the bundle is not cached). */
+async function unchanged(files: ReadonlyMap<string, string>): Promise<boolean> {
+  for (const [path, hash] of files) {
+    if (await hashFile(path) !== hash) return false;
+  }
+  return true;
+}
+
+async function readCached(path: string): Promise<StepBundle | undefined> {
+  try {
+    const bytes = await Deno.readFile(path);
+    return { bytes, hash: sha256Hex(bytes) };
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeCached(path: string, bytes: Uint8Array): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+async function deno(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [...args],
+    cwd,
+    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+function findConfig(start: string): string | undefined {
+  let dir = start;
+  while (true) {
+    for (const name of ["deno.json", "deno.jsonc"]) {
+      const path = join(dir, name);
+      try {
+        if (Deno.statSync(path).isFile) return path;
+      } catch {
+        // not here
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+function defaultCacheDir(): string | false {
+  try {
+    const base = Deno.env.get("XDG_CACHE_HOME") ||
+      (Deno.env.get("HOME") ? join(Deno.env.get("HOME")!, ".cache") : undefined);
+    return base && isAbsolute(base) ? join(base, "drover", "bundles") : false;
+  } catch {
+    return false;
+  }
+}
+
+async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return await promise;
+  signal.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort!);
+  }
+}
