@@ -3,7 +3,12 @@
  *
  * @module
  */
-import { ARRAY_INDEX_PLACEHOLDER, ARRAY_INDEX_VARIABLE, type JobSpec } from "./job_spec.ts";
+import {
+  ARRAY_INDEX_PLACEHOLDER,
+  ARRAY_INDEX_VARIABLE,
+  type JobArray,
+  type JobSpec,
+} from "./job_spec.ts";
 import { bashQuote } from "./shell_quote.ts";
 
 /** How one scheduler writes the common parts. */
@@ -14,6 +19,17 @@ export interface ScriptDialect {
   readonly directives: readonly string[];
   /** Shell expression of the 0-based element index (array jobs only). */
   readonly indexExpression: string;
+}
+
+/**
+ * Writes an array's indices as Slurm, PBS and the local scheduler take them: `0-(n-1)`,
+ * with `%throttle` when there is one.
+ *
+ * @param array The array.
+ * @returns e.g. `"0-19%8"`.
+ */
+export function arrayRange(array: JobArray): string {
+  return `0-${array.size - 1}${array.throttle === undefined ? "" : `%${array.throttle}`}`;
 }
 
 /**

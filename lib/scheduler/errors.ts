@@ -1,6 +1,6 @@
 /**
- * The error raised when a scheduler's output cannot be understood, and the result type of
- * the `safeParse*` functions.
+ * The errors of schedulers (output that cannot be understood, a command that failed, a job
+ * that was refused) and the result type of the `safeParse*` functions.
  *
  * @module
  */
@@ -74,4 +74,92 @@ export interface ParseOptions {
    * Defaults to the parser's command name.
    */
   readonly command?: string;
+}
+
+/** Data carried by a {@linkcode SchedulerCommandError}. */
+export interface SchedulerCommandErrorInit {
+  /** The command line that was run on the system. */
+  readonly command: string;
+  /** Its exit code. */
+  readonly exitCode: number;
+  /** Its standard error, decoded. */
+  readonly stderr: string;
+  /** The underlying error, if any. */
+  readonly cause?: unknown;
+}
+
+/**
+ * A scheduler command (`squeue`, `scancel`, `scontrol`, or the local scheduler's shell)
+ * exited with a non-zero code. The caller may run it again at its next poll; the driver never
+ * does.
+ *
+ * @example
+ * ```ts
+ * import { SchedulerCommandError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * const e = new SchedulerCommandError("Cannot list Slurm jobs: squeue exited with 1", {
+ *   command: "squeue --me",
+ *   exitCode: 1,
+ *   stderr: "slurm_load_jobs error: Unable to contact slurm controller",
+ * });
+ * assert.equal(e.name, "SchedulerCommandError");
+ * assert.equal(e.exitCode, 1);
+ * ```
+ */
+export class SchedulerCommandError extends Error {
+  /** The command line that was run. */
+  readonly command: string;
+  /** Its exit code. */
+  readonly exitCode: number;
+  /** Its standard error. */
+  readonly stderr: string;
+  /**
+   * Creates an instance.
+   *
+   * @param message "Cannot <verb> <object>: <command> exited with <code> (<stderr>)".
+   * @param init The command, exit code and standard error.
+   */
+  constructor(message: string, init: SchedulerCommandErrorInit) {
+    super(message, { cause: init.cause });
+    this.name = "SchedulerCommandError";
+    this.command = init.command;
+    this.exitCode = init.exitCode;
+    this.stderr = init.stderr;
+  }
+}
+
+/**
+ * The scheduler refused a job: `sbatch` (or the local scheduler) exited with a non-zero
+ * code, so nothing was queued. Drivers never submit again on their own: a submission that
+ * timed out may still have been queued, and only the caller can look for it by name.
+ *
+ * @example
+ * ```ts
+ * import { SchedulerCommandError, SubmitError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * const e = new SubmitError("Cannot submit /r/job.sh: sbatch exited with 1", {
+ *   command: "sbatch --parsable '/r/job.sh'",
+ *   exitCode: 1,
+ *   stderr: "sbatch: error: Batch job submission failed: Invalid partition name specified",
+ *   scriptPath: "/r/job.sh",
+ * });
+ * assert.ok(e instanceof SchedulerCommandError);
+ * assert.equal(e.name, "SubmitError");
+ * assert.equal(e.scriptPath, "/r/job.sh");
+ * ```
+ */
+export class SubmitError extends SchedulerCommandError {
+  /** The script that was not submitted. */
+  readonly scriptPath: string;
+  /**
+   * Creates an instance.
+   *
+   * @param message "Cannot submit <script>: <command> exited with <code> (<stderr>)".
+   * @param init The command, exit code, standard error and script path.
+   */
+  constructor(message: string, init: SchedulerCommandErrorInit & { readonly scriptPath: string }) {
+    super(message, init);
+    this.name = "SubmitError";
+    this.scriptPath = init.scriptPath;
+  }
 }

@@ -2,8 +2,10 @@
  * Schedulers: batch scripts for Slurm, PBS Pro and Grid Engine rendered from one
  * {@linkcode JobSpec} with every value quoted or validated, job arrays cut to the
  * cluster's limits, parsers for what `sbatch`, `squeue`, `sacct`, `scontrol`, `qstat` and
- * `qacct` print (each a throwing `parseX` and a `safeParseX`), and the classification of
- * how a job element ended.
+ * `qacct` print (each a throwing `parseX` and a `safeParseX`), the classification of how a
+ * job element ended, and the drivers ({@linkcode driverFor}: Slurm, and a local scheduler
+ * of detached background processes) that submit, list, cancel and read limits through any
+ * `Transport`.
  *
  * ```ts
  * import {
@@ -56,7 +58,7 @@ export { bashQuote, shellJoin, shellQuote } from "./shell_quote.ts";
 export { renderSlurmScript } from "./slurm_script.ts";
 export { renderPbsScript } from "./pbs_script.ts";
 export { renderSgeScript, type SgeScriptOptions } from "./sge_script.ts";
-// Units live in lib/systems (one module for user input and scheduler forms); re-exported here.
+// Units come from lib/units (shared with lib/systems); re-exported here as before.
 export {
   formatPbsWalltime,
   formatSgeWalltime,
@@ -64,7 +66,7 @@ export {
   parseMemorySize,
   parseSlurmDuration,
   toMebibytes,
-} from "../systems/mod.ts";
+} from "../units/mod.ts";
 export {
   type ArrayChunk,
   type ArraySplit,
@@ -75,8 +77,11 @@ export { parseSlurmConfig, safeParseSlurmConfig, type SlurmConfig } from "./slur
 export {
   type ParseOptions,
   type ParseResult,
+  SchedulerCommandError,
+  type SchedulerCommandErrorInit,
   SchedulerOutputError,
   type SchedulerOutputErrorInit,
+  SubmitError,
 } from "./errors.ts";
 export {
   isSlurmJobState,
@@ -124,3 +129,15 @@ export {
   type MarkerEvidence,
   type OutcomeEvidence,
 } from "./classify.ts";
+export {
+  driverFor,
+  type ElementStatus,
+  type JobStatus,
+  type SchedulerDriver,
+  type SchedulerLimits,
+  type StatusOptions,
+  type SubmitOptions,
+} from "./driver.ts";
+export { SLURM_STATUS_COMMAND, SlurmDriver } from "./slurm_driver.ts";
+export { LOCAL_LIMITS, LocalDriver, type LocalDriverOptions } from "./local_driver.ts";
+export { LOCAL_DIRECTIVE, LOCAL_TASK_VARIABLE, renderLocalScript } from "./local_script.ts";

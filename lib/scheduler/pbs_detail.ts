@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { ParseOptions, ParseResult } from "./errors.ts";
 import { failLine, type NumberedLine, outputLines, safely } from "./_lines.ts";
-import { parseMemorySize, parseSlurmDuration } from "../systems/mod.ts";
+import { parseMemorySize, parseSlurmDuration } from "../units/mod.ts";
 import { parsePbsJobId, PBS_JOB_STATES, type PbsJobRef, type PbsJobState } from "./pbs_job.ts";
 
 /** One job of `qstat -f`. */

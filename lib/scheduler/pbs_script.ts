@@ -4,8 +4,8 @@
  * @module
  */
 import { type JobSpec, validateJobSpec } from "./job_spec.ts";
-import { formatPbsWalltime, toMebibytes } from "../systems/mod.ts";
-import { assembleScript, logPath } from "./_script.ts";
+import { formatPbsWalltime, toMebibytes } from "../units/mod.ts";
+import { arrayRange, assembleScript, logPath } from "./_script.ts";
 
 /**
  * Renders a job as a PBS Pro `qsub` script. Directives, in order: `-N`, `-S /bin/bash`,
@@ -40,10 +40,7 @@ export function renderPbsScript(spec: JobSpec): string {
   const r = spec.resources ?? {};
   const array = spec.array && spec.array.size > 1 ? spec.array : undefined;
   const d: string[] = [`-N ${spec.name}`, "-S /bin/bash"];
-  if (array) {
-    const throttle = array.throttle === undefined ? "" : `%${array.throttle}`;
-    d.push(`-J 0-${array.size - 1}${throttle}`);
-  }
+  if (array) d.push(`-J ${arrayRange(array)}`);
   if (r.partition !== undefined) d.push(`-q ${r.partition}`);
   const chunk: string[] = [];
   if (r.cores !== undefined) chunk.push(`ncpus=${r.cores}`);

@@ -7,7 +7,7 @@
 import type { ParseOptions, ParseResult } from "./errors.ts";
 import { failLine, type NumberedLine, outputLines, safely } from "./_lines.ts";
 import { isPbsJobState, parsePbsJobId, type PbsJobRef, type PbsJobState } from "./pbs_job.ts";
-import { parseSlurmDuration } from "../systems/mod.ts";
+import { parseSlurmDuration } from "../units/mod.ts";
 
 /** One line of `qstat -t -x`. */
 export interface PbsQstatRow extends PbsJobRef {

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { ParseOptions, ParseResult } from "./errors.ts";
 import { failLine, type NumberedLine, outputLines, safely } from "./_lines.ts";
-import { parseMemorySize } from "../systems/mod.ts";
+import { parseMemorySize } from "../units/mod.ts";
 
 /** One finished job or array task as `qacct -j` reports it. */
 export interface SgeAccountingRecord {

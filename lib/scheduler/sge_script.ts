@@ -4,7 +4,7 @@
  * @module
  */
 import { type JobSpec, validateJobSpec } from "./job_spec.ts";
-import { formatSgeWalltime, toMebibytes } from "../systems/mod.ts";
+import { formatSgeWalltime, toMebibytes } from "../units/mod.ts";
 import { assembleScript, logPath } from "./_script.ts";
 
 /** Site-specific names an SGE script needs. */

@@ -16,7 +16,7 @@
  */
 import type { ParseOptions, ParseResult } from "./errors.ts";
 import { failLine, type NumberedLine, outputLines, safely, splitFields } from "./_lines.ts";
-import { parseMemorySize, parseSlurmDuration } from "../systems/mod.ts";
+import { parseMemorySize, parseSlurmDuration } from "../units/mod.ts";
 import { parseSlurmJobId, type SlurmJobRef } from "./slurm_job_id.ts";
 import { isSlurmJobState, type SlurmJobState } from "./slurm_state.ts";
 

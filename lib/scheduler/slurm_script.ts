@@ -4,8 +4,8 @@
  * @module
  */
 import { type JobSpec, validateJobSpec } from "./job_spec.ts";
-import { formatSlurmWalltime, toMebibytes } from "../systems/mod.ts";
-import { assembleScript, logPath } from "./_script.ts";
+import { formatSlurmWalltime, toMebibytes } from "../units/mod.ts";
+import { arrayRange, assembleScript, logPath } from "./_script.ts";
 
 /**
  * Renders a job as an `sbatch` script. Directives, in order: `--job-name`,
@@ -38,10 +38,7 @@ export function renderSlurmScript(spec: JobSpec): string {
   validateJobSpec(spec);
   const r = spec.resources ?? {};
   const d: string[] = [`--job-name=${spec.name}`];
-  if (spec.array) {
-    const throttle = spec.array.throttle === undefined ? "" : `%${spec.array.throttle}`;
-    d.push(`--array=0-${spec.array.size - 1}${throttle}`);
-  }
+  if (spec.array) d.push(`--array=${arrayRange(spec.array)}`);
   if (r.partition !== undefined) d.push(`--partition=${r.partition}`);
   if (r.nodes !== undefined) d.push(`--nodes=${r.nodes}`);
   if (r.cores !== undefined) d.push(`--cpus-per-task=${r.cores}`);

@@ -1,10 +1,9 @@
 /**
  * Systems: where jobs can run. A system is this machine or a cluster behind SSH, with its
  * scheduler, partitions, run directory and politeness limits, read from the project's
- * `drover.yaml` merged over the user's `~/.config/drover/systems.yaml`. Also drover's one
- * units module (durations and memory sizes as users write them and as schedulers read and
- * print them; `lib/scheduler` uses it from here), and choosing a partition that fits a
- * request.
+ * `drover.yaml` merged over the user's `~/.config/drover/systems.yaml`. Also the parsers of
+ * walltimes and memory sizes users write (from `lib/units`, shared with `lib/scheduler`),
+ * and choosing a partition that fits a request.
  *
  * ```ts
  * import { parseSystemsConfig, parseWalltime, pickPartition } from "./mod.ts";
@@ -50,24 +49,13 @@ export {
 } from "./load_systems.ts";
 export { pickPartition, type Resources } from "./pick_partition.ts";
 export {
-  formatPbsWalltime,
-  formatSgeWalltime,
-  formatSlurmWalltime,
   formatWalltime,
-  parseSlurmDuration,
   parseWalltime,
   type SafeParseResult,
   safeParseWalltime,
   WALLTIME_FORMS,
 } from "./walltime.ts";
-export {
-  formatMemory,
-  MEMORY_FORMS,
-  parseMemory,
-  parseMemorySize,
-  safeParseMemory,
-  toMebibytes,
-} from "./memory.ts";
+export { formatMemory, MEMORY_FORMS, parseMemory, safeParseMemory } from "./memory.ts";
 export {
   describeIssue,
   describeValue,

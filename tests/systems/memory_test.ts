@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  formatMemory,
-  parseMemory,
-  parseMemorySize,
-  safeParseMemory,
-} from "../../lib/systems/mod.ts";
+import { formatMemory, parseMemory, safeParseMemory } from "../../lib/systems/mod.ts";
+import { parseMemorySize } from "../../lib/units/mod.ts";
 
 const K = 1024;
 const MB = K ** 2;

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  formatSlurmWalltime,
-  formatWalltime,
-  parseSlurmDuration,
-  parseWalltime,
-  safeParseWalltime,
-} from "../../lib/systems/mod.ts";
+import { formatWalltime, parseWalltime, safeParseWalltime } from "../../lib/systems/mod.ts";
+import { formatSlurmWalltime, parseSlurmDuration } from "../../lib/units/mod.ts";
 
 const S = 1000;
 const M = 60 * S;
