@@ -47,6 +47,8 @@ export {
   type MapOptions,
   MapResult,
   openSession,
+  remote,
+  type RemoteOptions,
   Session,
   type SessionOptions,
   type Step,
@@ -73,9 +75,17 @@ export {
   type CallFilter,
   type CallLookup,
   type CallRecord,
+  type CallSiteRecord,
   type CallState,
   type CodeCacheEntry,
   type CodeRecord,
+  type JobCallRecord,
+  type JobCallState,
+  type JobFilter,
+  type JobRecord,
+  type JobState,
+  JobStore,
+  type NewJob,
   type ObjectEvent,
   ObjectStore,
   type ObjectStoreOptions,
@@ -91,4 +101,10 @@ export {
   type StoreErrorOptions,
   StoreLockedError,
 } from "./lib/store/mod.ts";
-export { type Clock, IsolateCrashedError, ManualClock, systemClock } from "./lib/runtime/mod.ts";
+export {
+  type Clock,
+  IsolateCrashedError,
+  ManualClock,
+  type RemoteEvent,
+  systemClock,
+} from "./lib/runtime/mod.ts";

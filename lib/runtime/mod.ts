@@ -23,6 +23,16 @@ export {
 } from "./isolate_pool.ts";
 export type { IsolateRequest } from "./isolate_worker.ts";
 export { frame, FrameReader, MAX_FRAME_BYTES } from "./frames.ts";
+export type { RemoteCall, RemoteEvent, RemoteOutcome } from "./remote_call.ts";
+export { type ObjectToStage, SystemLink, type SystemLinkOptions } from "./system_link.ts";
+export { type DispatcherOptions, RemoteDispatcher } from "./dispatcher.ts";
+export {
+  type JobMarkers,
+  pollJobs,
+  type PollJobsOptions,
+  type PollReport,
+  readMarkers,
+} from "./job_poller.ts";
 export {
   type CallOutcomeMarker,
   exitMarkerPath,
@@ -48,10 +58,4 @@ export {
   type StartedMarker,
   startedMarkerPath,
 } from "./job_files.ts";
-export {
-  type JobCallStatus,
-  type JobElementReport,
-  runJobElement,
-  type RunJobElementOptions,
-} from "./job_main.ts";
 export { BundleError, type BundleOptions, bundleStepModule, type StepBundle } from "./bundle.ts";

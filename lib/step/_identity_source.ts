@@ -37,8 +37,30 @@ const parseCache = new Map<string, ts.SourceFile>();
  * @returns The `typescript` module.
  */
 export function loadTypeScript(): Promise<TypeScript> {
-  typescript ??= import("typescript").then((module) => module.default);
+  typescript ??= import("typescript").then(
+    (module) => module.default,
+    (cause) => {
+      typescript = undefined;
+      throw new TypeScriptUnavailableError(cause);
+    },
+  );
   return typescript;
+}
+
+/** The TypeScript compiler cannot be loaded here (a bundled job on a compute node). */
+export class TypeScriptUnavailableError extends Error {
+  /**
+   * @param cause Why the import failed.
+   */
+  constructor(cause: unknown) {
+    super(
+      `Cannot load the TypeScript compiler (${
+        cause instanceof Error ? cause.message : String(cause)
+      })`,
+      { cause },
+    );
+    this.name = "TypeScriptUnavailableError";
+  }
 }
 
 /**

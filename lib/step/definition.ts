@@ -52,4 +52,6 @@ export interface StepDefinition<I, O> {
 export interface CallOptions {
   /** Re-run this call if its stored outcome is a failure. */
   readonly retryFailed?: boolean;
+  /** A label remote info can route this call by (overrides the step's). */
+  readonly label?: string;
 }

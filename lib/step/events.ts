@@ -4,10 +4,12 @@
  * @module
  */
 import type { ObjectEvent } from "../store/mod.ts";
+import type { RemoteEvent } from "../runtime/mod.ts";
 
 /** Something the runtime did or noticed. Durations in ms. */
 export type DroverEvent =
   | ObjectEvent
+  | RemoteEvent
   | {
     readonly type: "call-cached";
     readonly step: string;

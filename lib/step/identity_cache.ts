@@ -9,6 +9,7 @@
 import { sha256Hex } from "../codec/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { CodeIdentityError, computeCodeIdentity } from "./code_identity.ts";
+import { TypeScriptUnavailableError } from "./_identity_source.ts";
 import type { StepDefinition } from "./definition.ts";
 import type { EventSink } from "./events.ts";
 
@@ -78,7 +79,7 @@ export async function resolveIdentity(
     });
     return found(id.hash, id.parts, false);
   } catch (e) {
-    if (!(e instanceof CodeIdentityError)) throw e;
+    if (!(e instanceof CodeIdentityError) && !(e instanceof TypeScriptUnavailableError)) throw e;
     emit({ type: "code-identity-fallback", step: def.name, reason: e.message });
     return sourceIdentity(store, def);
   }

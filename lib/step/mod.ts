@@ -31,3 +31,5 @@ export { lookupStep, type RegisteredStep } from "./registry.ts";
 export { callerSite, type CallSite, parseStackFrame } from "../routing/mod.ts";
 export { type CodeIdentity, CodeIdentityError, computeCodeIdentity } from "./code_identity.ts";
 export { resolveIdentity, type StepIdentity } from "./identity_cache.ts";
+export { currentLabel, remote } from "./remote_label.ts";
+export type { RemoteOptions } from "./remote_caller.ts";

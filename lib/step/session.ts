@@ -16,9 +16,12 @@ import { StepFailedError, toStoredError } from "./errors.ts";
 import type { DroverEvent, EventSink } from "./events.ts";
 import { argumentHashes, callKey, inputsHash, type KeyParts } from "./key.ts";
 import { CallWriter } from "./call_writer.ts";
+import { RemoteCaller, type RemoteOptions, type RemoteRouting } from "./remote_caller.ts";
+import { currentLabel } from "./remote_label.ts";
+import type { RouteMatch } from "../routing/mod.ts";
 
 /** Options of {@linkcode openSession}. */
-export interface SessionOptions {
+export interface SessionOptions extends RemoteOptions {
   /** The `.drover` directory. Default: found from `cwd` or `DROVER_PROJECT`. */
   readonly dir?: string;
   /** Where to look for the project. Default: `Deno.cwd()`. */
@@ -84,6 +87,7 @@ export class Session implements AsyncDisposable {
   readonly #identityValues = new Map<StepDefinition<any, any>, StepIdentity>();
   #pool: IsolatePool | undefined;
   #closed = false;
+  readonly #remote: RemoteCaller;
 
   /**
    * Use {@linkcode openSession}.
@@ -109,6 +113,13 @@ export class Session implements AsyncDisposable {
     } else {
       this.runId = null;
     }
+    this.#remote = new RemoteCaller(
+      this.store,
+      this.runId,
+      this.#clock,
+      (e) => this.#emit(e),
+      options,
+    );
   }
 
   /**
@@ -124,6 +135,7 @@ export class Session implements AsyncDisposable {
    * @throws {TypeError} for inputs that are not an object, fail the step's schema, or cannot be encoded.
    */
   async call<I, O>(def: StepDefinition<I, O>, inputs: I, options: CallOptions = {}): Promise<O> {
+    const routing = this.#remote.capture(options.label ?? currentLabel() ?? def.options.label);
     const checked = this.#validate(def, inputs);
     if (def.options.cache === false) {
       return await this.#execute(def, checked, { key: "", codeHash: "" }, null);
@@ -132,7 +144,7 @@ export class Session implements AsyncDisposable {
     const info = keyInfo(def, checked, identity);
     const shared = this.#inflight.get(info.key);
     if (shared) return await (shared as Promise<O>);
-    const p = this.#resolve(def, checked, info, options);
+    const p = this.#resolve(def, checked, info, options, routing);
     this.#inflight.set(info.key, p);
     try {
       return await p;
@@ -177,6 +189,7 @@ export class Session implements AsyncDisposable {
     inputs: I,
     info: CallKeyInfo,
     options: CallOptions,
+    routing: RemoteRouting | undefined,
   ): Promise<O> {
     const pending = this.#writer.get(info.key);
     const row = pending
@@ -186,8 +199,20 @@ export class Session implements AsyncDisposable {
       this.#emit({ type: "call-cached", step: def.name, key: info.key });
       return decode(row.result) as O;
     }
+    if (row?.state === "done" && row.resultRef) {
+      // The result stayed on the system that computed it: fetch it now that it is read.
+      const bytes = await this.#remote.fetchResult(row.resultRef);
+      if (bytes) {
+        this.#emit({ type: "call-cached", step: def.name, key: info.key });
+        return decode(bytes) as O;
+      }
+    }
+    if (row?.state === "running") {
+      return await this.#runRemote(def, inputs, info, this.#remote.route(def, routing), row);
+    }
     const retry = options.retryFailed ?? def.options.retryFailed ?? this.#retryFailed;
-    if (row?.state === "failed" && row.error && !retry) {
+    const transient = row?.state === "failed" && row.error?.data?.retryable === true;
+    if (row?.state === "failed" && row.error && !retry && !transient) {
       this.#emit({ type: "call-cached", step: def.name, key: info.key });
       throw new StepFailedError({
         step: def.name,
@@ -196,7 +221,47 @@ export class Session implements AsyncDisposable {
         fromStore: true,
       });
     }
+    const match = this.#remote.route(def, routing);
+    if (match) return await this.#runRemote(def, inputs, info, match, row);
     return await this.#execute(def, inputs, info, row ?? null);
+  }
+
+  async #runRemote<I, O>(
+    def: StepDefinition<I, O>,
+    inputs: I,
+    info: CallKeyInfo,
+    match: RouteMatch | undefined,
+    row: { state: string; createdAt: number } | undefined,
+  ): Promise<O> {
+    const location = match?.route.system ?? "remote";
+    const startedAt = this.#clock.now();
+    this.#emit({ type: "call-start", step: def.name, key: info.key, location });
+    try {
+      const value = await this.#remote.run(
+        def,
+        inputs,
+        info,
+        match,
+        row as { state: "running" | "done" | "failed"; createdAt: number } | undefined,
+      );
+      this.#emit({
+        type: "call-done",
+        step: def.name,
+        key: info.key,
+        location,
+        durationMs: this.#clock.now() - startedAt,
+      });
+      return value;
+    } catch (e) {
+      this.#emit({
+        type: "call-failed",
+        step: def.name,
+        key: info.key,
+        location,
+        error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+      });
+      throw e;
+    }
   }
 
   async #execute<I, O>(

@@ -10,7 +10,17 @@ import { Buffer } from "node:buffer";
 import type { Duplex } from "node:stream";
 import type { AuthMethod } from "./_ssh2.d.ts";
 // @ts-types="./_ssh2.d.ts"
-import { Client, utils } from "ssh2";
+import type { Client } from "ssh2";
+
+/**
+ * ssh2, loaded on first use: a static import would put it into every job bundle, where it
+ * cannot be resolved (compute nodes run bundles with no network and no npm cache).
+ */
+let ssh2: Promise<typeof import("ssh2")> | undefined;
+function loadSsh2(): Promise<typeof import("ssh2")> {
+  ssh2 ??= import("ssh2");
+  return ssh2;
+}
 import { TransportError } from "./errors.ts";
 import type { SshTarget } from "./ssh_config.ts";
 import {
@@ -126,7 +136,8 @@ export async function connectSsh(
     stream = socket;
   }
 
-  const client = new Client();
+  const { Client: SshClient } = await loadSsh2();
+  const client = new SshClient();
   client.on("error", () => {}); // errors after the handshake are seen through "close"
   let check: HostKeyCheck | undefined;
   let hostKey = new Uint8Array();
@@ -253,7 +264,7 @@ async function authMethods(target: SshTarget): Promise<AuthMethod[]> {
     } catch {
       continue;
     }
-    const parsed = utils.parseKey(Buffer.from(data));
+    const parsed = (await loadSsh2()).utils.parseKey(Buffer.from(data));
     if (parsed instanceof Error) continue; // encrypted (the agent may hold it) or not a key
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     methods.push({ type: "publickey", username: target.user, key });
