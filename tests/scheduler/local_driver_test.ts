@@ -48,7 +48,7 @@ Deno.test("LocalDriver runs at most maxParallel elements at once, fewer when the
   const body = [
     'touch "running.$DROVER_ARRAY_INDEX"',
     'ls running.* | wc -l > "seen.$DROVER_ARRAY_INDEX"',
-    "sleep 0.3",
+    "sleep 0.4",
     'ls running.* | wc -l >> "seen.$DROVER_ARRAY_INDEX"',
     'rm "running.$DROVER_ARRAY_INDEX"',
   ];
@@ -151,8 +151,12 @@ Deno.test("LocalDriver.submit() forgets jobs that ended more than a day ago", as
   const driver = new LocalDriver({ registry });
   const old = await submit(driver, dir.path, { name: "old", body: ["true"] });
   await finished(driver, "old");
+  const done = `${registry}/jobs/${old}/done`; // the manager writes it after the last element
+  while (!(await Deno.stat(done).then(() => true, () => false))) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   const t = new LocalTransport();
-  await t.exec(`touch -d '2 days ago' '${registry}/jobs/${old}/done'`);
+  await t.exec(`touch -d '2 days ago' '${done}'`);
   await submit(driver, dir.path, { name: "new", body: ["true"] });
   const jobs = await driver.status(t);
   assert.equal(jobs.has("old"), false);
