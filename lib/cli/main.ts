@@ -15,14 +15,23 @@ import { CommandError, EXIT_BUG, EXIT_DOMAIN, EXIT_USAGE, UsageError } from "./_
 import { type CliIO, type ResolvedIO, resolveIO } from "./_io.ts";
 import { callsLsCommand } from "./calls_ls.ts";
 import { callsShowCommand } from "./calls_show.ts";
+import { cleanCommand } from "./clean.ts";
 import { explainCommand } from "./explain.ts";
+import { fetchCommand } from "./fetch.ts";
 import { gcCommand } from "./gc.ts";
 import { initCommand } from "./init.ts";
+import { jobsCancelCommand } from "./jobs_cancel.ts";
+import { jobsLsCommand } from "./jobs_ls.ts";
+import { jobsRmCommand } from "./jobs_rm.ts";
+import { jobsShowCommand } from "./jobs_show.ts";
 import { rmCommand } from "./rm.ts";
 import { routesExplainCommand } from "./routes_explain.ts";
 import { runsLsCommand } from "./runs_ls.ts";
 import { statusCommand } from "./status.ts";
+import { syncCommand } from "./sync.ts";
+import { systemsCheckCommand } from "./systems_check.ts";
 import { systemsLsCommand } from "./systems_ls.ts";
+import { systemsTrustCommand } from "./systems_trust.ts";
 
 /**
  * Builds the whole `drover` command tree for one invocation.
@@ -50,10 +59,19 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .description("list workflow runs")
     .helpCommand(false)
     .addCommand(runsLsCommand(ctx));
-  const systems = new Command("systems")
-    .description("list the systems jobs can run on")
+  const jobs = new Command("jobs")
+    .description("list, inspect, cancel and remove the jobs sent to systems")
     .helpCommand(false)
-    .addCommand(systemsLsCommand(ctx));
+    .addCommand(jobsLsCommand(ctx))
+    .addCommand(jobsShowCommand(ctx))
+    .addCommand(jobsCancelCommand(ctx))
+    .addCommand(jobsRmCommand(ctx));
+  const systems = new Command("systems")
+    .description("list, check and trust the systems jobs can run on")
+    .helpCommand(false)
+    .addCommand(systemsLsCommand(ctx))
+    .addCommand(systemsCheckCommand(ctx))
+    .addCommand(systemsTrustCommand(ctx));
   const routes = new Command("routes")
     .description("explain how remote info routes calls")
     .helpCommand(false)
@@ -65,7 +83,11 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .addCommand(explainCommand(ctx))
     .addCommand(rmCommand(ctx))
     .addCommand(gcCommand(ctx))
+    .addCommand(cleanCommand(ctx))
     .addCommand(runs)
+    .addCommand(jobs)
+    .addCommand(syncCommand(ctx))
+    .addCommand(fetchCommand(ctx))
     .addCommand(systems)
     .addCommand(routes);
   listLeafCommands(program);

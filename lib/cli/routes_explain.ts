@@ -2,9 +2,8 @@
  * `drover routes explain`: which key of `DROVER_REMOTE_INFO` routes a call, and why the
  * others do not.
  *
- * For now the calls come from `--stack`; once runs record the call sites of their step
- * calls in the store, `--script` will explain those of the script's last run, through the
- * same {@linkcode explainCalls}.
+ * The calls come from `--stack`, or with `--script FILE` from the routed step calls the
+ * script's newest run recorded in the store; both go through {@linkcode explainCalls}.
  *
  * @module
  */
@@ -26,7 +25,8 @@ import {
 } from "../routing/mod.ts";
 import type { Context } from "./_context.ts";
 import { CommandError, UsageError } from "./_errors.ts";
-import { plural, toJson } from "./_output.ts";
+import { formatTime, plural, toJson } from "./_output.ts";
+import { asPath, newestRunOf, type ScriptRun } from "./_script_runs.ts";
 
 /** One step call to explain: the stack that led to it and the step itself. */
 export interface RecordedCall {
@@ -140,10 +140,13 @@ export function routesExplainCommand(ctx: Context): CommandUnknownOpts {
       },
     )
     .option("--label <label>", "the label the calls carry (a step option or remote())")
-    .option("--script <file>", "explain the calls of the script's last run (not recorded yet)")
+    .option(
+      "--script <file>",
+      "explain the routed step calls recorded by the newest run of this script",
+    )
     .option("--json", "print the explanations as JSON")
     .action((options) => {
-      const calls = callsToExplain(ctx, options);
+      const { calls, run } = callsToExplain(ctx, options);
       let info: RemoteInfo | undefined;
       try {
         info = loadRemoteInfo(ctx.io.env, { cwd: ctx.io.cwd });
@@ -158,8 +161,15 @@ export function routesExplainCommand(ctx: Context): CommandUnknownOpts {
       }
       const explained = explainCalls(info, calls, ctx.io.cwd);
       if (options.json) {
-        ctx.out(toJson({ source: info.source, calls: explained }));
+        ctx.out(toJson({ source: info.source, ...(run ? { run } : {}), calls: explained }));
         return;
+      }
+      if (run) {
+        ctx.out(
+          `Step calls recorded by run ${run.id} of ${
+            displayFile(asPath(run.script), ctx.io.cwd)
+          } (started ${formatTime(run.startedAt, ctx.io.now())})\n`,
+        );
       }
       ctx.out(render(ctx, info, explained));
     });
@@ -168,21 +178,45 @@ export function routesExplainCommand(ctx: Context): CommandUnknownOpts {
 function callsToExplain(
   ctx: Context,
   options: { stack?: string[]; label?: string; script?: string },
-): RecordedCall[] {
+): { calls: RecordedCall[]; run?: ScriptRun } {
   if (options.script !== undefined && options.stack !== undefined) {
     throw new UsageError("Cannot explain routes: give --stack or --script, not both");
   }
-  if (options.script !== undefined) {
-    throw new CommandError(
-      `Cannot explain the routes of "${options.script}": runs do not record the call sites of their steps yet; pass a call with --stack`,
+  if (options.script !== undefined && options.label !== undefined) {
+    throw new UsageError(
+      "Cannot explain routes: --label goes with --stack; with --script the recorded labels are used",
     );
   }
+  if (options.script !== undefined) return callsOfScript(ctx, options.script);
   if (options.stack === undefined) {
     throw new UsageError(
       'Cannot explain routes: no call given; pass --stack "file.ts::function,...,step-file.ts::step"',
     );
   }
-  return options.stack.map((text) => callFromStackText(text, ctx.io.cwd, options.label));
+  return { calls: options.stack.map((text) => callFromStackText(text, ctx.io.cwd, options.label)) };
+}
+
+function callsOfScript(ctx: Context, file: string): { calls: RecordedCall[]; run: ScriptRun } {
+  using store = ctx.openStore();
+  const run = newestRunOf(store, file, ctx.io.cwd);
+  if (run === undefined) {
+    throw new CommandError(
+      `Cannot explain the routes of "${file}": no run of it is recorded in this store`,
+    );
+  }
+  const sites = store.jobs.callSitesOf(run.id);
+  if (sites.length === 0) {
+    throw new CommandError(
+      `Cannot explain the routes of "${file}": its newest run (run ${run.id}) recorded no routed step calls (it ran without remote info, or called no steps)`,
+    );
+  }
+  const calls = sites.map((site) => ({
+    stack: site.frames,
+    stepName: site.step,
+    ...(site.stepFile === undefined ? {} : { stepFile: site.stepFile }),
+    ...(site.label === undefined ? {} : { label: site.label }),
+  }));
+  return { calls, run };
 }
 
 function render(ctx: Context, info: RemoteInfo, calls: readonly CallExplanation[]): string {

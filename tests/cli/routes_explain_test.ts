@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseRemoteInfo } from "../../lib/routing/mod.ts";
 import { callFromStackText, explainCalls } from "../../lib/cli/routes_explain.ts";
 import { assertGolden } from "./_golden.ts";
-import { runCli } from "./_fixture.ts";
+import { runCli, seededProject } from "./_fixture.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 const REMOTE_INFO = {
@@ -122,16 +122,72 @@ Deno.test("main() exits 2 with one line when routes explain gets no call or a ba
   assert.equal(both.stderr, "drover: Cannot explain routes: give --stack or --script, not both\n");
 });
 
-Deno.test("main() exits 1 saying call sites are not recorded yet when running routes explain --script", async () => {
-  const r = await runCli(["routes", "explain", "--script", "flows/relax_all.ts"], "/", {
+Deno.test("main() explains the call sites of the script's newest run when running routes explain --script", async () => {
+  await using fx = await seededProject();
+  {
+    using store = fx.open();
+    // Run 1 is flows/relax_all.ts; run 4, newer, is flows/score.ts.
+    for (
+      const [runId, step, fn] of [[1, "relax", "main"], [1, "relax", "retry"], [
+        4,
+        "score",
+        "main",
+      ]] as const
+    ) {
+      store.jobs.putCallSite({
+        runId,
+        step,
+        stepFile: `${fx.dir}/lib/relax.ts`,
+        frames: [{ file: `${fx.dir}/flows/relax_all.ts`, function: fn, line: 12, column: 3 }],
+        ...(fn === "retry" ? { label: "gpu" } : {}),
+      });
+    }
+  }
+  const r = await runCli(["routes", "explain", "--script", "flows/relax_all.ts"], fx.dir, {
     env: ENV,
   });
-  assert.equal(r.code, 1);
-  assert.equal(
-    r.stderr,
-    'drover: Cannot explain the routes of "flows/relax_all.ts": runs do not record the call sites ' +
-      "of their steps yet; pass a call with --stack\n",
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  await assertGolden("routes_explain_script", r.stdout);
+  const json = await runCli(
+    ["routes", "explain", "--script", `${fx.dir}/flows/relax_all.ts`, "--json"],
+    "/",
+    { env: { ...ENV, DROVER_PROJECT: fx.dir } },
   );
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(
+    JSON.parse(json.stdout).calls.map((c: { system: string | null; label: string | null }) => [
+      c.label,
+      c.system,
+    ]),
+    [[null, "hpc"], ["gpu", "gpu-cluster"]],
+  );
+});
+
+Deno.test("main() exits 1 in one line when routes explain --script finds no run or no call sites", async () => {
+  await using fx = await seededProject();
+  const none = await runCli(["routes", "explain", "--script", "flows/never.ts"], fx.dir, {
+    env: ENV,
+  });
+  assert.equal(none.code, 1);
+  assert.equal(
+    none.stderr,
+    'drover: Cannot explain the routes of "flows/never.ts": no run of it is recorded in this store\n',
+  );
+  const empty = await runCli(["routes", "explain", "--script", "flows/score.ts"], fx.dir, {
+    env: ENV,
+  });
+  assert.equal(empty.code, 1);
+  assert.equal(
+    empty.stderr,
+    'drover: Cannot explain the routes of "flows/score.ts": its newest run (run 4) recorded no routed step calls (it ran without remote info, or called no steps)\n',
+  );
+  const label = await runCli(
+    ["routes", "explain", "--script", "flows/score.ts", "--label", "gpu"],
+    fx.dir,
+    { env: ENV },
+  );
+  assert.equal(label.code, 2);
 });
 
 Deno.test("main() prints the options of routes explain when running routes explain --help", async () => {
