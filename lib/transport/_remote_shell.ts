@@ -23,8 +23,13 @@ const MAX_ARGUMENT = 64 * 1024;
 /** The shell's private directory variable (commands can see it; subshells cannot change it). */
 const DIR = "__drover_d";
 
+/**
+ * Makes the private temp directory and removes it when the shell ends, also when it ends by
+ * a signal or by writing to a connection that is gone (SIGPIPE).
+ */
 const START = `${DIR}=$(mktemp -d "\${TMPDIR:-/tmp}/drover.XXXXXX") || exit 97
 trap 'rm -rf "$${DIR}"' EXIT
+trap 'exit 143' TERM HUP PIPE
 `;
 
 /**
@@ -152,6 +157,9 @@ export class RemoteShell {
   /** Ends the shell (a command still running remotely is left to finish). */
   close(): void {
     this.#fail(new Error("the remote shell was closed"));
+    // OpenSSH signals the session's process group: a command still running stops too and
+    // the shell removes its temp directory (servers without signal support ignore this).
+    this.#channel.signal("TERM");
     this.#channel.close();
   }
 

@@ -36,6 +36,7 @@ export interface ConnectConfig {
 export interface ClientChannel extends Duplex {
   stderr: Readable;
   close(): void;
+  signal(name: string): void;
 }
 
 /** SFTP status errors carry the status code. */

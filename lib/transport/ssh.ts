@@ -151,6 +151,8 @@ export class SshTransport implements Transport {
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
     if (files.length === 0) return;
+    const relative = files.find((f) => !f.path.startsWith("/"));
+    if (relative) throw new TypeError(`Cannot write "${relative.path}": the path is not absolute`);
     const dirs = [...new Set(files.map((f) => f.path.slice(0, f.path.lastIndexOf("/")) || "/"))];
     await this.#use(options, async (s) => {
       for (let i = 0; i < dirs.length; i += 500) {
@@ -252,17 +254,35 @@ export class SshTransport implements Transport {
     }
   }
 
-  #live(signal?: AbortSignal): Promise<SshSession> {
-    if (this.#session?.alive) return Promise.resolve(this.#session);
+  async #live(signal?: AbortSignal): Promise<SshSession> {
+    if (this.#session?.alive) return this.#session;
     if (this.#session) {
       void this.#session.close(); // frees what a dropped connection left (jump hosts)
       this.#session = undefined;
     }
-    this.#connecting ??= this.#connect(signal).finally(() => this.#connecting = undefined);
-    return this.#connecting;
+    // One attempt shared by every caller; each caller's own signal only ends its wait.
+    this.#connecting ??= this.#connect().finally(() => this.#connecting = undefined);
+    const connecting = this.#connecting;
+    if (!signal) return await connecting;
+    let onAbort!: () => void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () =>
+        reject(
+          new TransportError(this.label, "timeout", "the wait was aborted", {
+            cause: signal.reason,
+          }),
+        );
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([connecting, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
-  async #connect(signal?: AbortSignal): Promise<SshSession> {
+  async #connect(): Promise<SshSession> {
     const target = this.#target;
     const backoffInitial = this.#options.backoffInitialMs ?? 200;
     if (this.#failures > 0) {
@@ -271,9 +291,7 @@ export class SshTransport implements Transport {
         this.#options.backoffMaxMs ?? 10_000,
       ) - (this.#clock.now() - this.#failedAt);
       if (wait > 0) {
-        await this.#clock.sleep(wait, signal).catch((cause) => {
-          throw new TransportError(this.label, "timeout", "the wait was aborted", { cause });
-        });
+        await this.#clock.sleep(wait);
       }
     }
     const started = this.#clock.now();
@@ -281,7 +299,6 @@ export class SshTransport implements Transport {
     try {
       conn = await connectSsh(target, {
         timeoutMs: this.#options.connectTimeoutMs ?? target.connectTimeoutMs ?? 20_000,
-        ...(signal ? { signal } : {}),
         ...(this.#options.systemName ? { systemName: this.#options.systemName } : {}),
       });
     } catch (e) {

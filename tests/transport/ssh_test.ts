@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import {
   closeAllTransports,
   hashKnownHostName,
@@ -232,7 +233,7 @@ sshdTest(
     const status = await Deno.readTextFile(`/proc/${shell}/status`);
     const sessionPid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
     assert.match(await Deno.readTextFile(`/proc/${sessionPid}/cmdline`), /^sshd/);
-    const pending = t.exec("sleep 30");
+    const pending = t.exec("sleep 5");
     const write = t.writeFiles([{ path: "/tmp/never", data: new Uint8Array(10) }]);
     Deno.kill(sessionPid, "SIGKILL");
     await assert.rejects(pending, failsWith("dropped"));
@@ -278,3 +279,37 @@ sshdTest(
     assert.equal(dec.decode(out.stdout), "via ssh\n");
   },
 );
+
+sshdTest(
+  "SshTransport.exec() rejects with timeout when its signal aborts, then goes on",
+  async (sshd) => {
+    await using t = new SshTransport(sshdTarget(sshd));
+    const controller = new AbortController();
+    const running = t.exec("sleep 5", { signal: controller.signal });
+    const queued = t.exec("echo queued");
+    controller.abort();
+    await assert.rejects(running, failsWith("timeout", /aborted/));
+    assert.equal(dec.decode((await queued).stdout), "queued\n");
+    await assert.rejects(t.exec("true", { signal: AbortSignal.abort() }), failsWith("timeout"));
+    await assert.rejects(
+      t.writeFiles([{ path: "relative.txt", data: new Uint8Array() }]),
+      (e) => e instanceof TypeError && /not absolute/.test(e.message),
+    );
+  },
+);
+
+sshdTest("SshTransport.writeFiles() moves a large file intact (time printed)", async (sshd) => {
+  await using dir = await tempDir();
+  await using t = new SshTransport(sshdTarget(sshd));
+  const size = 64 * 1024 * 1024;
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i += 997) data[i] = (i * 31) & 255;
+  const started = performance.now();
+  await t.writeFiles([{ path: `${dir.path}/big.bin`, data, mode: 0o700 }]);
+  const wrote = performance.now() - started;
+  const [back] = await t.readFiles([`${dir.path}/big.bin`]);
+  const read = performance.now() - started - wrote;
+  assert.equal(back?.length, size);
+  assert.equal(Buffer.compare(back, data), 0);
+  console.log(`64 MiB over SFTP: write ${wrote.toFixed(0)} ms, read ${read.toFixed(0)} ms`);
+});
