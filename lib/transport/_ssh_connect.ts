@@ -8,19 +8,7 @@
 import * as net from "node:net";
 import { Buffer } from "node:buffer";
 import type { Duplex } from "node:stream";
-import type { AuthMethod } from "./_ssh2.d.ts";
-// @ts-types="./_ssh2.d.ts"
-import type { Client } from "ssh2";
-
-/**
- * ssh2, loaded on first use: a static import would put it into every job bundle, where it
- * cannot be resolved (compute nodes run bundles with no network and no npm cache).
- */
-let ssh2: Promise<typeof import("ssh2")> | undefined;
-function loadSsh2(): Promise<typeof import("ssh2")> {
-  ssh2 ??= import("ssh2");
-  return ssh2;
-}
+import type { AuthMethod, Client } from "./_ssh2.d.ts";
 import { TransportError } from "./errors.ts";
 import type { SshTarget } from "./ssh_config.ts";
 import {
@@ -32,6 +20,21 @@ import {
   knownTypesFor,
   readKnownHosts,
 } from "./_known_hosts.ts";
+
+/** The part of npm:ssh2 drover uses, typed by _ssh2.d.ts. */
+type Ssh2 = typeof import("./_ssh2.d.ts");
+let ssh2: Promise<Ssh2> | undefined;
+
+/**
+ * Loads ssh2 on first use: a static import would put it into every job bundle, where it
+ * cannot be resolved (compute nodes run bundles with no network and no npm cache).
+ *
+ * @returns The module.
+ */
+function loadSsh2(): Promise<Ssh2> {
+  ssh2 ??= import("ssh2") as Promise<Ssh2>;
+  return ssh2;
+}
 
 /** Options of {@linkcode connectSsh}. */
 export interface ConnectOptions {
@@ -100,6 +103,9 @@ export async function connectSsh(
     );
   }
 
+  // Loaded before the socket exists: nothing may be awaited between opening the socket and
+  // handing it to ssh2, or an early socket error would have no listener.
+  const { Client: SshClient } = await loadSsh2();
   let jump: SshConnection | undefined;
   let stream: Duplex;
   let socket: net.Socket;
@@ -136,7 +142,6 @@ export async function connectSsh(
     stream = socket;
   }
 
-  const { Client: SshClient } = await loadSsh2();
   const client = new SshClient();
   client.on("error", () => {}); // errors after the handshake are seen through "close"
   let check: HostKeyCheck | undefined;
