@@ -162,13 +162,24 @@ function decideElements(
     } else {
       options.missingSince.delete(id);
     }
-    const outcome = classifyOutcome({
-      marker: exitCode === undefined ? undefined : { exitCode, hasResult: false },
-      sacctState: listed?.state,
-      squeueSeen: listed !== undefined,
-      missingForMs,
-      graceMs: options.graceMs,
-    });
+    // The scheduler still lists the array but no longer this element, which never
+    // started: it was cancelled (or removed) while pending; such elements leave no record.
+    const vanished = status !== undefined && listed === undefined && exitCode === undefined &&
+      !markers?.started.has(element);
+    const outcome = vanished
+      ? {
+        state: "failed" as const,
+        reason: "cancelled" as const,
+        retryable: true,
+        detail: "the element left the queue before it started (cancelled while pending)",
+      }
+      : classifyOutcome({
+        marker: exitCode === undefined ? undefined : { exitCode, hasResult: false },
+        sacctState: listed?.state,
+        squeueSeen: listed !== undefined,
+        missingForMs,
+        graceMs: options.graceMs,
+      });
     if (outcome === null || outcome.state === "done") continue;
     options.missingSince.delete(id);
     for (const key of keys) {
