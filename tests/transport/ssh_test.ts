@@ -35,6 +35,15 @@ function randomEd25519(): string {
   return btoa(String.fromCharCode(...blob));
 }
 
+/** The pid of the sshd process serving a transport's connection. */
+async function sessionProcess(t: SshTransport): Promise<number> {
+  const shell = Number(dec.decode((await t.exec("echo $PPID")).stdout));
+  const status = await Deno.readTextFile(`/proc/${shell}/status`);
+  const pid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
+  assert.match(await Deno.readTextFile(`/proc/${pid}/cmdline`), /^sshd/);
+  return pid;
+}
+
 function failsWith(failure: string, text?: RegExp): (e: unknown) => boolean {
   return (e) => {
     assert.ok(e instanceof TransportError, `expected a TransportError, got ${e}`);
@@ -312,4 +321,52 @@ sshdTest("SshTransport.writeFiles() moves a large file intact (time printed)", a
   assert.equal(back?.length, size);
   assert.equal(Buffer.compare(back, data), 0);
   console.log(`64 MiB over SFTP: write ${wrote.toFixed(0)} ms, read ${read.toFixed(0)} ms`);
+});
+
+sshdTest(
+  "SshTransport counts a server that stops answering keepalives as dropped",
+  async (sshd) => {
+    await using t = new SshTransport(sshdTarget(sshd), {
+      keepaliveIntervalMs: 100,
+      keepaliveCountMax: 2,
+    });
+    const sessionPid = await sessionProcess(t);
+    Deno.kill(sessionPid, "SIGSTOP");
+    try {
+      await assert.rejects(t.exec("true"), failsWith("dropped", /no answer to 3 keepalives/));
+    } finally {
+      Deno.kill(sessionPid, "SIGKILL");
+    }
+    assert.equal(dec.decode((await t.exec("echo again")).stdout), "again\n");
+    assert.equal(t.connects, 2);
+  },
+);
+
+sshdTest("SshTransport authenticates with keys from ssh-agent", async (sshd) => {
+  await using dir = await tempDir();
+  const sock = `${dir.path}/agent.sock`;
+  const agent = new Deno.Command("ssh-agent", {
+    args: ["-D", "-a", sock],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    let added = 1;
+    for (let i = 0; i < 50 && added !== 0; i++) {
+      const r = await new Deno.Command("ssh-add", {
+        args: [sshd.key],
+        env: { SSH_AUTH_SOCK: sock },
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      added = r.code;
+      if (added !== 0) await new Promise((resolve) => setTimeout(resolve, 20)); // agent starting
+    }
+    assert.equal(added, 0, "ssh-add failed");
+    await using t = new SshTransport(sshdTarget(sshd, { identityFiles: [], identityAgent: sock }));
+    assert.equal(dec.decode((await t.exec("echo agent")).stdout), "agent\n");
+  } finally {
+    agent.kill("SIGTERM");
+    await agent.status;
+  }
 });
