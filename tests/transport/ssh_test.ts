@@ -328,12 +328,12 @@ sshdTest(
   async (sshd) => {
     await using t = new SshTransport(sshdTarget(sshd), {
       keepaliveIntervalMs: 100,
-      keepaliveCountMax: 2,
+      keepaliveCountMax: 4,
     });
     const sessionPid = await sessionProcess(t);
     Deno.kill(sessionPid, "SIGSTOP");
     try {
-      await assert.rejects(t.exec("true"), failsWith("dropped", /no answer to 3 keepalives/));
+      await assert.rejects(t.exec("true"), failsWith("dropped", /no answer to 5 keepalives/));
     } finally {
       Deno.kill(sessionPid, "SIGKILL");
     }
