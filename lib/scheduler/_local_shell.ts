@@ -5,6 +5,7 @@
  *
  * The registry of a system is `REG/jobs/<id>/` (REG defaults to `$HOME/.drover-local`):
  *
+ * - `job.sh`      the copy of the script that the elements run
  * - `meta`        `size|host|name`, written by the manager when it starts
  * - `pgid`        the manager's process group (it is a session leader, started by `setsid`)
  * - `el.<i>`      element i: `RUNNING <pgid>`, `COMPLETED 0`, `FAILED <code>`,
@@ -66,9 +67,10 @@ exit 0
 
 /**
  * Submission: reads the script's `#DROVER` directives, checks them, forgets jobs that ended
- * over a day ago, writes the manager and element programs into the job's directory, starts
- * the manager detached in its own session from the script's directory, waits until it runs
- * and prints the job id. Arguments: REG SCRIPT ID CAP (REG and CAP may be empty).
+ * over a day ago, copies the script (as sbatch does, so later edits do not change the job)
+ * and writes the manager and element programs into the job's directory, starts the manager
+ * detached in its own session from the script's directory, waits until it runs and prints
+ * the job id. Arguments: REG SCRIPT ID CAP (REG and CAP may be empty).
  */
 export const LOCAL_SUBMIT = `
 set -u
@@ -109,8 +111,9 @@ dir=$jobs/$id
 mkdir "$dir" || fail "cannot create $dir"
 cat >"$dir/manager.sh" <<'DROVER_EOF'${MANAGER}DROVER_EOF
 cat >"$dir/element.sh" <<'DROVER_EOF'${ELEMENT}DROVER_EOF
+cp "$script" "$dir/job.sh" || fail "cannot copy $script to $dir"
 cd "$(dirname "$script")" || fail "cannot enter the directory of $script"
-set -- sh "$dir/manager.sh" "$dir" "$script" "$size" "$cap" "$out" "$err" "$name"
+set -- sh "$dir/manager.sh" "$dir" "$dir/job.sh" "$size" "$cap" "$out" "$err" "$name"
 if command -v setsid >/dev/null 2>&1; then
   setsid "$@" </dev/null >"$dir/manager.log" 2>&1 &
 else

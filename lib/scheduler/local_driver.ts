@@ -50,8 +50,9 @@ function newJobId(): string {
 
 /**
  * Runs jobs as background processes on the system behind a transport (this machine, or a
- * host over SSH), with no scheduler installed. Submitting starts a manager detached in its
- * own session (`setsid`, else Perl's `POSIX::setsid`), so the job outlives the process that
+ * host over SSH), with no scheduler installed. Submitting copies the script (as `sbatch`
+ * does, so later edits do not change the job) and starts a manager detached in its own
+ * session (`setsid`, else Perl's `POSIX::setsid`), so the job outlives the process that
  * submitted it and the SSH connection. The manager runs the elements with at most
  * `maxParallel` at once (`xargs -P`), each in its own session with `DROVER_LOCAL_TASK_ID`
  * set, from the script's directory, and records each element's state and exit code in the

@@ -177,3 +177,28 @@ Deno.test("new LocalDriver() throws RangeError for a relative registry or a bad 
   assert.throws(() => new LocalDriver({ maxParallel: 0 }), RangeError);
   assert.throws(() => new LocalDriver({ maxParallel: 1.5 }), RangeError);
 });
+
+Deno.test("LocalDriver writes each element's output to its {index} paths, stderr with stdout when it has no path", async () => {
+  await using dir = await tempDir();
+  const driver = new LocalDriver({ registry: `${dir.path}/registry` });
+  const body = ['echo "out $DROVER_ARRAY_INDEX"', 'echo "err $DROVER_ARRAY_INDEX" >&2'];
+  await submit(driver, dir.path, {
+    name: "logs",
+    array: { size: 2 },
+    body,
+    stdout: `${dir.path}/{index}.out`,
+    stderr: `${dir.path}/{index}.err`,
+  });
+  await submit(driver, dir.path, {
+    name: "merged",
+    body,
+    stdout: `${dir.path}/merged.{index}.log`,
+  });
+  await finished(driver, "logs");
+  await finished(driver, "merged");
+  for (const i of [0, 1]) {
+    assert.equal(await Deno.readTextFile(`${dir.path}/${i}.out`), `out ${i}\n`);
+    assert.equal(await Deno.readTextFile(`${dir.path}/${i}.err`), `err ${i}\n`);
+  }
+  assert.equal(await Deno.readTextFile(`${dir.path}/merged.0.log`), "out 0\nerr 0\n");
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   type JobSpec,
+  renderLocalScript,
   renderPbsScript,
   renderSgeScript,
   renderSlurmScript,
@@ -68,6 +69,15 @@ Deno.test("renderSgeScript() matches the golden script for a full array job", as
 
 Deno.test("renderSgeScript() matches the golden script for a single job", async () => {
   await assertGolden("sge_single.sh", renderSgeScript(SINGLE));
+});
+
+Deno.test("renderLocalScript() matches the golden script for a full array job", async () => {
+  const header = ["#SBATCH --account=chem", "# a comment line"];
+  await assertGolden("local_array.sh", renderLocalScript({ ...FULL, header }));
+});
+
+Deno.test("renderLocalScript() matches the golden script for a single job", async () => {
+  await assertGolden("local_single.sh", renderLocalScript(SINGLE));
 });
 
 Deno.test("renderPbsScript() renders an array of one as a plain job with index 0", () => {
@@ -138,7 +148,9 @@ const REJECTED: [string, Partial<JobSpec>, RegExp][] = [
 for (const [what, patch, message] of REJECTED) {
   Deno.test(`render*Script() throws RangeError for ${what}`, () => {
     const spec = { ...SINGLE, ...patch } as JobSpec;
-    for (const render of [renderSlurmScript, renderPbsScript, renderSgeScript]) {
+    for (
+      const render of [renderSlurmScript, renderPbsScript, renderSgeScript, renderLocalScript]
+    ) {
       assert.throws(() => render(spec), (e: unknown) => {
         assert.ok(e instanceof RangeError, String(e));
         assert.match(e.message, /^Cannot render job script: /);
@@ -194,6 +206,7 @@ Deno.test("render*Script() passes hostile values to the body unchanged and runs 
       ["slurm", renderSlurmScript(spec), { SLURM_ARRAY_TASK_ID: "2" }],
       ["pbs", renderPbsScript(spec), { PBS_ARRAY_INDEX: "2" }],
       ["sge", renderSgeScript(spec), { SGE_TASK_ID: "3" }],
+      ["local", renderLocalScript(spec), { DROVER_LOCAL_TASK_ID: "2" }],
     ];
     for (const [scheduler, script, env] of cases) {
       const result = await runScript(script, env);
@@ -209,7 +222,10 @@ Deno.test("render*Script() passes hostile values to the body unchanged and runs 
 
 Deno.test("render*Script() writes scripts that stop at the first failing setup line", async () => {
   const spec: JobSpec = { name: "drover-fail", setup: ["false"], body: ["echo reached"] };
-  for (const script of [renderSlurmScript(spec), renderPbsScript(spec), renderSgeScript(spec)]) {
+  for (
+    const script of [renderSlurmScript, renderPbsScript, renderSgeScript, renderLocalScript]
+      .map((render) => render(spec))
+  ) {
     const result = await runScript(script, {});
     assert.equal(result.code, 1);
     assert.equal(result.stdout, "");
@@ -222,6 +238,7 @@ Deno.test("render*Script() puts every directive before the first command", () =>
       ["#SBATCH", renderSlurmScript(FULL)],
       ["#PBS", renderPbsScript(FULL)],
       ["#$", renderSgeScript(FULL)],
+      ["#DROVER", renderLocalScript(FULL)],
     ] as const
   ) {
     const lines = script.split("\n");

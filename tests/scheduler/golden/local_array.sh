@@ -1,0 +1,16 @@
+#!/bin/bash
+#DROVER --job-name=drover-3f2a9c.relax_all
+#DROVER --array=0-19%4
+#DROVER --output=/scratch/alice/drover/logs/{index}.out
+#DROVER --error=/scratch/alice/drover/logs/{index}.err
+#SBATCH --account=chem
+# a comment line
+set -euo pipefail
+export DROVER_ARRAY_INDEX="$DROVER_LOCAL_TASK_ID"
+export DROVER_STAGE='/scratch/alice/drover/stage'
+export EVIL=$'$(touch /tmp/pwned) `id` ${HOME} \'quoted\' "double"\nnext line'
+export EMPTY=''
+cd -- '/scratch/alice/my project'"'"'s dir/$(whoami)'
+module load gcc/12
+source /opt/venv/bin/activate
+'/opt/deno/bin/deno' 'run' '-A' '/scratch/alice/drover/bundle 1.js'
