@@ -184,7 +184,8 @@ Deno.test({
       route: { "remote_relax.ts::remote_relax.relax": { system: "slurm", inputsPerJob: 10 } },
     });
     assert.equal(b.code, 0, b.stderr);
-    const checksum = (s: string): string | undefined => s.split("\n").find((l) => l.startsWith("checksum"));
+    const checksum = (s: string): string | undefined =>
+      s.split("\n").find((l) => l.startsWith("checksum"));
     assert.ok(checksum(a.stdout));
     assert.equal(checksum(b.stdout), checksum(a.stdout));
     assert.equal(remote.sbatchCalls().length, 1);
