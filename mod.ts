@@ -108,3 +108,21 @@ export {
   type RemoteEvent,
   systemClock,
 } from "./lib/runtime/mod.ts";
+export {
+  type FramePattern,
+  type RemoteInfo,
+  type RemoteInfoInput,
+  type ResourcesFunction,
+  type ResourcesInput,
+  type Route,
+  type RouteInput,
+  type RoutePattern,
+  type RouteRule,
+} from "./lib/routing/mod.ts";
+export {
+  type Partition,
+  type Resources,
+  type SchedulerName,
+  type System,
+} from "./lib/systems/mod.ts";
+export type { FailureReason } from "./lib/scheduler/mod.ts";

@@ -13,9 +13,9 @@ import {
   outcomeMarkerPath,
   parseOutcomeMarker,
   parseStartedMarker,
-  runJobElement,
   startedMarkerPath,
 } from "../../lib/runtime/mod.ts";
+import { runJobElement } from "../../lib/runtime/job_main.ts";
 import { writeProjectConfig } from "../_helpers/project.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
