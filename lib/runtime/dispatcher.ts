@@ -20,6 +20,7 @@ import { pickPartition, type System } from "../systems/mod.ts";
 import { TransportError } from "../transport/mod.ts";
 import { bundleStepModule } from "./bundle.ts";
 import { crashPoint } from "./_crash.ts";
+import { expandInputFiles } from "./input_files.ts";
 import { exitMarkerPath, jobDir, logPath, manifestPath, objectPath } from "./job_files.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { failCall, jobFailure, pollJobs } from "./job_poller.ts";
@@ -73,6 +74,8 @@ interface JobPlan {
   readonly bundle: string;
   readonly manifest: string;
   readonly script: string;
+  /** Input files staged into the job directory: path there and object. */
+  readonly files?: readonly { readonly target: string; readonly ref: string }[];
 }
 
 /**
@@ -309,6 +312,10 @@ export class RemoteDispatcher {
       stderr: logPath(dir, "stderr"),
     };
     const script = link.driver.render(spec);
+    const files = expandInputFiles(first.route.inputFiles, Deno.cwd()).map((f) => ({
+      target: f.target,
+      ref: this.#store.objects.put(Deno.readFileSync(f.source)),
+    }));
     const jobPlan: JobPlan = {
       routeKey: plan.routeKey,
       module: first.module,
@@ -318,6 +325,7 @@ export class RemoteDispatcher {
       bundle: plan.bundleRef,
       manifest: this.#store.objects.put(encoder.encode(manifest)),
       script: this.#store.objects.put(encoder.encode(script)),
+      files,
     };
     const now = this.#clock.now();
     const jobId = this.#store.transaction(() => {
@@ -396,6 +404,7 @@ export class RemoteDispatcher {
     await link.transport.writeFiles([
       { path: manifestPath(job.dir), data: need(plan.manifest) },
       { path: `${job.dir}/job.sh`, data: need(plan.script), mode: 0o755 },
+      ...(plan.files ?? []).map((f) => ({ path: `${job.dir}/${f.target}`, data: need(f.ref) })),
       { path: `${dirname(logPath(job.dir, "stdout", 0))}/.keep`, data: empty },
       { path: `${dirname(exitMarkerPath(job.dir, 0))}/.keep`, data: empty },
     ]);

@@ -59,3 +59,4 @@ export {
   startedMarkerPath,
 } from "./job_files.ts";
 export { BundleError, type BundleOptions, bundleStepModule, type StepBundle } from "./bundle.ts";
+export { expandInputFiles, type InputFile } from "./input_files.ts";

@@ -49,7 +49,8 @@ export function routeSquare(
 /**
  * Creates a remote test project.
  *
- * @param slurmConf SLURM_CONF of the running test cluster.
+ * @param slurmConf SLURM_CONF of the running test cluster ("" when there is none: only the
+ * `local`-scheduler system `here` works then).
  * @param ssh The test sshd, for a system reached over SSH.
  */
 export async function remoteProject(slurmConf: string, ssh?: SshTarget): Promise<RemoteProject> {
@@ -73,9 +74,10 @@ export async function remoteProject(slurmConf: string, ssh?: SshTarget): Promise
   );
   const systems = [
     `  slurm: { scheduler: slurm, rundir: ${path}/runs, pollMs: 50 }`,
+    `  here: { scheduler: local, rundir: ${path}/local-runs, pollMs: 20 }`,
   ];
   const env: Record<string, string> = {
-    SLURM_CONF: slurmConf,
+    ...(slurmConf ? { SLURM_CONF: slurmConf } : {}),
     PATH: `${path}/bin:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
   };
   if (ssh) {
@@ -129,7 +131,7 @@ export async function remoteProject(slurmConf: string, ssh?: SshTarget): Promise
       await new Deno.Command("sh", {
         args: [
           "-c",
-          `for d in '${path}'/runs/jobs/* '${path}'/ssh-runs/jobs/*; do [ -d "$d" ] && scancel --name="\${d##*/}"; done; true`,
+          `command -v scancel >/dev/null || exit 0; for d in '${path}'/runs/jobs/* '${path}'/ssh-runs/jobs/*; do [ -d "$d" ] && scancel --name="\${d##*/}"; done; true`,
         ],
         env,
         stdout: "null",

@@ -1,0 +1,43 @@
+/**
+ * The remote runtime with the `local` scheduler (background processes on this machine):
+ * needs no cluster, so it runs everywhere.
+ */
+import assert from "node:assert/strict";
+import { remoteProject, routeSquare } from "./_remote_project.ts";
+
+Deno.test("a routed map on the local scheduler runs as jobs, stages inputFiles, and replays from the store", async () => {
+  await using p = await remoteProject("");
+  await Deno.writeTextFile(`${p.path}/offset.txt`, "1000");
+  const route = routeSquare("here", { inputsPerJob: 5, inputFiles: ["offset.txt"] });
+  const env = { N: "20", OFFSET_FILE: "offset.txt" };
+  const r = await p.run("remote_workflow.ts", { route, env });
+  assert.equal(r.code, 0, r.stderr);
+  const expected = Array.from({ length: 20 }, (_, x) => x * x + 1000);
+  assert.deepEqual(JSON.parse(r.stdout).values, expected);
+  {
+    using store = p.store();
+    const [job] = store.jobs.listJobs();
+    assert.equal(job.size, 4);
+    assert.equal(job.state, "finished");
+    assert.equal(Deno.readTextFileSync(`${job.dir}/offset.txt`), "1000");
+    assert.ok(store.listCalls().every((c) => c.location === "here" && c.state === "done"));
+  }
+  await Deno.writeTextFile(`${p.path}/offset.txt`, "5");
+  const again = await p.run("remote_workflow.ts", { route, env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(JSON.parse(again.stdout).values, expected, "replayed, not recomputed");
+  using store = p.store();
+  assert.equal(store.jobs.listJobs().length, 1);
+});
+
+Deno.test("a route naming an unknown system fails the calls with a message naming it", async () => {
+  await using p = await remoteProject("");
+  const r = await p.run("remote_workflow.ts", { route: routeSquare("nowhere"), env: { N: "3" } });
+  assert.equal(r.code, 0, r.stderr);
+  const { failures } = JSON.parse(r.stdout);
+  assert.equal(failures.length, 3);
+  assert.equal(
+    failures[0].message,
+    'Cannot run on system "nowhere": it is not in the systems config (known: slurm, here)',
+  );
+});
