@@ -598,7 +598,10 @@ export class RemoteDispatcher {
   #restartOrGiveUp(w: Waiter, job: JobRecord, reason: FailureReason, detail: string): boolean {
     const key = w.call.key;
     const attempts = this.#store.jobs.attemptsOf(key);
-    if (attempts <= w.call.route.maxRestarts) {
+    // Restarts are counted per run: a rerun after giving up tries again, as a user expects.
+    const used = this.#restarts.get(key) ?? 0;
+    if (used < w.call.route.maxRestarts) {
+      this.#restarts.set(key, used + 1);
       this.#onEvent({
         type: "job-restart",
         system: job.system,
@@ -630,6 +633,7 @@ export class RemoteDispatcher {
   }
 
   readonly #requeued = new Map<string, Waiter>();
+  readonly #restarts = new Map<string, number>();
 
   #fail(key: string, error: unknown): void {
     const w = this.#waiters.get(key) ?? this.#requeued.get(key);
