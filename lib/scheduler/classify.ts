@@ -137,6 +137,17 @@ function fromSlurmState(
           exitCode,
         );
       }
+      if (killed !== null) {
+        // The step's process was killed from outside (OOM killer without a record, an
+        // admin, a node problem): nothing in user code decided it, so it is worth a retry.
+        return failed(
+          "cancelled",
+          `the job's process was killed by ${SIGNAL_NAMES[killed] ?? `signal ${killed}`}${
+            exitCode === undefined ? "" : ` (exit ${exitCode})`
+          } (${text})`,
+          exitCode,
+        );
+      }
       return scriptFailure(exitCode, `failed (${text})`);
     case "COMPLETED":
       // The script succeeded yet no result is visible: wait for the file system, then lost.
@@ -164,7 +175,8 @@ function seconds(ms: number): string {
  *    out-of-memory, `NODE_FAIL`/`BOOT_FAIL` node-failure, `PREEMPTED` preempted,
  *    `CANCELLED [by uid]` cancelled (all retryable); `FAILED` is out-of-memory when there
  *    is an OOM hint and the job was killed (exit 137 / signal 9) or its code is unknown,
- *    otherwise an `exception` of the job script (e.g. 127: deno not found); `COMPLETED`
+ *    otherwise `cancelled` (retryable) when the process was killed by a signal (exit 137,
+ *    143, ...), otherwise an `exception` of the job script (e.g. 127: deno not found); `COMPLETED`
  *    without a result is `lost` once the grace period is over. A state that has not ended
  *    (`RUNNING`, `PENDING`, `REQUEUED`, ...) gives null.
  * 3. An element still listed by squeue has not ended: null.

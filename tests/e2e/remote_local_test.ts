@@ -41,3 +41,32 @@ Deno.test("a route naming an unknown system fails the calls with a message namin
     'Cannot run on system "nowhere": it is not in the systems config (known: slurm, here)',
   );
 });
+
+Deno.test("an element killed by a signal is restarted up to maxRestarts, then fails with the reason", async () => {
+  await using p = await remoteProject("");
+  const route = routeSquare("here", {
+    inputsPerJob: 2,
+    maxRestarts: 1,
+    env: { KILL_AT: "3" },
+  });
+  const r = await p.run("remote_workflow.ts", { route, env: { N: "6" } });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(
+    out.values,
+    [0, 1, 4, null, 16, 25],
+    "x = 2 finished before x = 3 killed its element",
+  );
+  assert.deepEqual(out.failures.map((f: { index: number }) => f.index), [3]);
+  assert.equal(out.failures[0].name, "JobFailedError");
+  assert.match(
+    out.failures[0].message,
+    /the job's process was killed by SIGKILL \(exit 137\) \(FAILED\) \(after 2 attempts\)$/,
+  );
+  using store = p.store();
+  const jobs = store.jobs.listJobs();
+  assert.equal(jobs.length, 2, "the first job and one restart of the killed element");
+  assert.equal(jobs[0].size, 1);
+  assert.deepEqual(store.jobs.callsOf(jobs[0].id).map((c) => c.reason), ["cancelled"]);
+  assert.equal(store.getCall(store.jobs.callsOf(jobs[0].id)[0].key)?.state, "failed");
+});

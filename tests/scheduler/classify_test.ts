@@ -87,6 +87,11 @@ const TABLE: [string, OutcomeEvidence, Expected][] = [
     ["exception", false, /command not found: is deno on the compute nodes' PATH\?/, 127],
   ],
   [
+    "FAILED with exit 137 from the marker and no OOM hint (killed from outside)",
+    { ...GONE, sacctState: "FAILED", marker: { hasResult: false, exitCode: 137 } },
+    ["cancelled", true, /killed by SIGKILL \(exit 137\) \(FAILED\)/, 137],
+  ],
+  [
     "COMPLETED without a result, within the grace period",
     { ...GONE, sacctState: "COMPLETED", missingForMs: 10_000 },
     null,
