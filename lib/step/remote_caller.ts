@@ -112,12 +112,19 @@ export class RemoteCaller {
   /**
    * The stack and label of a call, captured synchronously where the call is made.
    *
+   * Also records the call site for `drover routes explain --script` (once per step, label
+   * and stack in a run, cached calls included).
+   *
+   * @param def The step.
    * @param label The call's label, if any.
    * @returns What routing needs, or undefined when routing is off.
    */
-  capture(label: string | undefined): RemoteRouting | undefined {
+  // deno-lint-ignore no-explicit-any
+  capture(def: StepDefinition<any, any>, label: string | undefined): RemoteRouting | undefined {
     if (!this.active) return undefined;
-    return { stack: captureStack(), label };
+    const routing = { stack: captureStack(), label };
+    this.#recordSite(def, routing);
+    return routing;
   }
 
   /**
@@ -130,7 +137,6 @@ export class RemoteCaller {
   // deno-lint-ignore no-explicit-any
   route(def: StepDefinition<any, any>, routing: RemoteRouting | undefined): RouteMatch | undefined {
     if (!this.info || !routing) return undefined;
-    this.#recordSite(def, routing);
     return matchRoute(this.info, routing.stack, {
       stepName: def.name,
       stepFile: def.site?.file,
