@@ -433,6 +433,7 @@ export class RemoteDispatcher {
       throw e; // A dropped connection: the job stays staged; polling finds it or resubmits it.
     }
     this.#store.jobs.markSubmitted(job.id, schedulerId, this.#clock.now());
+    this.#submittedSince.add(job.system);
     this.#onEvent({
       type: "job-submitted",
       system: job.system,
@@ -519,6 +520,7 @@ export class RemoteDispatcher {
           return;
         }
       }
+      if (this.#submittedSince.delete(systemName)) changed++;
       interval = changed ? pollMs : Math.min(maxMs, Math.round(interval * 1.5));
     }
   }
@@ -634,6 +636,8 @@ export class RemoteDispatcher {
 
   readonly #requeued = new Map<string, Waiter>();
   readonly #restarts = new Map<string, number>();
+  /** Systems that got a job since their last poll: polling starts again from `pollMs`. */
+  readonly #submittedSince = new Set<string>();
 
   #fail(key: string, error: unknown): void {
     const w = this.#waiters.get(key) ?? this.#requeued.get(key);

@@ -8,7 +8,7 @@
 import { classifyOutcome, type FailureReason, type JobStatus } from "../scheduler/mod.ts";
 import type { CallRecord, JobRecord, Store, StoredError } from "../store/mod.ts";
 import { TransportError } from "../transport/mod.ts";
-import { outcomeMarkerPath, parseOutcomeMarker } from "./job_files.ts";
+import { outcomeMarkerPath, RUNNER_FAILED_EXIT_CODE, safeParseOutcomeMarker } from "./job_files.ts";
 import type { SystemLink } from "./system_link.ts";
 
 const decoder = new TextDecoder();
@@ -100,7 +100,10 @@ export async function pollJobs(
     texts.forEach((bytes, i) => {
       const { job, key, path } = toRead[i];
       if (!bytes) return;
-      const marker = parseOutcomeMarker(decoder.decode(bytes), path);
+      const parsed = safeParseOutcomeMarker(decoder.decode(bytes), path);
+      // A marker that does not parse counts as absent: the element's end decides the call.
+      if (!parsed.success) return;
+      const marker = parsed.data;
       withOutcome.add(`${job.id}:${key}`);
       const row = store.getCall(key);
       const times = { startedAt: marker.startedAt, endedAt: marker.endedAt };
@@ -166,7 +169,17 @@ function decideElements(
     // started: it was cancelled (or removed) while pending; such elements leave no record.
     const vanished = status !== undefined && listed === undefined && exitCode === undefined &&
       !markers?.started.has(element);
-    const outcome = vanished
+    // drover's own runner failed (a file it could not read or write): not the user's code.
+    const runnerFailed = exitCode === RUNNER_FAILED_EXIT_CODE;
+    const outcome = runnerFailed
+      ? {
+        state: "failed" as const,
+        reason: "lost" as const,
+        retryable: true,
+        detail:
+          `drover's job runner failed (exit ${exitCode}) before recording these calls; see the element's stderr`,
+      }
+      : vanished
       ? {
         state: "failed" as const,
         reason: "cancelled" as const,

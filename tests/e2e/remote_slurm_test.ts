@@ -53,8 +53,13 @@ for (const point of ["before-submit", "after-submit", "after-gather"] as const) 
       const rerun = await p.run("remote_workflow.ts", { route, env });
       assert.equal(rerun.code, 0, rerun.stderr);
       assert.deepEqual(JSON.parse(rerun.stdout).values, squares(40));
-      assert.equal(p.sbatchCalls().length, 1, "exactly one sbatch over both runs");
       using store = p.store();
+      const why = store.jobs.listJobs().map((j) =>
+        `${j.name} ${j.state} attempt ${j.attempt}: ${
+          JSON.stringify(store.jobs.callsOf(j.id, "failed").map((c) => [c.reason, c.detail]))
+        }`
+      ).join("; ");
+      assert.equal(p.sbatchCalls().length, 1, `exactly one sbatch over both runs (${why})`);
       assert.equal(store.jobs.listJobs().length, 1);
       assert.deepEqual(store.listRuns().map((r) => r.status), ["done", "interrupted"]);
     },
