@@ -34,7 +34,9 @@ const storedError = fc.record({
   name: fc.string(),
   message: fc.string(),
   stack: fc.option(fc.string(), { nil: undefined }),
-  data: fc.option(fc.dictionary(fc.string(), fc.jsonValue()), { nil: undefined }),
+  data: fc.option(fc.dictionary(fc.string().filter((k) => k !== "__proto__"), fc.jsonValue()), {
+    nil: undefined,
+  }),
 }, { requiredKeys: ["name", "message"] });
 const outcome: fc.Arbitrary<CallOutcomeMarker> = fc.oneof(
   fc.record({
