@@ -5,7 +5,8 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
-const LABELS = new AsyncLocalStorage<string>();
+// Created on first use: async context tracking is not free for every await of a program.
+let labels: AsyncLocalStorage<string> | undefined;
 const LABEL_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /**
@@ -38,7 +39,8 @@ export function remote<T>(label: string, fn: () => T): T {
       }: a label starts with a letter or _ and has only letters, digits, _ . -`,
     );
   }
-  return LABELS.run(label, fn);
+  labels ??= new AsyncLocalStorage<string>();
+  return labels.run(label, fn);
 }
 
 /**
@@ -47,5 +49,5 @@ export function remote<T>(label: string, fn: () => T): T {
  * @returns The label.
  */
 export function currentLabel(): string | undefined {
-  return LABELS.getStore();
+  return labels?.getStore();
 }

@@ -135,7 +135,9 @@ export class Session implements AsyncDisposable {
    * @throws {TypeError} for inputs that are not an object, fail the step's schema, or cannot be encoded.
    */
   async call<I, O>(def: StepDefinition<I, O>, inputs: I, options: CallOptions = {}): Promise<O> {
-    const routing = this.#remote.capture(def, options.label ?? currentLabel() ?? def.options.label);
+    const routing = this.#remote.active
+      ? this.#remote.capture(def, options.label ?? currentLabel() ?? def.options.label)
+      : undefined;
     const checked = this.#validate(def, inputs);
     if (def.options.cache === false) {
       return await this.#execute(def, checked, { key: "", codeHash: "" }, null);
