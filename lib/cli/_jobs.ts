@@ -9,7 +9,13 @@
  */
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
-import { JOB_STATES, type JobRecord, type JobState, type Store } from "../store/mod.ts";
+import {
+  hasStatementBreak,
+  JOB_STATES,
+  type JobRecord,
+  type JobState,
+  type Store,
+} from "../store/mod.ts";
 import { CommandError } from "./_errors.ts";
 
 /** The states of a job still in the scheduler's hands (or about to be). */
@@ -186,18 +192,4 @@ function badWhere(where: string, detail: string): CommandError {
   return new CommandError(
     `Cannot filter jobs: the --where clause "${where}" is not valid SQL (${detail})`,
   );
-}
-
-function hasStatementBreak(sql: string): boolean {
-  let quote: string | null = null;
-  for (const ch of sql) {
-    if (quote) {
-      if (ch === quote) quote = null;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-    } else if (ch === ";") {
-      return true;
-    }
-  }
-  return false;
 }

@@ -15,7 +15,7 @@
  *
  * @module
  */
-export { FilterError, openStore, Store } from "./store.ts";
+export { FilterError, hasStatementBreak, openStore, Store } from "./store.ts";
 export type {
   CallFilter,
   CallLookup,

@@ -585,7 +585,22 @@ function filterSql(filter: CallFilter): { sql: string; params: SQLInputValue[] }
   return { sql: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", params };
 }
 
-function hasStatementBreak(sql: string): boolean {
+/**
+ * Whether user SQL contains a `;` outside quotes (a second statement): `--where` clauses
+ * must be one expression.
+ *
+ * @param sql The clause.
+ * @returns True when it would end the statement.
+ *
+ * @example
+ * ```ts
+ * import { hasStatementBreak } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(hasStatementBreak("step = 'a;b'"), false);
+ * assert.equal(hasStatementBreak("1; DROP TABLE calls"), true);
+ * ```
+ */
+export function hasStatementBreak(sql: string): boolean {
   let quote: string | null = null;
   for (const ch of sql) {
     if (quote) {
