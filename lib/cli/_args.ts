@@ -8,26 +8,43 @@ import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { CALL_STATES, type CallState } from "../store/mod.ts";
 
 /**
- * Parses `--state done,failed`.
+ * Parses a comma-separated list of states (`--state done,failed`) against the valid ones.
  *
  * @param value Comma-separated states.
+ * @param valid The valid states, in the order messages list them.
+ * @param what What a state is called in messages (`call`, `job`).
+ * @returns The states, without duplicates.
+ * @throws {InvalidArgumentError} naming the valid states.
+ */
+export function parseStateList<S extends string>(
+  value: string,
+  valid: readonly S[],
+  what: string,
+): S[] {
+  const states: S[] = [];
+  for (const raw of value.split(",")) {
+    const state = raw.trim();
+    if (!(valid as readonly string[]).includes(state)) {
+      throw new InvalidArgumentError(
+        `"${state}" is not a ${what} state; use one or more of ${
+          valid.join(", ")
+        }, comma-separated`,
+      );
+    }
+    if (!states.includes(state as S)) states.push(state as S);
+  }
+  return states;
+}
+
+/**
+ * Parses `--state done,failed` for calls.
+ *
+ * @param value Comma-separated call states.
  * @returns The states, without duplicates.
  * @throws {InvalidArgumentError} naming the valid states.
  */
 export function parseStates(value: string): CallState[] {
-  const states: CallState[] = [];
-  for (const raw of value.split(",")) {
-    const state = raw.trim();
-    if (!(CALL_STATES as readonly string[]).includes(state)) {
-      throw new InvalidArgumentError(
-        `"${state}" is not a call state; use one or more of ${
-          CALL_STATES.join(", ")
-        }, comma-separated`,
-      );
-    }
-    if (!states.includes(state as CallState)) states.push(state as CallState);
-  }
-  return states;
+  return parseStateList(value, CALL_STATES, "call");
 }
 
 /**

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import {
   hasStatementBreak,
@@ -17,6 +16,7 @@ import {
   type Store,
 } from "../store/mod.ts";
 import { CommandError } from "./_errors.ts";
+import { parseStateList } from "./_args.ts";
 
 /** The states of a job still in the scheduler's hands (or about to be). */
 export const LIVE_JOB_STATES: readonly JobState[] = ["staged", "submitted"];
@@ -51,19 +51,7 @@ export function isLive(job: Pick<JobRecord, "state">): boolean {
  * @throws {InvalidArgumentError} naming the valid states.
  */
 export function parseJobStates(value: string): JobState[] {
-  const states: JobState[] = [];
-  for (const raw of value.split(",")) {
-    const state = raw.trim();
-    if (!(JOB_STATES as readonly string[]).includes(state)) {
-      throw new InvalidArgumentError(
-        `"${state}" is not a job state; use one or more of ${
-          JOB_STATES.join(", ")
-        }, comma-separated`,
-      );
-    }
-    if (!states.includes(state as JobState)) states.push(state as JobState);
-  }
-  return states;
+  return parseStateList(value, JOB_STATES, "job");
 }
 
 /**
