@@ -27,11 +27,11 @@ export interface JobCallCounts {
   readonly done: number;
   /** Calls that failed in this job. */
   readonly failed: number;
-  /** Calls still waiting for an outcome. */
-  readonly queued: number;
+  /** Calls still waiting for an outcome (`pending`). */
+  readonly pending: number;
 }
 
-const NO_CALLS: JobCallCounts = { done: 0, failed: 0, queued: 0 };
+const NO_CALLS: JobCallCounts = { done: 0, failed: 0, pending: 0 };
 
 /**
  * Whether a job is live: staged or submitted.

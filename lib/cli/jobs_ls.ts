@@ -79,7 +79,7 @@ export function jobsLsCommand(ctx: Context): CommandUnknownOpts {
           String(j.size),
           String(c.done),
           c.failed ? ctx.style.red(String(c.failed)) : "0",
-          String(c.queued),
+          String(c.pending),
           String(j.attempt),
           formatRelative(j.createdAt, now),
         ];
@@ -94,7 +94,7 @@ export function jobsLsCommand(ctx: Context): CommandUnknownOpts {
           "ELEMENTS",
           "DONE",
           "FAILED",
-          "QUEUED",
+          "PENDING",
           "ATTEMPT",
           "AGE",
         ],

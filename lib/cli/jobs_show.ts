@@ -16,6 +16,7 @@ import { formatTime, renderTable, shortHash, toJson } from "./_output.ts";
 import { tailFiles } from "./_remote_tail.ts";
 import { configuredSystems, remoteProblem, sharedTransport, withConnections } from "./_remote.ts";
 import { colorJobState } from "./jobs_ls.ts";
+import { jobDirLayout } from "../runtime/mod.ts";
 
 /** Lines of each log shown. */
 export const TAIL_LINES = 20;
@@ -157,7 +158,7 @@ function localScript(store: Store, job: JobRecord): JobReport["script"] {
 }
 
 async function remoteScript(transport: Transport, job: JobRecord): Promise<JobReport["script"]> {
-  const [bytes] = await transport.readFiles([`${job.dir}/job.sh`]);
+  const [bytes] = await transport.readFiles([jobDirLayout(job.dir).script]);
   return bytes ? { source: "system", text: decoder.decode(bytes) } : null;
 }
 
@@ -168,10 +169,11 @@ async function readElements(
   calls: readonly JobCallRecord[],
   indices: readonly number[],
 ): Promise<ElementReport[]> {
+  const dir = jobDirLayout(job.dir);
   const files = indices.flatMap((i) => [
-    `${job.dir}/el/${i}.exit`,
-    `${job.dir}/logs/${i}.out`,
-    `${job.dir}/logs/${i}.err`,
+    dir.exit(i),
+    dir.log("stdout", i),
+    dir.log("stderr", i),
   ]);
   const tails = await tailFiles(transport, files, TAIL_LINES);
   return indices.map((index, n) => {
@@ -223,10 +225,10 @@ function render(ctx: Context, report: JobReport): string {
   const count = (s: string): number => calls.filter((c) => c.state === s).length;
   out.push(
     "",
-    bold(`Calls: ${count("done")} done, ${count("failed")} failed, ${count("queued")} queued`),
+    bold(`Calls: ${count("done")} done, ${count("failed")} failed, ${count("pending")} pending`),
   );
   if (calls.length > 0) {
-    const order = { failed: 0, queued: 1, done: 2 } as const;
+    const order = { failed: 0, pending: 1, done: 2 } as const;
     const sorted = [...calls].sort((a, b) =>
       order[a.state] - order[b.state] || a.element - b.element || a.key.localeCompare(b.key)
     );
@@ -242,8 +244,8 @@ function render(ctx: Context, report: JobReport): string {
     );
     out.push(...table.trimEnd().split("\n").map((l) => `  ${l}`));
   }
-  if (job.state === "cancelled" && count("queued") > 0) {
-    out.push(dim("  queued calls of a cancelled job are restarted when their script runs again"));
+  if (job.state === "cancelled" && count("pending") > 0) {
+    out.push(dim("  pending calls of a cancelled job are restarted when their script runs again"));
   }
 
   out.push("");
@@ -262,8 +264,8 @@ function render(ctx: Context, report: JobReport): string {
     out.push("", bold(`Element ${el.index}: ${el.outcome}, ${exit}`));
     for (
       const [name, lines, file] of [
-        ["stdout", el.stdout, `${job.dir}/logs/${el.index}.out`],
-        ["stderr", el.stderr, `${job.dir}/logs/${el.index}.err`],
+        ["stdout", el.stdout, jobDirLayout(job.dir).log("stdout", el.index)],
+        ["stderr", el.stderr, jobDirLayout(job.dir).log("stderr", el.index)],
       ] as const
     ) {
       if (lines === null) out.push(`  ${name}: ${dim(`${file} does not exist`)}`);

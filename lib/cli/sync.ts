@@ -5,7 +5,7 @@
  * @module
  */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
-import { pollJobs } from "../runtime/mod.ts";
+import { pollSystem } from "../runtime/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { Context } from "./_context.ts";
 import { CommandError } from "./_errors.ts";
@@ -23,7 +23,7 @@ export interface SyncedCall {
   /** The job that decided it. */
   readonly job: string;
   /** Its outcome in that job. */
-  readonly state: "done" | "failed" | "queued";
+  readonly state: "done" | "failed" | "pending";
   /** Why it failed, if it did. */
   readonly reason: string | null;
   /** Whether the call is still running in the store (a transient failure its script restarts). */
@@ -94,12 +94,14 @@ async function syncSystem(ctx: Context, store: Store, name: string): Promise<Sys
   }
   try {
     store.markInterruptedRuns();
-    const report = await pollJobs(store, linkTo(ctx, system), {
+    // Element state (missing since when) is persisted: an element missing across two
+    // syncs further apart than the grace period is declared lost.
+    const report = await pollSystem(store, linkTo(ctx, system), {
       now,
       graceMs: SYNC_GRACE_MS,
-      missingSince: new Map(),
       submitting: new Set(),
       runAlive: (id) => id !== null && store.getRun(id)?.status === "running",
+      submitGraceMs: SYNC_GRACE_MS,
     });
     return {
       system: name,
@@ -109,7 +111,7 @@ async function syncSystem(ctx: Context, store: Store, name: string): Promise<Sys
         return {
           key,
           job: latest?.job.name ?? "?",
-          state: latest?.call.state ?? "queued",
+          state: latest?.call.state ?? "pending",
           reason: latest?.call.reason ?? null,
           restarts: latest?.call.state === "failed" && store.getCall(key)?.state === "running",
         };

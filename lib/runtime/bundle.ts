@@ -96,7 +96,7 @@ export class BundleError extends Error {
 const EXTERNALS = ["typescript", "ssh2"];
 /** Bumped when the entry or the flags change in a way the cache key would not see. */
 const FORMAT = "drover-bundle/1";
-const RUNNER_URL = new URL("./job_main.ts", import.meta.url).href;
+const RUNNER_URL = new URL("../worker/element_runner.ts", import.meta.url).href;
 
 const bundles = new Map<string, Promise<StepBundle>>();
 
@@ -137,7 +137,7 @@ export async function bundleStepModule(
   options.signal?.throwIfAborted();
   const module = moduleFile.startsWith("file:") ? fileURLToPath(moduleFile) : resolve(moduleFile);
   const config = options.config === undefined
-    ? findConfig(dirname(module))
+    ? findDenoConfig(dirname(module))
     : resolve(options.config);
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const memo = JSON.stringify([module, config ?? null, cacheDir]);
@@ -341,7 +341,20 @@ async function deno(
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
 
-function findConfig(start: string): string | undefined {
+/**
+ * The first `deno.json` or `deno.jsonc` found walking up from a directory.
+ *
+ * @param start The directory to start in.
+ * @returns Its path, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { findDenoConfig } from "./bundle.ts";
+ * import assert from "node:assert/strict";
+ * assert.match(findDenoConfig(new URL(".", import.meta.url).pathname) ?? "", /deno\.jsonc?$/);
+ * ```
+ */
+export function findDenoConfig(start: string): string | undefined {
   let dir = start;
   while (true) {
     for (const name of ["deno.json", "deno.jsonc"]) {

@@ -7,9 +7,17 @@
 import { decode, encode } from "../codec/mod.ts";
 import type { StoredError } from "../store/mod.ts";
 import { frame, FrameReader } from "./frames.ts";
-import type { IsolateRequest } from "./isolate_worker.ts";
+/** A request to an isolate worker. */
+export interface IsolateRequest {
+  /** URL of the module defining the step. */
+  readonly module: string;
+  /** Step name. */
+  readonly step: string;
+  /** The call's inputs. */
+  readonly inputs: unknown;
+}
 
-const WORKER_URL = new URL("./isolate_worker.ts", import.meta.url).href;
+const WORKER_URL = new URL("../worker/isolate_worker.ts", import.meta.url).href;
 const STDERR_TAIL_BYTES = 4096;
 
 /** What a worker answered: a value, or the error user code threw. */

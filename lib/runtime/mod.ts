@@ -1,6 +1,9 @@
 /**
- * The local runtime: concurrency limits, a pool of isolate worker processes, and time as
- * an injectable dependency.
+ * The runtime: the remote job runtime ({@linkcode RemoteRuntime}: batch, plan, submit,
+ * poll, decide, restart; one retry policy; one job-directory layout), and the local pieces
+ * (concurrency limits, a pool of isolate worker processes, time as an injectable
+ * dependency). It imports nothing from the step layer. `DROVER_CRASH_AT` is a test hook:
+ * it kills the process at a named crash point (see `_crash.ts`).
  *
  * ```ts
  * import { Limiter, ManualClock } from "./mod.ts";
@@ -20,19 +23,59 @@ export {
   IsolatePool,
   type IsolatePoolOptions,
   type IsolateReply,
+  type IsolateRequest,
 } from "./isolate_pool.ts";
-export type { IsolateRequest } from "./isolate_worker.ts";
 export { frame, FrameReader, MAX_FRAME_BYTES } from "./frames.ts";
 export type { RemoteCall, RemoteEvent, RemoteOutcome } from "./remote_call.ts";
 export { type ObjectToStage, SystemLink, type SystemLinkOptions } from "./system_link.ts";
-export { type DispatcherOptions, RemoteDispatcher } from "./dispatcher.ts";
 export {
+  type RemoteRunOptions,
+  RemoteRuntime,
+  type RemoteRuntimeOptions,
+} from "./remote_runtime.ts";
+export {
+  decideElements,
+  type ElementDecisions,
+  type ElementEvidence,
   type JobMarkers,
-  pollJobs,
-  type PollJobsOptions,
+  observe,
+  type PollObservation,
   type PollReport,
+  pollSystem,
+  type PollSystemOptions,
   readMarkers,
-} from "./job_poller.ts";
+} from "./poller.ts";
+export {
+  decideRetry,
+  JobFailedError,
+  type RetryDecision,
+  type RetryHistory,
+} from "./retry_policy.ts";
+export { type JobPlan, type JobPlanResult, parseJobPlan, safeParseJobPlan } from "./job_plan.ts";
+export {
+  type ArrayLimits,
+  jobName,
+  jobResources,
+  packElements,
+  planArrays,
+} from "./job_planner.ts";
+export {
+  type JobDirLayout,
+  jobDirLayout,
+  jobEnv,
+  type JobLayout,
+  jobLayout,
+  markerListingScript,
+  wrapperBody,
+} from "./job_layout.ts";
+export { stageAndSubmit, type StageOptions, type SubmitResult } from "./submitter.ts";
+export { Batcher } from "./batcher.ts";
+export {
+  REMOTE_CALL_PHASES,
+  type RemoteCallEvent,
+  type RemoteCallPhase,
+  transition,
+} from "./call_machine.ts";
 export {
   type CallOutcomeMarker,
   exitMarkerPath,
@@ -58,5 +101,11 @@ export {
   type StartedMarker,
   startedMarkerPath,
 } from "./job_files.ts";
-export { BundleError, type BundleOptions, bundleStepModule, type StepBundle } from "./bundle.ts";
+export {
+  BundleError,
+  type BundleOptions,
+  bundleStepModule,
+  findDenoConfig,
+  type StepBundle,
+} from "./bundle.ts";
 export { expandInputFiles, type InputFile } from "./input_files.ts";

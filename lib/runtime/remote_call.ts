@@ -3,8 +3,7 @@
  *
  * @module
  */
-import type { StoredError } from "../store/mod.ts";
-import type { FailureReason } from "../scheduler/mod.ts";
+import type { FailureReason, RetryState, StoredError } from "../store/mod.ts";
 import type { Route } from "../routing/mod.ts";
 
 /** One call to run on a system. */
@@ -46,8 +45,10 @@ export type RemoteOutcome =
     readonly ok: false;
     /** The error as stored. */
     readonly error: StoredError;
-    /** Why it failed; only `exception` is persistent. */
+    /** Why it failed. */
     readonly reason: FailureReason;
+    /** Why drover stopped trying. */
+    readonly retryState: RetryState;
   };
 
 /** Something the job runtime did or noticed. */
@@ -85,5 +86,40 @@ export type RemoteEvent =
   | {
     readonly type: "remote-error";
     readonly system: string;
+    readonly message: string;
+  }
+  | {
+    /** Calls of earlier runs (or of another process) found in live jobs and waited for. */
+    readonly type: "job-attached";
+    readonly system: string;
+    readonly calls: number;
+  }
+  | {
+    /** The system or its scheduler cannot be reached; drover keeps trying until `limitMs`. */
+    readonly type: "system-unreachable";
+    readonly system: string;
+    readonly attempt: number;
+    readonly sinceMs: number;
+    readonly limitMs: number;
+    readonly message: string;
+  }
+  | {
+    /** The system answers again after being unreachable. */
+    readonly type: "system-reachable";
+    readonly system: string;
+    readonly afterMs: number;
+  }
+  | {
+    /** The scheduler keeps a job pending and says why (`ReqNodeNotAvail`). */
+    readonly type: "job-pending";
+    readonly system: string;
+    readonly job: string;
+    readonly reason: string;
+  }
+  | {
+    /** The scheduler refused a job (or no partition fits): its calls failed. */
+    readonly type: "job-refused";
+    readonly system: string;
+    readonly calls: number;
     readonly message: string;
   };

@@ -104,6 +104,7 @@ export interface SchedulerCommandErrorInit {
  * });
  * assert.equal(e.name, "SchedulerCommandError");
  * assert.equal(e.exitCode, 1);
+ * assert.equal(e.unreachable, true);
  * ```
  */
 export class SchedulerCommandError extends Error {
@@ -113,6 +114,11 @@ export class SchedulerCommandError extends Error {
   readonly exitCode: number;
   /** Its standard error. */
   readonly stderr: string;
+  /**
+   * Whether the scheduler's controller could not be reached (restarting, overloaded, the
+   * network): a transient condition, worth trying again later, not a refusal.
+   */
+  readonly unreachable: boolean;
   /**
    * Creates an instance.
    *
@@ -125,7 +131,41 @@ export class SchedulerCommandError extends Error {
     this.command = init.command;
     this.exitCode = init.exitCode;
     this.stderr = init.stderr;
+    this.unreachable = isUnreachableMessage(init.stderr);
   }
+}
+
+/**
+ * What Slurm, Grid Engine and PBS print when their controller cannot be reached (as
+ * opposed to refusing a request), and what a shell prints when the command is missing or
+ * was killed by a timeout.
+ */
+const UNREACHABLE = [
+  /unable to contact slurm controller/i,
+  /socket timed out on send\/recv/i,
+  /zero bytes were transmitted or received/i,
+  /slurm_receive_msg|slurm_load_(jobs|partitions).*(connect|timed out)/i,
+  /connection refused|connection timed out|no route to host/i,
+  /unable to contact qmaster|commlib error|cannot connect to (server|host)/i,
+  /pbs_iff: cannot|communication failure/i,
+];
+
+/**
+ * Whether a scheduler command's stderr says the scheduler could not be reached.
+ *
+ * @param stderr What the command printed.
+ * @returns True for a transient "cannot reach the controller" failure.
+ *
+ * @example
+ * ```ts
+ * import { isUnreachableMessage } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(isUnreachableMessage("sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)"), true);
+ * assert.equal(isUnreachableMessage("sbatch: error: Invalid partition name specified"), false);
+ * ```
+ */
+export function isUnreachableMessage(stderr: string): boolean {
+  return UNREACHABLE.some((re) => re.test(stderr));
 }
 
 /**

@@ -75,6 +75,7 @@ export {
 } from "./split_array.ts";
 export { parseSlurmConfig, safeParseSlurmConfig, type SlurmConfig } from "./slurm_config.ts";
 export {
+  isUnreachableMessage,
   type ParseOptions,
   type ParseResult,
   SchedulerCommandError,

@@ -1,35 +1,41 @@
 /**
- * Write-behind buffer for finished calls: records and their objects are written to the
- * store in one transaction per batch (every `flushMs` or `maxPending` calls, and on
- * close), which is what lets thousands of small calls a second be recorded. A kill -9
- * loses at most the last `flushMs` of finished calls, never a consistent state: each batch
- * is all-or-nothing.
+ * Group commit of finished local calls: records and their objects are written through the
+ * ledger in one transaction for every call that finished within the same turn of the event
+ * loop (or `flushMs`), and the promise of each call resolves only once its commit is in the
+ * store's write-ahead log. A caller that hands a value back only after that promise (the
+ * session does) never loses a returned result to a kill -9; thousands of small calls a
+ * second still share a few commits.
  *
  * @module
  */
 import { sha256Hex } from "../codec/mod.ts";
-import type { CallRecord, Store } from "../store/mod.ts";
+import { type CallRecord, type FinishedCall, type Store, StoreLockedError } from "../store/mod.ts";
 
 /** A finished call waiting to be written, with the bytes of its objects. */
-export interface PendingCall {
-  /** The record (its `inputsRef`/`resultRef` name the bytes below). */
-  readonly record: CallRecord;
-  /** Encoded inputs. */
-  readonly inputs: Uint8Array;
-  /** Encoded result, when done. */
-  readonly result: Uint8Array | undefined;
-}
+export type PendingCall = FinishedCall;
 
 /** Options of {@linkcode CallWriter}. */
 export interface CallWriterOptions {
-  /** Longest a finished call waits before it is written, ms. Default: 50. */
+  /** Longest a finished call waits for its group's commit, ms. Default: 0 (this turn). */
   readonly flushMs?: number;
-  /** Write as soon as this many calls wait. Default: 512. */
+  /** Commit as soon as this many calls wait. Default: 512. */
   readonly maxPending?: number;
+  /**
+   * Called when another process holds the store's write lock past the busy timeout: the
+   * group is kept and committed again after `retryMs`.
+   */
+  readonly onLocked?: (error: StoreLockedError, attempt: number) => void;
+  /** Pause before committing again after the store was locked, ms. Default: 200. */
+  readonly retryMs?: number;
+}
+
+interface Waiting extends FinishedCall {
+  readonly done: () => void;
+  readonly failed: (e: unknown) => void;
 }
 
 /**
- * Buffers finished calls and writes them in batches.
+ * Commits finished calls in groups.
  *
  * @example
  * ```ts
@@ -38,15 +44,14 @@ export interface CallWriterOptions {
  * import assert from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * using store = openStore({ dir: `${dir}/.drover` });
- * const writer = new CallWriter(store, { flushMs: 1_000_000 });
- * writer.add({
+ * const writer = new CallWriter(store);
+ * const committed = writer.add({
  *   key: "k", step: "s", state: "done", codeHash: "c", version: "", argHashes: {},
  *   inputsRef: null, resultRef: null, error: null, runId: null, location: "local",
  *   attempts: 1, createdAt: 0, startedAt: 0, endedAt: 0,
  * }, new Uint8Array([0xa0]), new Uint8Array([1]));
- * assert.equal(store.getCall("k"), undefined);
  * assert.equal(writer.get("k")?.record.state, "done");
- * writer.flush();
+ * await committed;
  * assert.equal(store.getCall("k")?.state, "done");
  * writer.close();
  * await Deno.remove(dir, { recursive: true });
@@ -56,19 +61,24 @@ export class CallWriter {
   readonly #store: Store;
   readonly #flushMs: number;
   readonly #maxPending: number;
-  readonly #pending = new Map<string, PendingCall>();
+  readonly #pending = new Map<string, Waiting>();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onLocked: (error: StoreLockedError, attempt: number) => void;
+  readonly #retryMs: number;
+  #lockedAttempts = 0;
 
   /**
    * Creates an instance.
    *
    * @param store Where to write.
-   * @param options Batch timing.
+   * @param options Group timing.
    */
   constructor(store: Store, options: CallWriterOptions = {}) {
     this.#store = store;
-    this.#flushMs = options.flushMs ?? 50;
+    this.#flushMs = options.flushMs ?? 0;
     this.#maxPending = options.maxPending ?? 512;
+    this.#onLocked = options.onLocked ?? (() => {});
+    this.#retryMs = options.retryMs ?? 200;
   }
 
   /** Calls waiting to be written. */
@@ -77,29 +87,32 @@ export class CallWriter {
   }
 
   /**
-   * Queues a finished call. The record's refs are filled in from the bytes.
+   * Queues a finished call for the next group commit. The record's refs are filled in from
+   * the bytes.
    *
    * @param record The call (refs are replaced).
    * @param inputs Encoded inputs.
    * @param result Encoded result, for done calls.
+   * @returns Resolves once the call is committed; rejects when the commit fails (the store
+   *   is locked past its busy timeout, or the disk is full).
    */
-  add(record: CallRecord, inputs: Uint8Array, result: Uint8Array | undefined): void {
+  add(record: CallRecord, inputs: Uint8Array, result: Uint8Array | undefined): Promise<void> {
     const full: CallRecord = {
       ...record,
       inputsRef: sha256Hex(inputs),
       resultRef: result ? sha256Hex(result) : null,
     };
-    this.#pending.set(record.key, { record: full, inputs, result });
-    if (this.#pending.size >= this.#maxPending) {
-      this.flush();
-    } else if (this.#timer === undefined) {
-      const timer = setTimeout(() => {
-        this.#timer = undefined;
+    return new Promise((done, failed) => {
+      this.#pending.set(record.key, { record: full, inputs, result, done, failed });
+      if (this.#pending.size >= this.#maxPending) {
         this.flush();
-      }, this.#flushMs);
-      Deno.unrefTimer(timer);
-      this.#timer = timer;
-    }
+      } else if (this.#timer === undefined) {
+        this.#timer = setTimeout(() => {
+          this.#timer = undefined;
+          this.flush();
+        }, this.#flushMs);
+      }
+    });
   }
 
   /**
@@ -112,7 +125,7 @@ export class CallWriter {
     return this.#pending.get(key);
   }
 
-  /** Writes everything pending in one transaction. */
+  /** Writes everything pending in one transaction now. */
   flush(): void {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
@@ -120,20 +133,38 @@ export class CallWriter {
     }
     if (this.#pending.size === 0) return;
     const batch = [...this.#pending.values()];
-    this.#store.transaction(() => {
-      for (const { record, inputs, result } of batch) {
-        this.#store.objects.put(inputs, record.inputsRef!);
-        if (result) this.#store.objects.put(result, record.resultRef!);
-        this.#store.putCall(record);
+    try {
+      this.#store.ledger.recordLocal(batch);
+    } catch (e) {
+      if (e instanceof StoreLockedError) {
+        // Another process holds the write lock: keep the group, commit it again later.
+        this.#onLocked(e, ++this.#lockedAttempts);
+        this.#timer ??= setTimeout(() => {
+          this.#timer = undefined;
+          this.flush();
+        }, this.#retryMs);
+        return;
       }
-    });
+      for (const p of batch) this.#pending.delete(p.record.key);
+      for (const p of batch) p.failed(e);
+      return;
+    }
+    this.#lockedAttempts = 0;
     for (const p of batch) {
       if (this.#pending.get(p.record.key) === p) this.#pending.delete(p.record.key);
     }
+    for (const p of batch) p.done();
   }
 
-  /** Flushes and stops the timer. */
+  /**
+   * Flushes and stops the timer. A store still locked after the retries keeps its calls
+   * pending and rejects them with the error, so the caller can say so.
+   */
   close(): void {
     this.flush();
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
   }
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { StoredError } from "../store/mod.ts";
+import type { FailureReason, RetryState, StoredError } from "../store/mod.ts";
 
 /** Data carried by a {@linkcode StepFailedError}. */
 export interface StepFailedErrorInit {
@@ -17,6 +17,10 @@ export interface StepFailedErrorInit {
   readonly fromStore: boolean;
   /** The live error object, when thrown in this process. */
   readonly cause?: unknown;
+  /** Why it failed (default: `exception`, the step threw). */
+  readonly reason?: FailureReason;
+  /** Why drover stopped trying (default: `non-retryable`). */
+  readonly retryState?: RetryState;
 }
 
 /**
@@ -54,6 +58,13 @@ export class StepFailedError extends Error {
   /** Whether the failure was read from the store rather than thrown in this run. */
   readonly fromStore: boolean;
   /**
+   * Why it failed: `exception` when the step threw; for remote calls also `timeout`,
+   * `out-of-memory`, `node-failure`, `lost`, `refused`, ... (see `FailureReason`).
+   */
+  readonly reason: FailureReason;
+  /** Why drover stopped trying: not retryable, restarts used up, or refused. */
+  readonly retryState: RetryState;
+  /**
    * Creates an instance.
    *
    * @param init What failed and how.
@@ -67,6 +78,8 @@ export class StepFailedError extends Error {
     this.originalStack = init.error.stack;
     this.data = init.error.data ?? {};
     this.fromStore = init.fromStore;
+    this.reason = init.reason ?? "exception";
+    this.retryState = init.retryState ?? "non-retryable";
     if (init.error.stack) this.stack = init.error.stack;
   }
 }

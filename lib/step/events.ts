@@ -46,6 +46,19 @@ export type DroverEvent =
     readonly type: "code-identity-fallback";
     readonly step: string;
     readonly reason: string;
+  }
+  | {
+    /** Another process runs this call (it claimed it): this one waits for its outcome. */
+    readonly type: "call-waiting";
+    readonly step: string;
+    readonly key: string;
+    readonly owner: string;
+  }
+  | {
+    /** Another process holds the store's write lock: finished calls wait and are written later. */
+    readonly type: "store-locked";
+    readonly message: string;
+    readonly attempt: number;
   };
 
 /** A receiver of {@linkcode DroverEvent}s. */

@@ -72,3 +72,20 @@ function sameSite(a: CallSite | undefined, b: CallSite | undefined): boolean {
 function where(site: CallSite | undefined): string {
   return site ? `${site.file}:${site.line}:${site.column}` : "an unknown place";
 }
+
+/**
+ * Every registered step, by name.
+ *
+ * @returns The registered steps.
+ *
+ * @example
+ * ```ts
+ * import { listSteps, registerStep } from "./registry.ts";
+ * import assert from "node:assert/strict";
+ * registerStep({ name: "doc-listed", fn: () => 1, site: undefined });
+ * assert.ok(listSteps().some((s) => s.name === "doc-listed"));
+ * ```
+ */
+export function listSteps(): RegisteredStep[] {
+  return [...registry().values()];
+}

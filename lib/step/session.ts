@@ -1,31 +1,54 @@
 /**
- * A session: one open project store plus the runtime state of one process (the current
- * run, calls in flight, concurrency limits, the isolate pool). `step` calls go through the
- * current session, opened on first use from the working directory.
+ * A session: one open project store plus the runtime of one process (the current run,
+ * calls in flight, claims, local execution, the remote runtime). `step` calls go through
+ * the current session, opened on first use from the working directory.
  *
  * @module
  */
-import { dirname, join } from "node:path";
-import { toFileUrl } from "./_paths.ts";
-import { decode, encode } from "../codec/mod.ts";
-import { type CallRecord, openStore, type Store, type StoredError } from "../store/mod.ts";
-import { type Clock, IsolatePool, Limiter, systemClock } from "../runtime/mod.ts";
-import { resolveIdentity, type StepIdentity } from "./identity_cache.ts";
-import type { CallOptions, StepDefinition } from "./definition.ts";
-import { StepFailedError, toStoredError } from "./errors.ts";
-import type { DroverEvent, EventSink } from "./events.ts";
-import { argumentHashes, callKey, inputsHash, type KeyParts } from "./key.ts";
+import { dirname } from "node:path";
+import { decode, encode, sha256Hex } from "../codec/mod.ts";
+import type { RemoteInfo, RemoteInfoInput, RouteMatch } from "../routing/mod.ts";
+import { type Clock, RemoteRuntime, systemClock, SystemLink } from "../runtime/mod.ts";
+import { driverFor } from "../scheduler/mod.ts";
+import { type CallLookup, newOwnerId, openStore, type Store } from "../store/mod.ts";
+import { loadSystems, type System } from "../systems/mod.ts";
+import { transportFor } from "../transport/mod.ts";
+import { decideCached } from "./cache.ts";
 import { CallWriter } from "./call_writer.ts";
-import { RemoteCaller, type RemoteOptions, type RemoteRouting } from "./remote_caller.ts";
+import { Claims } from "./claims.ts";
+import type { CallOptions, StepDefinition } from "./definition.ts";
+import { StepFailedError } from "./errors.ts";
+import type { DroverEvent, EventSink } from "./events.ts";
+import { resolveIdentity, type StepIdentity } from "./identity_cache.ts";
+import { argumentHashes, callKey, inputsHash, type KeyParts } from "./key.ts";
+import { LocalExecutor, type PreparedCall } from "./local_executor.ts";
 import { currentLabel } from "./remote_label.ts";
-import type { RouteMatch } from "../routing/mod.ts";
+import { type RemoteRouting, Router } from "./router.ts";
+
+/** Remote execution options of a session. */
+export interface RemoteOptions {
+  /** Remote info given in code; default: `DROVER_REMOTE_INFO`, if set. */
+  readonly remoteInfo?: RemoteInfo | RemoteInfoInput;
+  /** Systems given in code; default: the project's `drover.yaml` over the user's config. */
+  readonly systems?: Readonly<Record<string, System>>;
+  /** An element missing from its scheduler with no markers is lost after this, ms. Default: 60 000. */
+  readonly graceMs?: number;
+  /** Calls arriving within this many ms share a job array. Default: 20. */
+  readonly batchMs?: number;
+  /** Poll interval ceiling, ms. Default: 30 x the system's `pollMs`, at most 60 000. */
+  readonly maxPollMs?: number;
+  /** How long a system may stay unreachable before its calls fail, ms. Default: 600 000. */
+  readonly unreachableLimitMs?: number;
+}
 
 /** Options of {@linkcode openSession}. */
 export interface SessionOptions extends RemoteOptions {
   /** The `.drover` directory. Default: found from `cwd` or `DROVER_PROJECT`. */
   readonly dir?: string;
-  /** Where to look for the project. Default: `Deno.cwd()`. */
+  /** Where to look for the project and read input files. Default: `Deno.cwd()`. */
   readonly cwd?: string;
+  /** The environment (remote info, flags). Default: `Deno.env.toObject()`, read once. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Most in-process calls running at once. Default: 64. */
   readonly concurrency?: number;
   /** Most isolate workers. Default: `navigator.hardwareConcurrency`. */
@@ -38,10 +61,12 @@ export interface SessionOptions extends RemoteOptions {
   readonly onEvent?: EventSink;
   /** Time source. Default: the system clock. */
   readonly clock?: Clock;
-  /** Longest a finished call waits before it is written to the store, ms. Default: 50. */
+  /** Longest a finished call waits for its group commit, ms. Default: 0 (this turn). */
   readonly flushMs?: number;
   /** Record this process as a run (script, argv). Default: true. */
   readonly recordRun?: boolean;
+  /** How long a claim on a call lasts without renewal, ms. Default: 60 000. */
+  readonly leaseMs?: number;
 }
 
 /** The key of one call and what it is made of. */
@@ -50,6 +75,12 @@ export interface CallKeyInfo extends KeyParts {
   readonly key: string;
   /** The identity parts behind `codeHash`. */
   readonly codeParts: Readonly<Record<string, string>>;
+}
+
+/** Per-call options the session also takes from `map`. */
+export interface SessionCallOptions extends CallOptions {
+  /** An extra limit on local execution (a map's `concurrency`); routed calls ignore it. */
+  readonly limiter?: import("../runtime/mod.ts").Limiter;
 }
 
 /**
@@ -63,8 +94,7 @@ export interface CallKeyInfo extends KeyParts {
  * await using session = openSession({ dir: `${dir}/.drover`, recordRun: false });
  * const double = step("doc-double", ({ x }: { x: number }) => 2 * x);
  * assert.equal(await session.call(double.definition, { x: 21 }), 42);
- * session.flush(); // finished calls are written in batches; flush writes them now
- * assert.equal(session.store.countCalls()[0].count, 1);
+ * assert.equal(session.store.countCalls()[0].count, 1); // committed before it returned
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -73,21 +103,26 @@ export class Session implements AsyncDisposable {
   readonly store: Store;
   /** The run id of this process, when recorded. */
   readonly runId: number | null;
+  /** This process's claim owner id. */
+  readonly owner: string = newOwnerId();
+  readonly #o: SessionOptions;
+  readonly #env: Readonly<Record<string, string>>;
+  readonly #cwd: string;
   readonly #clock: Clock;
   readonly #onEvent: EventSink;
-  readonly #limiter: Limiter;
   readonly #retryFailed: boolean;
-  readonly #isolateAll: boolean | undefined;
-  readonly #isolateWorkers: number | undefined;
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #writer: CallWriter;
+  readonly #claims: Claims;
+  readonly #local: LocalExecutor;
   // deno-lint-ignore no-explicit-any
   readonly #identities = new Map<StepDefinition<any, any>, Promise<StepIdentity>>();
   // deno-lint-ignore no-explicit-any
   readonly #identityValues = new Map<StepDefinition<any, any>, StepIdentity>();
-  #pool: IsolatePool | undefined;
+  #router: Router | undefined;
+  #remote: RemoteRuntime | undefined;
+  #systems: Readonly<Record<string, System>> | undefined;
   #closed = false;
-  readonly #remote: RemoteCaller;
 
   /**
    * Use {@linkcode openSession}.
@@ -95,52 +130,76 @@ export class Session implements AsyncDisposable {
    * @param options Session options.
    */
   constructor(options: SessionOptions = {}) {
+    this.#o = options;
     this.#onEvent = options.onEvent ?? (() => {});
-    this.store = openStore({ dir: options.dir, cwd: options.cwd, onEvent: this.#onEvent });
+    this.#env = options.env ?? readEnv();
+    this.#cwd = options.cwd ?? Deno.cwd();
+    this.store = openStore({ dir: options.dir, cwd: this.#cwd, onEvent: this.#onEvent });
     this.#clock = options.clock ?? systemClock;
-    this.#limiter = new Limiter(options.concurrency ?? 64);
-    this.#retryFailed = options.retryFailed ?? envFlag("DROVER_RETRY_FAILED");
-    this.#isolateAll = options.isolate;
-    this.#isolateWorkers = options.isolateWorkers;
-    this.#writer = new CallWriter(this.store, { flushMs: options.flushMs });
+    const flag = this.#env.DROVER_RETRY_FAILED;
+    this.#retryFailed = options.retryFailed ?? (flag === "1" || flag === "true");
+    this.#writer = new CallWriter(this.store, {
+      flushMs: options.flushMs,
+      onLocked: (e, attempt) => this.#emit({ type: "store-locked", message: e.message, attempt }),
+    });
+    this.#claims = new Claims(this.store, {
+      owner: this.owner,
+      clock: this.#clock,
+      leaseMs: options.leaseMs,
+    });
     if (options.recordRun ?? true) {
       this.store.markInterruptedRuns();
       this.runId = this.store.startRun({
         script: Deno.mainModule,
         argv: Deno.args,
-        cwd: Deno.cwd(),
+        cwd: this.#cwd,
       });
     } else {
       this.runId = null;
     }
-    this.#remote = new RemoteCaller(
-      this.store,
-      this.runId,
-      this.#clock,
-      (e) => this.#emit(e),
-      options,
-    );
+    this.#local = new LocalExecutor({
+      writer: this.#writer,
+      clock: this.#clock,
+      emit: (e) => this.#emit(e),
+      concurrency: options.concurrency ?? 64,
+      isolate: options.isolate,
+      isolateWorkers: options.isolateWorkers,
+      runId: this.runId,
+    });
   }
 
   /**
    * Calls a step through the cache: a finished call is returned from the store, a call
-   * already running in this process is shared, a stored failure is rethrown (unless
-   * retrying), anything else runs and is recorded.
+   * already running in this process is shared, a call another process runs is waited for,
+   * a stored failure is rethrown (unless retrying), anything else is claimed, run and
+   * recorded.
    *
    * @param def The step.
    * @param inputs Its named inputs.
    * @param options Per-call options.
    * @returns The (decoded) result.
-   * @throws {StepFailedError} when the step threw, now or in an earlier run.
+   * @throws {StepFailedError} when the step failed, now or in an earlier run.
    * @throws {TypeError} for inputs that are not an object, fail the step's schema, or cannot be encoded.
    */
-  async call<I, O>(def: StepDefinition<I, O>, inputs: I, options: CallOptions = {}): Promise<O> {
-    const routing = this.#remote.active
-      ? this.#remote.capture(def, options.label ?? currentLabel() ?? def.options.label)
+  async call<I, O>(
+    def: StepDefinition<I, O>,
+    inputs: I,
+    options: SessionCallOptions = {},
+  ): Promise<O> {
+    const router = this.router;
+    const routing = router.active
+      ? router.capture(options.label ?? currentLabel() ?? def.options.label)
       : undefined;
-    const checked = this.#validate(def, inputs);
+    if (routing) router.recordSite(this.store, this.runId, def, routing);
+    const checked = validate(def, inputs);
     if (def.options.cache === false) {
-      return await this.#execute(def, checked, { key: "", codeHash: "" }, null);
+      return await this.#local.execute(
+        def,
+        checked,
+        { key: "", codeHash: "", argHashes: {} },
+        null,
+        options.limiter,
+      );
     }
     const identity = this.#identityValues.get(def) ?? await this.identityOf(def);
     const info = keyInfo(def, checked, identity);
@@ -186,238 +245,232 @@ export class Session implements AsyncDisposable {
     return p;
   }
 
+  /** The router (remote info read once, when first needed). */
+  get router(): Router {
+    return this.#router ??= new Router({
+      remoteInfo: this.#o.remoteInfo,
+      env: this.#env,
+      cwd: this.#cwd,
+    });
+  }
+
   async #resolve<I, O>(
     def: StepDefinition<I, O>,
     inputs: I,
     info: CallKeyInfo,
-    options: CallOptions,
+    options: SessionCallOptions,
     routing: RemoteRouting | undefined,
   ): Promise<O> {
-    const pending = this.#writer.get(info.key);
-    const row = pending
-      ? { ...pending.record, result: pending.result }
-      : this.store.lookupCall(info.key);
-    if (row?.state === "done" && row.result) {
-      this.#emit({ type: "call-cached", step: def.name, key: info.key });
-      return decode(row.result) as O;
-    }
-    if (row?.state === "done" && row.resultRef) {
-      // The result stayed on the system that computed it: fetch it now that it is read.
-      const bytes = await this.#remote.fetchResult(row.resultRef);
-      if (bytes) {
-        this.#emit({ type: "call-cached", step: def.name, key: info.key });
-        return decode(bytes) as O;
+    let refetched = false;
+    let waited = false;
+    let preparedCall: PreparedCall | undefined;
+    // Argument hashes (for `explain`) only when the call runs: a cache hit hashes once.
+    const prepare = (): PreparedCall =>
+      preparedCall ??= {
+        key: info.key,
+        codeHash: info.codeHash,
+        argHashes: argumentHashes(inputs as Record<string, unknown>, ignoredOf(def)),
+      };
+    for (;;) {
+      const lookup = this.#lookup(info.key);
+      const running = lookup?.state === "running";
+      const decision = decideCached(lookup, {
+        retryFailed: options.retryFailed ?? def.options.retryFailed ?? this.#retryFailed,
+        inLiveJob: running && this.store.jobs.inLiveJob(info.key),
+        claimDead: running &&
+          this.store.ledger.claimDead(
+            lookup.owner ?? null,
+            lookup.leaseUntil ?? null,
+            this.#clock.now(),
+          ),
+      });
+      switch (decision.kind) {
+        case "hit":
+          this.#emit({ type: "call-cached", step: def.name, key: info.key });
+          return decode(decision.bytes) as O;
+        case "fetch": {
+          const bytes = await this.#remoteRuntime().fetchResult(decision.resultRef);
+          if (bytes) {
+            this.#emit({ type: "call-cached", step: def.name, key: info.key });
+            return decode(bytes) as O;
+          }
+          if (refetched) {
+            throw new Error(
+              `Cannot read the result of call ${info.key}: it is missing on every system`,
+            );
+          }
+          refetched = true;
+          for (const s of this.store.jobs.systemsHolding(decision.resultRef)) {
+            this.store.ledger.forgetResult(info.key, s, this.#clock.now());
+          }
+          if (this.store.jobs.systemsHolding(decision.resultRef).length === 0) {
+            this.store.ledger.forgetResult(info.key, "(unknown)", this.#clock.now());
+          }
+          continue;
+        }
+        case "attach":
+          return await this.#runRemote(
+            def,
+            inputs,
+            info,
+            prepare(),
+            this.router.route(def, routing),
+            true,
+          );
+        case "wait":
+          if (!waited) {
+            waited = true;
+            this.#emit({
+              type: "call-waiting",
+              step: def.name,
+              key: info.key,
+              owner: lookup?.owner ?? "",
+            });
+          }
+          await this.#clock.sleep(100);
+          continue;
+        case "rethrow":
+          this.#emit({ type: "call-cached", step: def.name, key: info.key });
+          throw new StepFailedError({
+            step: def.name,
+            key: info.key,
+            error: decision.error,
+            fromStore: true,
+            reason: decision.lookup.failure?.reason,
+            retryState: decision.lookup.failure?.retryState,
+          });
+        case "run": {
+          const match = this.router.route(def, routing);
+          const claim = await this.#claims.claim({
+            key: info.key,
+            step: def.name,
+            codeHash: info.codeHash,
+            version: info.version,
+            argHashes: prepare().argHashes,
+            location: match?.route.system ?? "local",
+            runId: this.runId,
+            expect: decision.expect,
+          });
+          if (claim === "changed" || claim === "held") continue;
+          if (claim === "taken-over" && this.store.jobs.inLiveJob(info.key)) {
+            return await this.#runRemote(def, inputs, info, prepare(), match, true);
+          }
+          if (match) return await this.#runRemote(def, inputs, info, prepare(), match, false);
+          return await this.#local.execute(def, inputs, prepare(), lookup ?? null, options.limiter);
+        }
       }
     }
-    if (row?.state === "running") {
-      return await this.#runRemote(def, inputs, info, this.#remote.route(def, routing), row);
+  }
+
+  #lookup(key: string): CallLookup | undefined {
+    const pending = this.#writer.get(key);
+    if (pending) {
+      const r = pending.record;
+      return {
+        state: r.state,
+        resultRef: r.resultRef,
+        result: pending.result,
+        error: r.error,
+        attempts: r.attempts,
+        createdAt: r.createdAt,
+        failure: r.failure ?? null,
+      };
     }
-    const retry = options.retryFailed ?? def.options.retryFailed ?? this.#retryFailed;
-    const transient = row?.state === "failed" && row.error?.data?.retryable === true;
-    if (row?.state === "failed" && row.error && !retry && !transient) {
-      this.#emit({ type: "call-cached", step: def.name, key: info.key });
-      throw new StepFailedError({
-        step: def.name,
-        key: info.key,
-        error: row.error,
-        fromStore: true,
-      });
-    }
-    const match = this.#remote.route(def, routing);
-    if (match) return await this.#runRemote(def, inputs, info, match, row);
-    return await this.#execute(def, inputs, info, row ?? null);
+    return this.store.lookupCall(key);
   }
 
   async #runRemote<I, O>(
     def: StepDefinition<I, O>,
     inputs: I,
     info: CallKeyInfo,
+    prepared: PreparedCall,
     match: RouteMatch | undefined,
-    row: { state: string; createdAt: number } | undefined,
+    attach: boolean,
   ): Promise<O> {
-    const location = match?.route.system ?? "remote";
+    if (!def.site) {
+      throw new TypeError(
+        `Cannot run step "${def.name}" remotely: the module that defines it is unknown`,
+      );
+    }
+    const runtime = this.#remoteRuntime();
+    const routed = match
+      ? { route: match.route, routeKey: match.key }
+      : runtime.routeOfLastJob(info.key);
+    if (!routed) throw new Error(`Cannot re-attach call ${info.key}: no job holds it`);
+    const bytes = encode(inputs, { root: "args" });
+    const call = {
+      key: info.key,
+      step: def.name,
+      module: def.site.file,
+      codeHash: info.codeHash,
+      version: info.version,
+      argHashes: prepared.argHashes,
+      inputs: bytes,
+      inputsRef: sha256Hex(bytes),
+      routeKey: routed.routeKey,
+      route: routed.route,
+    };
+    const location = routed.route.system;
     const startedAt = this.#clock.now();
     this.#emit({ type: "call-start", step: def.name, key: info.key, location });
-    try {
-      const value = await this.#remote.run(
-        def,
-        inputs,
-        info,
-        match,
-        row as { state: "running" | "done" | "failed"; createdAt: number } | undefined,
-      );
-      this.#emit({
-        type: "call-done",
-        step: def.name,
-        key: info.key,
-        location,
-        durationMs: this.#clock.now() - startedAt,
-      });
-      return value;
-    } catch (e) {
+    const outcome =
+      await (attach ? (runtime.attach(call) ?? runtime.run(call)) : runtime.run(call));
+    if (!outcome.ok) {
       this.#emit({
         type: "call-failed",
         step: def.name,
         key: info.key,
         location,
-        error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+        error: `${outcome.error.name}: ${outcome.error.message}`,
       });
-      throw e;
-    }
-  }
-
-  async #execute<I, O>(
-    def: StepDefinition<I, O>,
-    inputs: I,
-    info: Pick<CallKeyInfo, "key" | "codeHash">,
-    previous: Pick<CallRecord, "attempts" | "createdAt"> | null,
-  ): Promise<O> {
-    const isolate = this.#isolateAll ?? def.options.isolate ?? false;
-    const location = isolate ? "local:isolate" : "local";
-    return await this.#limiter.run(async () => {
-      const startedAt = this.#clock.now();
-      this.#emit({ type: "call-start", step: def.name, key: info.key, location });
-      let outcome: { ok: true; value: unknown } | {
-        ok: false;
-        error: StoredError;
-        cause?: unknown;
-      };
-      if (isolate) {
-        outcome = await this.#runIsolated(def, inputs);
-      } else {
-        try {
-          outcome = { ok: true, value: await def.fn(inputs) };
-        } catch (cause) {
-          outcome = { ok: false, error: toStoredError(cause), cause };
-        }
-      }
-      let resultBytes: Uint8Array | undefined;
-      if (outcome.ok) {
-        try {
-          resultBytes = encode(outcome.value, { root: "result" });
-        } catch (cause) {
-          const error = toStoredError(cause);
-          outcome = {
-            ok: false,
-            error: {
-              ...error,
-              message: `Cannot store the result of step "${def.name}": ${error.message}`,
-            },
-            cause,
-          };
-        }
-      }
-      const endedAt = this.#clock.now();
-      if (info.key) {
-        this.#record(def, inputs, info, previous, {
-          startedAt,
-          endedAt,
-          location,
-          resultBytes,
-          outcome,
-        });
-      }
-      if (!outcome.ok) {
-        this.#emit({
-          type: "call-failed",
-          step: def.name,
-          key: info.key,
-          location,
-          error: `${outcome.error.name}: ${outcome.error.message}`,
-        });
-        throw new StepFailedError({
-          step: def.name,
-          key: info.key,
-          error: outcome.error,
-          fromStore: false,
-          cause: outcome.cause,
-        });
-      }
-      this.#emit({
-        type: "call-done",
+      throw new StepFailedError({
         step: def.name,
         key: info.key,
-        location,
-        durationMs: endedAt - startedAt,
+        error: outcome.error,
+        fromStore: false,
+        reason: outcome.reason,
+        retryState: outcome.retryState,
       });
-      return decode(resultBytes!) as O;
-    });
-  }
-
-  #record<I, O>(
-    def: StepDefinition<I, O>,
-    inputs: I,
-    info: Pick<CallKeyInfo, "key" | "codeHash">,
-    previous: Pick<CallRecord, "attempts" | "createdAt"> | null,
-    done: {
-      startedAt: number;
-      endedAt: number;
-      location: string;
-      resultBytes: Uint8Array | undefined;
-      outcome: { ok: true } | { ok: false; error: StoredError };
-    },
-  ): void {
-    this.#writer.add(
-      {
-        key: info.key,
-        step: def.name,
-        state: done.outcome.ok ? "done" : "failed",
-        codeHash: info.codeHash,
-        version: def.options.version ?? "",
-        argHashes: argumentHashes(
-          inputs as Record<string, unknown>,
-          ignoredOf(def),
-        ),
-        inputsRef: null,
-        resultRef: null,
-        error: done.outcome.ok ? null : done.outcome.error,
-        runId: this.runId,
-        location: done.location,
-        attempts: (previous?.attempts ?? 0) + 1,
-        createdAt: previous?.createdAt ?? done.startedAt,
-        startedAt: done.startedAt,
-        endedAt: done.endedAt,
-      },
-      encode(inputs, { root: "args" }),
-      done.resultBytes,
-    );
-  }
-
-  async #runIsolated<I, O>(
-    def: StepDefinition<I, O>,
-    inputs: I,
-  ): Promise<{ ok: true; value: unknown } | { ok: false; error: StoredError }> {
-    if (!def.site) {
-      throw new TypeError(
-        `Cannot run step "${def.name}" isolated: the module that defines it is unknown`,
-      );
     }
-    this.#pool ??= new IsolatePool({
-      size: this.#isolateWorkers,
-      config: findConfig(def.site.file),
-    });
-    return await this.#pool.run({
-      module: toFileUrl(def.site.file),
+    const result = await runtime.fetchResult(outcome.resultRef, [outcome.system]);
+    if (!result) {
+      // The result object is missing or corrupt on the system: forget it and run once more.
+      this.store.ledger.forgetResult(info.key, outcome.system, this.#clock.now());
+      return await this.#resolve(def, inputs, info, {}, undefined);
+    }
+    this.#emit({
+      type: "call-done",
       step: def.name,
-      inputs,
+      key: info.key,
+      location,
+      durationMs: this.#clock.now() - startedAt,
+    });
+    return decode(result) as O;
+  }
+
+  #remoteRuntime(): RemoteRuntime {
+    return this.#remote ??= new RemoteRuntime({
+      store: this.store,
+      runId: this.runId,
+      owner: this.owner,
+      systems: () => this.#systemsConfig(),
+      connect: (system) =>
+        new SystemLink(system, transportFor(system), driverFor(system.scheduler)),
+      clock: this.#clock,
+      onEvent: (e) => this.#emit(e),
+      graceMs: this.#o.graceMs,
+      batchMs: this.#o.batchMs,
+      maxPollMs: this.#o.maxPollMs,
+      leaseMs: this.#o.leaseMs,
+      unreachableLimitMs: this.#o.unreachableLimitMs,
+      cwd: this.#cwd,
     });
   }
 
-  #validate<I, O>(def: StepDefinition<I, O>, inputs: I): I {
-    if (inputs === null || typeof inputs !== "object" || Array.isArray(inputs)) {
-      throw new TypeError(
-        `Cannot call step "${def.name}": inputs must be an object of named arguments (got ${
-          Array.isArray(inputs) ? "an array" : inputs === null ? "null" : typeof inputs
-        })`,
-      );
-    }
-    const schema = def.options.input;
-    if (!schema) return inputs;
-    const parsed = schema.safeParse(inputs);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    const path = ["inputs", ...(issue?.path ?? []).map(String)].join(".");
-    throw new TypeError(`Cannot call step "${def.name}": ${path}: ${issue?.message ?? "invalid"}`);
+  #systemsConfig(): Readonly<Record<string, System>> {
+    this.#systems ??= this.#o.systems ??
+      loadSystems({ projectDir: dirname(this.store.dir) }).systems;
+    return this.#systems;
   }
 
   #emit(event: DroverEvent): void {
@@ -440,17 +493,23 @@ export class Session implements AsyncDisposable {
     if (this.runId !== null) this.store.endRun(this.runId, status, error);
   }
 
-  /** Writes every finished call still buffered to the store now. */
+  /** Writes every finished call still waiting for its group commit now. */
   flush(): void {
     if (!this.#closed) this.#writer.flush();
   }
 
-  /** Ends the run (as done), stops isolate workers and closes the store. Idempotent. */
+  /**
+   * Ends the run (as done), stops the remote runtime and isolate workers, releases this
+   * process's claims and closes the store. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.endRun("done");
     this.#closed = true;
-    await this.#pool?.close();
+    await this.#remote?.close();
+    await this.#local.close();
+    this.#writer.close();
+    this.#claims.close();
     this.store.close();
   }
 
@@ -465,18 +524,11 @@ const IGNORED = new WeakMap<StepDefinition<any, any>, ReadonlySet<string>>();
 
 function ignoredOf<I, O>(def: StepDefinition<I, O>): ReadonlySet<string> {
   let set = IGNORED.get(def);
-  if (!set) {
-    set = new Set(def.options.ignore ?? []);
-    IGNORED.set(def, set);
-  }
+  if (!set) IGNORED.set(def, set = new Set(def.options.ignore ?? []));
   return set;
 }
 
-function keyInfo<I, O>(
-  def: StepDefinition<I, O>,
-  inputs: I,
-  identity: StepIdentity,
-): CallKeyInfo {
+function keyInfo<I, O>(def: StepDefinition<I, O>, inputs: I, identity: StepIdentity): CallKeyInfo {
   const parts = {
     step: def.name,
     codeHash: identity.hash,
@@ -484,6 +536,31 @@ function keyInfo<I, O>(
     argsHash: inputsHash(inputs as Record<string, unknown>, ignoredOf(def)),
   };
   return { ...parts, key: callKey(parts), codeParts: identity.parts };
+}
+
+function validate<I, O>(def: StepDefinition<I, O>, inputs: I): I {
+  if (inputs === null || typeof inputs !== "object" || Array.isArray(inputs)) {
+    throw new TypeError(
+      `Cannot call step "${def.name}": inputs must be an object of named arguments (got ${
+        Array.isArray(inputs) ? "an array" : inputs === null ? "null" : typeof inputs
+      })`,
+    );
+  }
+  const schema = def.options.input;
+  if (!schema) return inputs;
+  const parsed = schema.safeParse(inputs);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = ["inputs", ...(issue?.path ?? []).map(String)].join(".");
+  throw new TypeError(`Cannot call step "${def.name}": ${path}: ${issue?.message ?? "invalid"}`);
+}
+
+function readEnv(): Readonly<Record<string, string>> {
+  try {
+    return Deno.env.toObject();
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -494,29 +571,4 @@ function keyInfo<I, O>(
  */
 export function openSession(options: SessionOptions = {}): Session {
   return new Session(options);
-}
-
-function findConfig(file: string): string | undefined {
-  let dir = dirname(file);
-  while (true) {
-    for (const name of ["deno.json", "deno.jsonc"]) {
-      try {
-        if (Deno.statSync(join(dir, name)).isFile) return join(dir, name);
-      } catch {
-        // keep looking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-
-function envFlag(name: string): boolean {
-  try {
-    const v = Deno.env.get(name);
-    return v === "1" || v === "true";
-  } catch {
-    return false;
-  }
 }

@@ -7,15 +7,42 @@
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { guard } from "./database.ts";
+import type { ElementRecord, ElementState } from "./ledger.ts";
 
-/** Where a job is in its life. `staged`: row written, not (known to be) submitted yet. */
-export type JobState = "staged" | "submitted" | "finished" | "cancelled";
+/**
+ * Where a job is in its life. `staged`: row written, not (known to be) submitted yet;
+ * `submitted`: the scheduler has it; `finished`: every call decided; `cancelled`: by the
+ * user; `refused`: the scheduler would not take it.
+ */
+export type JobState = "staged" | "submitted" | "finished" | "cancelled" | "refused";
 
 /** Every job state, for validation of user input. */
-export const JOB_STATES: readonly JobState[] = ["staged", "submitted", "finished", "cancelled"];
+export const JOB_STATES: readonly JobState[] = [
+  "staged",
+  "submitted",
+  "finished",
+  "cancelled",
+  "refused",
+];
 
-/** Where one call of a job is: waiting for its outcome, or decided. */
-export type JobCallState = "queued" | "done" | "failed";
+/** Job transitions the ledger applies (from -> allowed to); the last three are terminal. */
+export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  staged: ["submitted", "refused", "cancelled"],
+  submitted: ["finished", "cancelled"],
+  finished: [],
+  cancelled: [],
+  refused: [],
+};
+
+/** Where one call of a job is: undecided (`pending`, even while its element runs), or decided. */
+export type JobCallState = "pending" | "done" | "failed";
+
+/** Job-call transitions (from -> allowed to): a decision is final. */
+export const JOB_CALL_TRANSITIONS: Readonly<Record<JobCallState, readonly JobCallState[]>> = {
+  pending: ["done", "failed"],
+  done: [],
+  failed: [],
+};
 
 /** One job (a scheduler job array) as recorded. Times are ms since the epoch. */
 export interface JobRecord {
@@ -49,6 +76,10 @@ export interface JobRecord {
   readonly endedAt: number | null;
   /** Why it could not be submitted or was cancelled. */
   readonly error: string | null;
+  /** When its (latest) submission started, if one did. */
+  readonly submitStartedAt?: number | null;
+  /** Why the scheduler keeps it pending (`ReqNodeNotAvail`), when it says. */
+  readonly pendingReason?: string | null;
 }
 
 /** One call of a job. */
@@ -88,7 +119,14 @@ export interface CallSiteRecord {
 /** A job to record, before it is submitted. */
 export type NewJob = Omit<
   JobRecord,
-  "id" | "state" | "schedulerId" | "submittedAt" | "endedAt" | "error"
+  | "id"
+  | "state"
+  | "schedulerId"
+  | "submittedAt"
+  | "endedAt"
+  | "error"
+  | "submitStartedAt"
+  | "pendingReason"
 >;
 
 /** Filter of {@linkcode JobStore.listJobs}. */
@@ -104,7 +142,7 @@ export interface JobFilter {
 }
 
 const JOB_COLUMNS =
-  "id, name, system, step, state, scheduler_id, size, attempt, spec, dir, run_id, created_at, submitted_at, ended_at, error";
+  "id, name, system, step, state, scheduler_id, size, attempt, spec, dir, run_id, created_at, submitted_at, ended_at, error, submit_started_at, pending_reason";
 const CALL_COLUMNS = "job_id, key, element, inputs_ref, state, reason, detail, result_ref";
 
 /**
@@ -143,8 +181,9 @@ export class JobStore {
   }
 
   /**
-   * Records a job and its calls (state `staged`, calls `queued`). Call it inside the
-   * transaction that also marks the calls running.
+   * Records a job, its calls and elements as they are (state `staged`, calls `pending`),
+   * without touching the calls' own rows: for imports and test fixtures. The runtime records
+   * jobs through `store.ledger.enqueueJob`.
    *
    * @param job The job.
    * @param calls Its calls: key, element, inputs object.
@@ -171,9 +210,15 @@ export class JobStore {
       );
       const id = Number(r.lastInsertRowid);
       const ins = this.#db.prepare(
-        `INSERT INTO job_calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, 'queued', NULL, NULL, NULL)`,
+        `INSERT INTO job_calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, 'pending', NULL, NULL, NULL)`,
       );
-      for (const c of calls) ins.run(id, c.key, c.element, c.inputsRef);
+      const el = this.#db.prepare(
+        "INSERT OR IGNORE INTO job_elements (job_id, element, state, since) VALUES (?, ?, 'pending', ?)",
+      );
+      for (const c of calls) {
+        ins.run(id, c.key, c.element, c.inputsRef);
+        el.run(id, c.element, job.createdAt);
+      }
       return id;
     });
   }
@@ -220,32 +265,40 @@ export class JobStore {
   }
 
   /**
-   * Records that the scheduler accepted a job.
+   * Records that the scheduler accepted a staged job (guarded: a job cancelled meanwhile
+   * stays cancelled).
    *
    * @param id The job.
    * @param schedulerId The scheduler's id (`""` when not known: found by its markers).
    * @param at When.
+   * @returns Whether it applied.
    */
-  markSubmitted(id: number, schedulerId: string, at: number): void {
-    guard(this.#path, () =>
-      this.#db.prepare(
-        "UPDATE jobs SET state = 'submitted', scheduler_id = ?, submitted_at = ? WHERE id = ?",
-      ).run(schedulerId || null, at, id));
+  markSubmitted(id: number, schedulerId: string, at: number): boolean {
+    return guard(this.#path, () =>
+      Number(
+        this.#db.prepare(
+          "UPDATE jobs SET state = 'submitted', scheduler_id = ?, submitted_at = ? WHERE id = ? AND state = 'staged'",
+        ).run(schedulerId || null, at, id).changes,
+      ) > 0);
   }
 
   /**
-   * Ends a job: `finished` (every call decided) or `cancelled`.
+   * Ends a live job: `finished` (every call decided) or `cancelled` (guarded: a job that
+   * ended already keeps how it ended).
    *
    * @param id The job.
    * @param state How it ended.
    * @param at When.
    * @param error Why, for a cancelled job.
+   * @returns Whether it applied.
    */
-  markEnded(id: number, state: "finished" | "cancelled", at: number, error?: string): void {
-    guard(this.#path, () =>
-      this.#db.prepare(
-        "UPDATE jobs SET state = ?, ended_at = ?, error = ? WHERE id = ?",
-      ).run(state, at, error ?? null, id));
+  markEnded(id: number, state: "finished" | "cancelled", at: number, error?: string): boolean {
+    return guard(this.#path, () =>
+      Number(
+        this.#db.prepare(
+          "UPDATE jobs SET state = ?, ended_at = ?, error = ? WHERE id = ? AND state IN ('staged', 'submitted')",
+        ).run(state, at, error ?? null, id).changes,
+      ) > 0);
   }
 
   /**
@@ -299,7 +352,8 @@ export class JobStore {
   }
 
   /**
-   * Decides one call of a job.
+   * Decides one pending call of a job (the job-call row only; for fixtures; the runtime
+   * decides through `store.ledger.applyPoll`).
    *
    * @param jobId The job.
    * @param key The call.
@@ -314,7 +368,7 @@ export class JobStore {
   ): void {
     guard(this.#path, () =>
       this.#db.prepare(
-        "UPDATE job_calls SET state = ?, reason = ?, detail = ?, result_ref = ? WHERE job_id = ? AND key = ?",
+        "UPDATE job_calls SET state = ?, reason = ?, detail = ?, result_ref = ? WHERE job_id = ? AND key = ? AND state = 'pending'",
       ).run(
         outcome.state,
         outcome.state === "failed" ? outcome.reason : null,
@@ -337,9 +391,61 @@ export class JobStore {
       this.#db.prepare(
         `SELECT COUNT(*) AS n FROM (SELECT DISTINCT jc.job_id, jc.element FROM job_calls jc
            JOIN jobs j ON j.id = jc.job_id
-           WHERE j.system = ? AND j.state IN ('staged', 'submitted') AND jc.state = 'queued')`,
+           WHERE j.system = ? AND j.state IN ('staged', 'submitted') AND jc.state = 'pending')`,
       ).get(system));
     return Number(row?.n ?? 0);
+  }
+
+  /**
+   * The persisted elements of a job (state, since when, exit code, scheduler state).
+   *
+   * @param jobId The job.
+   * @returns Its elements by index.
+   */
+  elementsOf(jobId: number): ElementRecord[] {
+    return guard(this.#path, () =>
+      this.#db.prepare(
+        "SELECT job_id, element, state, since, exit_code, native, reason FROM job_elements WHERE job_id = ? ORDER BY element",
+      ).all(jobId)).map((r) => ({
+        jobId: Number(r.job_id),
+        element: Number(r.element),
+        state: String(r.state) as ElementState,
+        since: Number(r.since),
+        ...(r.exit_code == null ? {} : { exitCode: Number(r.exit_code) }),
+        ...(r.native == null ? {} : { native: String(r.native) }),
+        ...(r.reason == null ? {} : { reason: String(r.reason) }),
+      }));
+  }
+
+  /**
+   * Calls of a system whose job call was decided at or after `since`, or whose job ended
+   * (cancelled, refused) since then with the call undecided: what a waiter must look at.
+   *
+   * @param system The system.
+   * @param since The time of the last look, ms.
+   * @returns Call keys.
+   */
+  changedSince(system: string, since: number): string[] {
+    return guard(this.#path, () =>
+      this.#db.prepare(
+        `SELECT jc.key FROM job_calls jc JOIN jobs j ON j.id = jc.job_id
+         WHERE j.system = ? AND (jc.decided_at >= ?
+           OR (jc.state = 'pending' AND j.state IN ('cancelled', 'refused') AND j.ended_at >= ?))`,
+      ).all(system, since, since)).map((r) => String(r.key));
+  }
+
+  /**
+   * Whether a call is in a live job (staged or submitted) and undecided there.
+   *
+   * @param key The call.
+   * @returns True when a job still holds it.
+   */
+  inLiveJob(key: string): boolean {
+    return guard(this.#path, () =>
+      this.#db.prepare(
+        `SELECT 1 AS x FROM job_calls jc JOIN jobs j ON j.id = jc.job_id
+         WHERE jc.key = ? AND jc.state = 'pending' AND j.state IN ('staged', 'submitted') LIMIT 1`,
+      ).get(key)) !== undefined;
   }
 
   /**
@@ -464,6 +570,8 @@ function toJob(row: Record<string, SQLInputValue>): JobRecord {
     submittedAt: row.submitted_at == null ? null : Number(row.submitted_at),
     endedAt: row.ended_at == null ? null : Number(row.ended_at),
     error: row.error == null ? null : String(row.error),
+    submitStartedAt: row.submit_started_at == null ? null : Number(row.submit_started_at),
+    pendingReason: row.pending_reason == null ? null : String(row.pending_reason),
   };
 }
 

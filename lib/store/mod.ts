@@ -30,10 +30,33 @@ export { findProjectDir, STORE_DIR_NAME } from "./project.ts";
 export type { FindProjectOptions } from "./project.ts";
 export { SchemaVersionError, StoreError, StoreLockedError } from "./errors.ts";
 export type { StoreErrorOptions } from "./errors.ts";
-export { CALL_STATES } from "./records.ts";
-export type { CallRecord, CallState, RunRecord, RunStatus, StoredError } from "./records.ts";
+export { CALL_STATES, CALL_TRANSITIONS, canTransition, FAILURE_REASONS } from "./records.ts";
+export type {
+  CallFailure,
+  CallRecord,
+  CallState,
+  CallStateOrAbsent,
+  FailureReason,
+  RetryState,
+  RunRecord,
+  RunStatus,
+  StoredError,
+} from "./records.ts";
+export { CallLedger, ELEMENT_TRANSITIONS, isTransient, newOwnerId } from "./ledger.ts";
+export type {
+  ClaimContext,
+  ClaimEntry,
+  ClaimOutcome,
+  ElementObservation,
+  ElementRecord,
+  ElementState,
+  FinishedCall,
+  JobCallDecision,
+  JobCallDraft,
+  JobPollUpdate,
+} from "./ledger.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
-export { JOB_STATES, JobStore } from "./jobs.ts";
+export { JOB_CALL_TRANSITIONS, JOB_STATES, JOB_TRANSITIONS, JobStore } from "./jobs.ts";
 export type {
   CallSiteRecord,
   JobCallRecord,

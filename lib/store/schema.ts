@@ -2,6 +2,13 @@
  * The store's SQLite schema as an ordered list of migrations. Migration `i` moves a
  * database from schema version `i` to `i + 1`; never edit a released migration, append.
  *
+ * - v1: runs, objects, code, calls.
+ * - v2: jobs, job_calls, remote_objects, system_polls, call_sites.
+ * - v3: explicit states: job ids never reused (AUTOINCREMENT), job state `refused`, job call
+ *   state `pending` (was `queued`) with `decided_at`, persisted `job_elements` (missing since),
+ *   drover's retry flag in its own call columns (`failure_reason`, `retryable`,
+ *   `retry_state`) instead of the error's data, and call claims (`owner`, `lease_until`).
+ *
  * @module
  */
 
@@ -116,6 +123,87 @@ export const MIGRATIONS: readonly string[] = [
     frames TEXT NOT NULL,
     PRIMARY KEY (run_id, step, frames)
   );
+  `,
+  `
+  CREATE TABLE jobs_v3 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    system TEXT NOT NULL,
+    step TEXT NOT NULL,
+    state TEXT NOT NULL
+      CHECK (state IN ('staged', 'submitted', 'finished', 'cancelled', 'refused')),
+    scheduler_id TEXT,
+    size INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    spec TEXT NOT NULL,
+    dir TEXT NOT NULL,
+    run_id INTEGER,
+    created_at INTEGER NOT NULL,
+    submitted_at INTEGER,
+    ended_at INTEGER,
+    error TEXT,
+    submit_started_at INTEGER,
+    pending_reason TEXT
+  );
+  INSERT INTO jobs_v3 (id, name, system, step, state, scheduler_id, size, attempt, spec, dir,
+      run_id, created_at, submitted_at, ended_at, error)
+    SELECT id, name, system, step, state, scheduler_id, size, attempt, spec, dir, run_id,
+      created_at, submitted_at, ended_at, error FROM jobs;
+  CREATE TABLE job_calls_v3 (
+    job_id INTEGER NOT NULL REFERENCES jobs_v3(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    element INTEGER NOT NULL,
+    inputs_ref TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+    reason TEXT,
+    detail TEXT,
+    result_ref TEXT,
+    decided_at INTEGER,
+    PRIMARY KEY (job_id, key)
+  );
+  INSERT INTO job_calls_v3 (job_id, key, element, inputs_ref, state, reason, detail, result_ref)
+    SELECT job_id, key, element, inputs_ref,
+      CASE state WHEN 'queued' THEN 'pending' ELSE state END,
+      CASE WHEN reason = 'cancelled' AND detail LIKE '%killed by%' THEN 'killed'
+           WHEN reason = 'cancelled' THEN 'cancelled-by-user'
+           ELSE reason END,
+      detail, result_ref FROM job_calls;
+  DROP TABLE job_calls;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_v3 RENAME TO jobs;
+  ALTER TABLE job_calls_v3 RENAME TO job_calls;
+  CREATE INDEX jobs_system_state ON jobs(system, state);
+  CREATE INDEX job_calls_key ON job_calls(key);
+  CREATE INDEX job_calls_state ON job_calls(state);
+  CREATE TABLE job_elements (
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    element INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'missing', 'exited', 'decided')),
+    since INTEGER NOT NULL,
+    exit_code INTEGER,
+    native TEXT,
+    reason TEXT,
+    PRIMARY KEY (job_id, element)
+  );
+  INSERT INTO job_elements (job_id, element, state, since)
+    SELECT DISTINCT jc.job_id, jc.element, 'pending', j.created_at
+    FROM job_calls jc JOIN jobs j ON j.id = jc.job_id
+    WHERE j.state IN ('staged', 'submitted');
+  ALTER TABLE calls ADD COLUMN failure_reason TEXT;
+  ALTER TABLE calls ADD COLUMN retryable INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE calls ADD COLUMN retry_state TEXT;
+  ALTER TABLE calls ADD COLUMN owner TEXT;
+  ALTER TABLE calls ADD COLUMN lease_until INTEGER;
+  UPDATE calls SET failure_reason = 'exception', retry_state = 'non-retryable'
+    WHERE state = 'failed';
+  UPDATE calls SET
+      failure_reason = CASE json_extract(error, '$.data.reason')
+        WHEN 'cancelled' THEN 'killed' ELSE json_extract(error, '$.data.reason') END,
+      retryable = CASE WHEN json_extract(error, '$.data.retryable') THEN 1 ELSE 0 END,
+      retry_state = CASE WHEN json_extract(error, '$.data.retryable')
+        THEN 'max-restarts' ELSE 'non-retryable' END
+    WHERE state = 'failed' AND json_valid(error) AND json_extract(error, '$.name') = 'JobFailedError';
+  CREATE INDEX calls_owner ON calls(owner) WHERE owner IS NOT NULL;
   `,
 ];
 

@@ -12,7 +12,17 @@ import { StoreError } from "./errors.ts";
 import { type ObjectEvent, ObjectStore } from "./objects.ts";
 import { findProjectDir } from "./project.ts";
 import { JobStore } from "./jobs.ts";
-import type { CallRecord, CallState, RunRecord, RunStatus, StoredError } from "./records.ts";
+import { CallLedger } from "./ledger.ts";
+import type {
+  CallFailure,
+  CallRecord,
+  CallState,
+  FailureReason,
+  RetryState,
+  RunRecord,
+  RunStatus,
+  StoredError,
+} from "./records.ts";
 
 /** Options for {@linkcode openStore}. */
 export interface OpenStoreOptions {
@@ -52,6 +62,14 @@ export interface CallLookup {
   readonly attempts: number;
   /** When the row was first written. */
   readonly createdAt: number;
+  /** drover's verdict, when failed. */
+  readonly failure?: CallFailure | null;
+  /** Who claims the call while it runs (`host:pid:nonce`). */
+  readonly owner?: string | null;
+  /** Until when the claim holds, ms. */
+  readonly leaseUntil?: number | null;
+  /** Where it runs or ran. */
+  readonly location?: string;
 }
 
 /** Count of calls for one step and state. */
@@ -100,7 +118,7 @@ export class FilterError extends TypeError {
 }
 
 const CALL_COLUMNS =
-  "key, step, state, code_hash, version, arg_hashes, inputs_ref, result_ref, error, run_id, location, attempts, created_at, started_at, ended_at";
+  "key, step, state, code_hash, version, arg_hashes, inputs_ref, result_ref, error, run_id, location, attempts, created_at, started_at, ended_at, failure_reason, retryable, retry_state";
 
 /**
  * The open store of one project. Dispose it (or call `close`) when done.
@@ -123,12 +141,13 @@ export class Store implements Disposable {
   readonly dbPath: string;
   /** The object store. */
   readonly objects: ObjectStore;
-  /** The job tables. */
+  /** The job tables (reads, and the poll turn). */
   readonly jobs: JobStore;
+  /** The only writer of call, job, job-call and element state. */
+  readonly ledger: CallLedger;
   readonly #db: DatabaseSync;
   readonly #getCall: StatementSync;
   readonly #lookup: StatementSync;
-  readonly #upsertCall: StatementSync;
   #closed = false;
 
   /**
@@ -143,19 +162,12 @@ export class Store implements Disposable {
     this.#db = openDatabase(this.dbPath);
     this.objects = new ObjectStore(this.#db, dir, this.dbPath, { onEvent: options.onEvent });
     this.jobs = new JobStore(this.#db, this.dbPath);
+    this.ledger = new CallLedger(this.#db, this.dbPath, this.objects);
     this.#getCall = this.#db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE key = ?`);
     this.#lookup = this.#db.prepare(
-      `SELECT c.state, c.result_ref, c.error, c.attempts, c.created_at, o.data
+      `SELECT c.state, c.result_ref, c.error, c.attempts, c.created_at, c.failure_reason,
+         c.retryable, c.retry_state, c.owner, c.lease_until, c.location, o.data
        FROM calls c LEFT JOIN objects o ON o.hash = c.result_ref WHERE c.key = ?`,
-    );
-    this.#upsertCall = this.#db.prepare(
-      `INSERT INTO calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(key) DO UPDATE SET state = excluded.state, code_hash = excluded.code_hash,
-         version = excluded.version, arg_hashes = excluded.arg_hashes,
-         inputs_ref = excluded.inputs_ref, result_ref = excluded.result_ref,
-         error = excluded.error, run_id = excluded.run_id, location = excluded.location,
-         attempts = excluded.attempts, started_at = excluded.started_at,
-         ended_at = excluded.ended_at`,
     );
   }
 
@@ -209,33 +221,22 @@ export class Store implements Disposable {
       error: row.error == null ? null : JSON.parse(String(row.error)) as StoredError,
       attempts: Number(row.attempts),
       createdAt: Number(row.created_at),
+      failure: failureOf(row),
+      owner: row.owner == null ? null : String(row.owner),
+      leaseUntil: row.lease_until == null ? null : Number(row.lease_until),
+      location: String(row.location),
     };
   }
 
   /**
-   * Inserts or replaces a call row (keyed by `key`; `created_at` of an existing row is kept).
+   * Inserts or replaces a call row as given (keyed by `key`; `created_at` of an existing row
+   * is kept). For imports and test fixtures: the runtime moves calls through
+   * {@linkcode Store.ledger}'s guarded transitions.
    *
    * @param call The record.
    */
   putCall(call: CallRecord): void {
-    guard(this.dbPath, () =>
-      this.#upsertCall.run(
-        call.key,
-        call.step,
-        call.state,
-        call.codeHash,
-        call.version,
-        JSON.stringify(call.argHashes),
-        call.inputsRef,
-        call.resultRef,
-        call.error ? JSON.stringify(call.error) : null,
-        call.runId,
-        call.location,
-        call.attempts,
-        call.createdAt,
-        call.startedAt,
-        call.endedAt,
-      ));
+    this.ledger.putRecord(call);
   }
 
   /**
@@ -631,6 +632,21 @@ function toCall(r: Record<string, SQLInputValue>): CallRecord {
     createdAt: Number(r.created_at),
     startedAt: r.started_at == null ? null : Number(r.started_at),
     endedAt: r.ended_at == null ? null : Number(r.ended_at),
+    ...withFailure(r),
+  };
+}
+
+function withFailure(r: Record<string, SQLInputValue>): { failure?: CallFailure } {
+  const failure = failureOf(r);
+  return failure ? { failure } : {};
+}
+
+function failureOf(r: Record<string, SQLInputValue>): CallFailure | null {
+  if (r.state !== "failed" || r.failure_reason == null) return null;
+  return {
+    reason: String(r.failure_reason) as FailureReason,
+    retryable: Number(r.retryable) === 1,
+    retryState: (r.retry_state == null ? "non-retryable" : String(r.retry_state)) as RetryState,
   };
 }
 

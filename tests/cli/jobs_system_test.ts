@@ -104,7 +104,7 @@ Deno.test("main() cancels a running job at the scheduler and keeps its calls run
   assert.equal(recorded.state, "cancelled");
   assert.equal(recorded.error, "cancelled with drover jobs cancel");
   assert.equal(store.getCall(key)?.state, "running");
-  assert.equal(store.jobs.callsOf(job.id)[0].state, "queued");
+  assert.equal(store.jobs.callsOf(job.id)[0].state, "pending");
 });
 
 Deno.test("main() finds a staged job at the scheduler by name when running jobs cancel --system", async () => {

@@ -20,7 +20,7 @@ Deno.test("main() filters jobs by state, system and SQL when running jobs ls", a
     "dr-score-eeeeeeeeee",
     "dr-score-cccccccccc",
   ]);
-  assert.deepEqual(rows[1].calls, { done: 0, failed: 0, queued: 1 });
+  assert.deepEqual(rows[1].calls, { done: 0, failed: 0, pending: 1 });
   assert.equal(rows[1].schedulerId, "m1a2b3-0000cccc");
   assert.equal(rows[0].schedulerId, null);
 
@@ -98,7 +98,7 @@ Deno.test("main() reads the script from the job directory when the store lacks i
     source: "system",
     text: "#!/bin/bash\necho from-the-system\n",
   });
-  assert.deepEqual(shown.calls, { done: 2, failed: 0, queued: 0 });
+  assert.deepEqual(shown.calls, { done: 2, failed: 0, pending: 0 });
   assert.deepEqual(shown.elements, [], "no failed elements, so no logs");
 });
 

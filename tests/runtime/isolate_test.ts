@@ -28,10 +28,14 @@ Deno.test("isolate: a crashing call cannot take the driver down", async () => {
     await assert.rejects(
       () => crash({ code: 3 }),
       (e: unknown) =>
-        e instanceof IsolateCrashedError && e.exitCode === 3 && /about to crash/.test(e.stderr),
+        e instanceof StepFailedError && e.reason === "crashed" &&
+        e.cause instanceof IsolateCrashedError && e.cause.exitCode === 3 &&
+        /about to crash/.test(e.cause.stderr),
     );
-    // The crash is not stored as a failure: running again tries again.
-    assert.equal((session.flush(), session.store).listCalls().length, 0);
+    // The call's own exit is its outcome: stored as crashed, not retried by itself.
+    const [row] = session.store.listCalls();
+    assert.equal(row.state, "failed");
+    assert.deepEqual(row.failure, { reason: "crashed", retryable: false, retryState: "non-retryable" });
     // The pool replaces the dead worker.
     assert.equal(typeof await workerPid({ n: 2 }), "number");
   } finally {

@@ -70,7 +70,7 @@ Deno.test("openStore() refuses a store from a newer schema version and leaves it
     () => openStore({ cwd: dir.path }),
     (e: unknown) =>
       e instanceof SchemaVersionError && e.found === 99 &&
-      /schema version 99 but this drover knows only up to 2/.test(e.message),
+      /schema version 99 but this drover knows only up to 3/.test(e.message),
   );
   assert.deepEqual(await Deno.readFile(path), before);
 });
@@ -81,6 +81,7 @@ Deno.test("Store.putCall() and getCall() round-trip a record", async () => {
   const rec = call("ab".repeat(32), {
     state: "failed",
     error: { name: "RangeError", message: "bad", data: { n: 1 } },
+    failure: { reason: "timeout", retryable: true, retryState: "max-restarts" },
   });
   store.putCall(rec);
   assert.deepEqual(store.getCall(rec.key), rec);

@@ -7,21 +7,10 @@
  *
  * @module
  */
+// deno-lint-ignore-file no-console -- user code's console output is moved to stderr here
 import { decode, encode } from "../codec/mod.ts";
-import { toStoredError } from "../step/errors.ts";
-import { frame, FrameReader } from "./frames.ts";
-
-/** A request to an isolate worker. */
-export interface IsolateRequest {
-  /** URL of the module defining the step. */
-  readonly module: string;
-  /** Step name. */
-  readonly step: string;
-  /** The call's inputs. */
-  readonly inputs: unknown;
-}
-
-type Registry = Map<string, { fn: (inputs: unknown) => unknown }>;
+import { lookupStep, toStoredError } from "../step/mod.ts";
+import { frame, FrameReader, type IsolateRequest } from "../runtime/mod.ts";
 
 async function serve(): Promise<void> {
   console.log = console.error;
@@ -36,10 +25,7 @@ async function serve(): Promise<void> {
     let reply: Uint8Array;
     try {
       await import(req.module);
-      const registry = (globalThis as unknown as Record<symbol, Registry | undefined>)[
-        Symbol.for("drover.steps")
-      ];
-      const entry = registry?.get(req.step);
+      const entry = lookupStep(req.step);
       if (!entry) {
         throw new ReferenceError(`Cannot find step "${req.step}" in ${req.module}`);
       }

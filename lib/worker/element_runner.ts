@@ -11,16 +11,26 @@
 import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { decode, encode, sha256Hex } from "../codec/mod.ts";
-import { lookupStep, openSession, type Session, toStoredError, useSession } from "../step/mod.ts";
+import { decode, sha256Hex } from "../codec/mod.ts";
+import {
+  listSteps,
+  lookupStep,
+  openSession,
+  runStepFn,
+  type Session,
+  toStoredError,
+  useSession,
+} from "../step/mod.ts";
 import type { Store, StoredError } from "../store/mod.ts";
 import { ARRAY_INDEX_VARIABLE } from "../scheduler/mod.ts";
 import { describeIssue } from "../systems/mod.ts";
-import type { Clock } from "./clock.ts";
+import { REMOTE_INFO_VAR } from "../routing/mod.ts";
 import {
   type CallOutcomeMarker,
+  type Clock,
   JOB_DIR_VARIABLE,
   type JobCall,
+  jobDirLayout,
   jobStoreDir,
   manifestPath,
   objectPath,
@@ -31,7 +41,7 @@ import {
   safeParseOutcomeMarker,
   type StartedMarker,
   startedMarkerPath,
-} from "./job_files.ts";
+} from "../runtime/mod.ts";
 
 /** Options of {@linkcode runJobElement}. */
 export interface RunJobElementOptions {
@@ -70,10 +80,7 @@ export interface JobElementReport {
   readonly problems: readonly string[];
 }
 
-/**
- * The job's environment. Built on use: lib/step and lib/runtime import each other, so this
- * module may be evaluated before the constants it names are.
- */
+/** The job's environment. */
 function envSchema(): z.ZodType<Record<string, string>, z.ZodTypeDef, unknown> {
   const absolute = { message: "an absolute path" };
   const index = { message: "a whole number, 0 or more" };
@@ -84,7 +91,6 @@ function envSchema(): z.ZodType<Record<string, string>, z.ZodTypeDef, unknown> {
   });
 }
 
-const REMOTE_INFO_VARIABLE = "DROVER_REMOTE_INFO";
 const encoder = new TextEncoder();
 
 /**
@@ -110,7 +116,7 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import { runJobElement } from "./job_main.ts";
+ * import { runJobElement } from "./element_runner.ts";
  * import assert from "node:assert/strict";
  * const report = await runJobElement({ env: {} });
  * assert.equal(report.exitCode, 3);
@@ -120,6 +126,23 @@ const encoder = new TextEncoder();
 export async function runJobElement(
   options: RunJobElementOptions = {},
 ): Promise<JobElementReport> {
+  const report = await runElement(options);
+  if (report.exitCode !== RUNNER_FAILED_EXIT_CODE) return report;
+  // Tell the driver it was drover's runner, not the user's code (whose own exit code may
+  // be the same): `el/<i>.runner` holds the problems.
+  const env = options.env ?? Deno.env.toObject();
+  const dir = env[JOB_DIR_VARIABLE];
+  const index = env[ARRAY_INDEX_VARIABLE];
+  if (dir?.startsWith("/") && /^\d{1,9}$/.test(index ?? "")) {
+    await writeAtomic(
+      jobDirLayout(dir).runner(Number(index)),
+      encoder.encode(report.problems.join("\n") + "\n"),
+    ).catch(() => {});
+  }
+  return report;
+}
+
+async function runElement(options: RunJobElementOptions): Promise<JobElementReport> {
   const problems: string[] = [];
   const failed = (problem: string, calls: JobElementReport["calls"] = []): JobElementReport => ({
     exitCode: RUNNER_FAILED_EXIT_CODE,
@@ -223,7 +246,7 @@ async function loadStep(
   }
   const step = lookupStep(name);
   if (step) return { step };
-  const known = [...registeredSteps().keys()].sort();
+  const known = listSteps().map((s) => s.name).sort();
   const defines = known.length === 0
     ? "it defines no steps"
     : `it defines ${known.slice(0, 10).join(", ")}${known.length > 10 ? ", ..." : ""}`;
@@ -253,24 +276,7 @@ async function runCall(
   }
   const inputs = decode(bytes);
   const startedAt = ctx.clock.now();
-  let outcome: { ok: true; bytes: Uint8Array } | { ok: false; error: StoredError };
-  try {
-    const value = await entry.fn(inputs);
-    try {
-      outcome = { ok: true, bytes: encode(value, { root: "result" }) };
-    } catch (cause) {
-      const error = toStoredError(cause);
-      outcome = {
-        ok: false,
-        error: {
-          ...error,
-          message: `Cannot store the result of step "${ctx.step}": ${error.message}`,
-        },
-      };
-    }
-  } catch (cause) {
-    outcome = { ok: false, error: toStoredError(cause) };
-  }
+  const outcome = await runStepFn(entry.fn, inputs, ctx.step);
   const endedAt = ctx.clock.now();
   let marker: CallOutcomeMarker;
   if (outcome.ok) {
@@ -335,8 +341,6 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   }
 }
 
-type Registry = ReadonlyMap<string, { readonly fn: unknown; readonly site?: { file: string } }>;
-
 /**
  * Records, for each step defined in the main module, a code identity valid while the main
  * module's bytes are unchanged, so that nested calls never need the TypeScript parser.
@@ -344,9 +348,8 @@ type Registry = ReadonlyMap<string, { readonly fn: unknown; readonly site?: { fi
 function seedBundleIdentities(store: Store): void {
   if (!Deno.mainModule.startsWith("file:")) return;
   const main = realPath(fileURLToPath(Deno.mainModule));
-  const defined = [...registeredSteps()].filter(([, s]) =>
-    s.site && realPath(s.site.file) === main
-  );
+  const defined = listSteps().filter((s) => s.site && realPath(s.site.file) === main)
+    .map((s) => [s.name, s] as const);
   if (defined.length === 0) return;
   const bundle = sha256Hex(Deno.readFileSync(main));
   store.transaction(() => {
@@ -363,12 +366,6 @@ function seedBundleIdentities(store: Store): void {
   });
 }
 
-/** Every registered step (lookupStep finds one by name; here all are needed). */
-function registeredSteps(): Registry {
-  const key = Symbol.for("drover.steps"); // lib/step/registry.ts keeps them there
-  return (globalThis as unknown as Record<symbol, Registry | undefined>)[key] ?? new Map();
-}
-
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
@@ -383,7 +380,7 @@ function realPath(path: string): string {
 
 function unsetRemoteInfo(): void {
   try {
-    Deno.env.delete(REMOTE_INFO_VARIABLE);
+    Deno.env.delete(REMOTE_INFO_VAR);
   } catch {
     // Without env permission nothing can read it either.
   }

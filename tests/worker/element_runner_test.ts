@@ -15,11 +15,11 @@ import {
   parseStartedMarker,
   startedMarkerPath,
 } from "../../lib/runtime/mod.ts";
-import { runJobElement } from "../../lib/runtime/job_main.ts";
+import { runJobElement } from "../../lib/worker/element_runner.ts";
 import { writeProjectConfig } from "../_helpers/project.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
-const FIXTURE = new URL("./fixtures/job_workflow.ts", import.meta.url);
+const FIXTURE = new URL("../runtime/fixtures/job_workflow.ts", import.meta.url);
 const text = new TextEncoder();
 
 /** Writes an object under `runDir` and returns its hash. */

@@ -1,0 +1,190 @@
+/**
+ * The job directory layout, defined once: every path a job shares with the driver (from
+ * {@link ./job_files.ts}) and every shell fragment that touches those paths (the wrapper
+ * body of each element, the marker listing). The runtime, the element runner and the CLI
+ * all go through here.
+ *
+ * ```
+ * R/objects/<h[0:2]>/<h>           content-addressed objects (inputs, results, bundles)
+ * R/jobs/<name>/job.sh             the rendered batch script
+ * R/jobs/<name>/manifest.json      which calls each element runs
+ * R/jobs/<name>/el/<i>.started     written when element i starts
+ * R/jobs/<name>/el/<i>.exit        exit code of element i's deno process
+ * R/jobs/<name>/el/<i>.runner      written when drover's runner itself failed (the problems)
+ * R/jobs/<name>/out/<key>.json     a call's outcome, written after its result object
+ * R/jobs/<name>/log/<i>.out|.err   the scheduler's stdout and stderr of element i
+ * R/store/.drover                  the store of nested step calls made inside jobs
+ * ```
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { ARRAY_INDEX_VARIABLE, shellJoin } from "../scheduler/mod.ts";
+import { REMOTE_INFO_VAR } from "../routing/mod.ts";
+import {
+  exitMarkerPath,
+  JOB_DIR_VARIABLE,
+  jobDir,
+  jobStoreDir,
+  logPath,
+  manifestPath,
+  objectPath,
+  outcomeMarkerPath,
+  RUNDIR_VARIABLE,
+  startedMarkerPath,
+} from "./job_files.ts";
+
+/** The paths of one job's directory `R/jobs/<name>`. */
+export interface JobDirLayout {
+  /** The directory. */
+  readonly dir: string;
+  /** `manifest.json`. */
+  readonly manifest: string;
+  /** `job.sh`, the batch script. */
+  readonly script: string;
+  /** `el/<i>.started`. */
+  started(index: number): string;
+  /** `el/<i>.exit`. */
+  exit(index: number): string;
+  /** `el/<i>.runner`: drover's runner failed in element i. */
+  runner(index: number): string;
+  /** `out/<key>.json`. */
+  outcome(key: string): string;
+  /** `log/<i>.out|err`; without an index, the scheduler's per-element pattern. */
+  log(stream: "stdout" | "stderr", index?: number): string;
+  /** Placeholder files that create the job's subdirectories when staged. */
+  readonly keepFiles: readonly string[];
+}
+
+/**
+ * The layout of a job's directory.
+ *
+ * @param dir `R/jobs/<name>`.
+ * @returns Its paths.
+ *
+ * @example
+ * ```ts
+ * import { jobDirLayout } from "./job_layout.ts";
+ * import assert from "node:assert/strict";
+ * const d = jobDirLayout("/r/jobs/dr-x-1");
+ * assert.equal(d.log("stdout", 3), "/r/jobs/dr-x-1/log/3.out");
+ * assert.equal(d.exit(0), "/r/jobs/dr-x-1/el/0.exit");
+ * ```
+ */
+export function jobDirLayout(dir: string): JobDirLayout {
+  return {
+    dir,
+    manifest: manifestPath(dir),
+    script: `${dir}/job.sh`,
+    started: (i) => startedMarkerPath(dir, i),
+    exit: (i) => exitMarkerPath(dir, i),
+    runner: (i) => `${dirname(exitMarkerPath(dir, i))}/${i}.runner`,
+    outcome: (key) => outcomeMarkerPath(dir, key),
+    log: (stream, index) => logPath(dir, stream, index),
+    keepFiles: [
+      `${dirname(logPath(dir, "stdout", 0))}/.keep`,
+      `${dirname(exitMarkerPath(dir, 0))}/.keep`,
+      `${dirname(outcomeMarkerPath(dir, "0".repeat(64)))}/.keep`,
+    ],
+  };
+}
+
+/** The layout of a system's run directory `R`. */
+export interface JobLayout {
+  /** `R`. */
+  readonly rundir: string;
+  /** `R/objects/<h[0:2]>/<h>`. */
+  object(hash: string): string;
+  /** `R/jobs/<name>`. */
+  job(name: string): JobDirLayout;
+  /** `R/store/.drover`. */
+  readonly store: string;
+  /** `R/jobs`. */
+  readonly jobs: string;
+}
+
+/**
+ * The layout of a run directory.
+ *
+ * @param rundir `R`, absolute.
+ * @returns Its paths.
+ *
+ * @example
+ * ```ts
+ * import { jobLayout } from "./job_layout.ts";
+ * import assert from "node:assert/strict";
+ * const l = jobLayout("/scratch/me/drover");
+ * assert.equal(l.job("dr-a-1").manifest, "/scratch/me/drover/jobs/dr-a-1/manifest.json");
+ * assert.equal(l.object("ab" + "0".repeat(62)), "/scratch/me/drover/objects/ab/ab" + "0".repeat(62));
+ * ```
+ */
+export function jobLayout(rundir: string): JobLayout {
+  return {
+    rundir,
+    object: (hash) => objectPath(rundir, hash),
+    job: (name) => jobDirLayout(jobDir(rundir, name)),
+    store: jobStoreDir(rundir),
+    jobs: `${rundir}/jobs`,
+  };
+}
+
+/** Environment of every element: the run directory and the job directory. */
+export function jobEnv(layout: JobLayout, dir: JobDirLayout): Record<string, string> {
+  return { [RUNDIR_VARIABLE]: layout.rundir, [JOB_DIR_VARIABLE]: dir.dir };
+}
+
+/**
+ * The body of every job script: private file modes, run the bundle, then record the exit
+ * code (temp name, then rename). `DROVER_REMOTE_INFO` is unset so nested calls run in the
+ * job.
+ *
+ * @param deno The Deno binary on the system.
+ * @param bundle The bundle object's path on the system.
+ * @param dir The job's directory.
+ * @returns Shell lines.
+ *
+ * @example
+ * ```ts
+ * import { jobDirLayout, wrapperBody } from "./job_layout.ts";
+ * import assert from "node:assert/strict";
+ * const lines = wrapperBody("/usr/bin/deno", "/r/objects/ab/ab", jobDirLayout("/r/jobs/j"));
+ * assert.equal(lines[0], "umask 077");
+ * assert.match(lines.join("\n"), /el'\/"\$DROVER_ARRAY_INDEX"\.exit/);
+ * ```
+ */
+export function wrapperBody(deno: string, bundle: string, dir: JobDirLayout): string[] {
+  const quoted = shellJoin([dirname(dir.exit(0))]);
+  return [
+    "umask 077",
+    `unset ${REMOTE_INFO_VAR}`,
+    "export DENO_NO_UPDATE_CHECK=1",
+    "code=0",
+    `${
+      shellJoin([deno, "run", "-A", "--no-prompt", "--no-config", "--no-lock", bundle])
+    } || code=$?`,
+    `m=${quoted}/"$${ARRAY_INDEX_VARIABLE}".exit; printf '%s\\n' "$code" > "$m.tmp" && mv -f "$m.tmp" "$m"`,
+    'exit "$code"',
+  ];
+}
+
+/**
+ * A shell script that lists the markers of the jobs whose names it reads on stdin, in one
+ * command: `X <job> <i> <code>` per exit marker, `S <job> <i>` per started element,
+ * `O <job> <key>` per outcome. Exit markers are listed before outcomes, and an element
+ * writes its outcomes before its exit marker, so an element seen as exited has all its
+ * outcomes listed.
+ *
+ * @param layout The run directory.
+ * @returns The script.
+ */
+export function markerListingScript(layout: JobLayout): string {
+  return [
+    `cd ${shellJoin([layout.jobs])} 2>/dev/null || exit 0`,
+    "while read -r j; do",
+    '  for f in "$j"/el/*.exit; do [ -f "$f" ] || continue; b=${f##*/}; c=; read -r c < "$f" || true; printf \'X %s %s %s\\n\' "$j" "${b%.exit}" "$c"; done',
+    '  for f in "$j"/el/*.started; do [ -f "$f" ] || continue; b=${f##*/}; printf \'S %s %s\\n\' "$j" "${b%.started}"; done',
+    '  for f in "$j"/el/*.runner; do [ -f "$f" ] || continue; b=${f##*/}; printf \'R %s %s\\n\' "$j" "${b%.runner}"; done',
+    '  for f in "$j"/out/*.json; do [ -f "$f" ] || continue; b=${f##*/}; printf \'O %s %s\\n\' "$j" "${b%.json}"; done',
+    "done",
+  ].join("\n");
+}

@@ -1,0 +1,149 @@
+/**
+ * Planning jobs (pure): which calls go into which array element, how many elements fit in
+ * one submission, what resources and which partition a job asks for, and its unique name.
+ *
+ * @module
+ */
+import { sha256Hex } from "../codec/mod.ts";
+import { resourcesFor, type Route } from "../routing/mod.ts";
+import { type JobResources, splitArray } from "../scheduler/mod.ts";
+import { pickPartition, type System } from "../systems/mod.ts";
+
+/**
+ * Cuts calls into array elements of `perElement` calls each, in order.
+ *
+ * @param calls The calls.
+ * @param perElement Calls per element (at least 1).
+ * @returns The elements.
+ *
+ * @example
+ * ```ts
+ * import { packElements } from "./job_planner.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(packElements([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
+ * ```
+ */
+export function packElements<T>(calls: readonly T[], perElement: number): T[][] {
+  const per = Math.max(1, Math.floor(perElement));
+  const out: T[][] = [];
+  for (let i = 0; i < calls.length; i += per) out.push(calls.slice(i, i + per));
+  return out;
+}
+
+/** Limits that bound one round of submissions. */
+export interface ArrayLimits {
+  /** The scheduler's largest array. */
+  readonly maxArraySize: number;
+  /** The system's cap on elements in flight (`maxJobs`). */
+  readonly maxJobs: number;
+  /** Elements of this system in flight now. */
+  readonly inFlight: number;
+}
+
+/**
+ * Cuts elements into the arrays that may be submitted now (each within the array limit,
+ * all within the in-flight cap); the rest waits. When nothing is in flight, at least one
+ * array goes out even if it alone exceeds the cap, so a cap below the array size cannot
+ * stall a run.
+ *
+ * @param elements The elements.
+ * @param limits Array size, cap and what is in flight.
+ * @returns Arrays to submit now, and the elements that wait.
+ *
+ * @example
+ * ```ts
+ * import { planArrays } from "./job_planner.ts";
+ * import assert from "node:assert/strict";
+ * const plan = planArrays([1, 2, 3, 4, 5], { maxArraySize: 2, maxJobs: 4, inFlight: 1 });
+ * assert.deepEqual(plan.now, [[1, 2], [3]]);
+ * assert.deepEqual(plan.later, [4, 5]);
+ * ```
+ */
+export function planArrays<T>(
+  elements: readonly T[],
+  limits: ArrayLimits,
+): { now: T[][]; later: T[] } {
+  if (elements.length === 0) return { now: [], later: [] };
+  const room = Math.max(0, limits.maxJobs - limits.inFlight);
+  const maxJobCount = room === 0 && limits.inFlight === 0 ? elements.length : limits.maxJobs;
+  const split = splitArray(elements.length, {
+    maxArraySize: Math.max(1, Math.min(limits.maxArraySize, limits.maxJobs)),
+    maxJobCount: Math.max(1, maxJobCount),
+    inFlight: limits.inFlight === 0 ? 0 : Math.min(limits.inFlight, maxJobCount),
+  });
+  const now = split.arrays.map((a) => elements.slice(a.start, a.start + a.size));
+  const taken = split.arrays.reduce((n, a) => n + a.size, 0);
+  return { now, later: elements.slice(taken) };
+}
+
+/**
+ * A job's resources for one attempt, with the partition that fits them.
+ *
+ * @param system The system.
+ * @param route The route.
+ * @param attempt 1 for the first submission.
+ * @returns The resources.
+ * @throws {RangeError} When no partition of the system fits (nothing is submitted).
+ *
+ * @example
+ * ```ts
+ * import { jobResources } from "./job_planner.ts";
+ * import { parseSystemsConfig } from "../systems/mod.ts";
+ * import assert from "node:assert/strict";
+ * const { systems } = parseSystemsConfig(
+ *   "systems:\n  hpc: { scheduler: slurm, rundir: /r, partitions: [{ name: short, coresPerNode: 8, maxTime: '1:00:00' }] }",
+ *   "drover.yaml",
+ * );
+ * const route = { system: "hpc", resources: { cores: 4 }, inputsPerJob: 1, inputFiles: [], env: {}, maxRestarts: 0 };
+ * assert.equal(jobResources(systems.hpc, route, 1).partition, "short");
+ * assert.throws(() => jobResources(systems.hpc, { ...route, resources: { cores: 64 } }, 1), /no partition fits/);
+ * ```
+ */
+export function jobResources(system: System, route: Route, attempt: number): JobResources {
+  const r = resourcesFor(route, attempt);
+  let partition = r.partition;
+  if (partition === undefined && system.partitions.length > 0) {
+    const fit = pickPartition(system, r);
+    if (!fit) {
+      throw new RangeError(
+        `Cannot run on system "${system.name}": no partition fits ${describe(r)} (partitions: ${
+          system.partitions.map((p) => p.name).join(", ")
+        })`,
+      );
+    }
+    partition = fit.name;
+  }
+  return {
+    ...(r.nodes === undefined ? {} : { nodes: r.nodes }),
+    ...(r.cores === undefined ? {} : { cores: r.cores }),
+    ...(r.time === undefined ? {} : { time: r.time }),
+    ...(r.memory === undefined ? {} : { memory: r.memory }),
+    ...(r.gpus === undefined ? {} : { gpus: r.gpus }),
+    ...(partition === undefined ? {} : { partition }),
+  };
+}
+
+function describe(r: object): string {
+  return Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v}`)
+    .join(", ") || "the default resources";
+}
+
+/**
+ * A unique, scheduler-safe job name: `dr-<step>-<random>`.
+ *
+ * @param base The step (or the route's job name).
+ * @returns The name.
+ *
+ * @example
+ * ```ts
+ * import { jobName } from "./job_planner.ts";
+ * import assert from "node:assert/strict";
+ * assert.match(jobName("my step!"), /^dr-my-step--[0-9a-f]{10}$/);
+ * ```
+ */
+export function jobName(base: string): string {
+  const slug = base.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z]+/, "").slice(0, 40);
+  return `dr-${slug || "step"}-${
+    sha256Hex(crypto.getRandomValues(new Uint8Array(16))).slice(0, 10)
+  }`;
+}
