@@ -29,7 +29,7 @@ import {
   parseManifest,
   safeParseOutcomeMarker,
 } from "./job_files.ts";
-import { jobLayout, markerListingScript } from "./job_layout.ts";
+import { jobDirLayout, jobLayout, markerListingScript } from "./job_layout.ts";
 import type { SystemLink } from "./system_link.ts";
 
 const decoder = new TextDecoder();
@@ -353,6 +353,7 @@ export async function pollSystem(
   const orphans: JobRecord[] = [];
   const recovered: { job: JobRecord; how: "found-by-name" | "found-by-markers" }[] = [];
   const pendingJobs: { job: JobRecord; reason: string }[] = [];
+  const maybeOrphans: JobRecord[] = [];
   for (const { job, pending } of live) {
     const status = seen.statuses.get(job.name);
     const markers = seen.markers.get(job.name);
@@ -367,9 +368,7 @@ export async function pollSystem(
           recovered.push({ job, how: "found-by-markers" });
         }
       } else {
-        const inFlight = job.submitStartedAt != null &&
-          options.now - job.submitStartedAt < options.submitGraceMs;
-        if (!inFlight && !options.runAlive(job.runId)) orphans.push(job);
+        if (!options.runAlive(job.runId)) maybeOrphans.push(job);
         continue;
       }
     }
@@ -424,7 +423,38 @@ export async function pollSystem(
     );
     void pending;
   }
+  orphans.push(...await notSubmitting(link, maybeOrphans, options));
   return { jobs: jobs.length, decided, orphans, recovered, pending: pendingJobs };
+}
+
+/**
+ * Of staged jobs whose submitter is gone, those with no submission on its way: a job whose
+ * submission started (before its driver died) and whose submit command still runs on the
+ * system (found by its script path among the system's processes), or that started less
+ * than `submitGraceMs` ago when processes cannot be listed, is left alone.
+ */
+async function notSubmitting(
+  link: SystemLink,
+  jobs: readonly JobRecord[],
+  options: PollSystemOptions,
+): Promise<JobRecord[]> {
+  const started = jobs.filter((j) => j.submitStartedAt != null);
+  if (started.length === 0) return [...jobs];
+  const scripts = started.map((j) => jobDirLayout(j.dir).script);
+  const r = await link.transport.exec(
+    'command -v pgrep >/dev/null || exit 3; while read -r p; do pgrep -f -- "$p" >/dev/null && printf \'%s\\n\' "$p"; done; exit 0',
+    { stdin: scripts.join("\n") + "\n" },
+  ).catch(() => undefined);
+  const running = r?.code === 0
+    ? new Set(decoder.decode(r.stdout).split("\n").filter(Boolean))
+    : undefined;
+  return jobs.filter((j) => {
+    if (j.submitStartedAt == null) return true;
+    const young = options.now - j.submitStartedAt < options.submitGraceMs;
+    if (running === undefined) return !young;
+    return !running.has(jobDirLayout(j.dir).script) ||
+      !young && options.now - j.submitStartedAt > 10 * options.submitGraceMs;
+  });
 }
 
 /** Position of each call of a job in its manifest (calls of an element run in this order). */

@@ -400,7 +400,8 @@ export class CallLedger {
   /**
    * Records a job before it is submitted: the job (`staged`), its calls (`pending`), its
    * elements (`pending`), and each call's row (`running`, one more attempt, its inputs).
-   * Every call must be claimed by `owner` (or unowned); otherwise nothing is written.
+   * No call may be in a live job already, and every call must be claimed by `owner` (or
+   * have no live claim); otherwise nothing is written.
    *
    * @param job The job.
    * @param calls Its calls.
@@ -415,13 +416,19 @@ export class CallLedger {
     return this.#tx(() => {
       const conflicts: string[] = [];
       for (const c of calls) {
+        // Never two live job calls for one key, whoever asks.
+        if (this.#s.liveJob.get(c.key)) {
+          conflicts.push(c.key);
+          continue;
+        }
         const row = this.#s.claimRow.get(c.key);
         const owner = row?.owner == null ? null : String(row.owner);
         const lease = row?.lease_until == null ? null : Number(row.lease_until);
-        if (row && String(row.state) === "running" && owner !== ctx.owner) {
-          if (!this.claimDead(owner, lease, ctx.now) || this.#s.liveJob.get(c.key)) {
-            conflicts.push(c.key);
-          }
+        if (
+          row && String(row.state) === "running" && owner !== ctx.owner &&
+          !this.claimDead(owner, lease, ctx.now)
+        ) {
+          conflicts.push(c.key);
         }
       }
       if (conflicts.length > 0) return { conflicts };

@@ -39,7 +39,7 @@ export interface JobsFixture extends Fixture {
 /**
  * Creates the seeded project with a `laptop` system and five jobs:
  * `finished` (2 done calls), `failed` (1 call failed by timeout, attempt 2, its directory
- * with an exit marker and 25-line logs on disk), `running` (submitted, 1 queued call),
+ * with an exit marker and 25-line logs on disk), `running` (submitted, 1 pending call),
  * `old` (cancelled 10 days ago) and `staged` (never submitted).
  *
  * @returns The fixture; dispose it to remove the directory.
@@ -58,14 +58,14 @@ export async function jobsProject(): Promise<JobsFixture> {
     jobs = seedJobs(store, fx, rundir);
   }
   await Deno.mkdir(`${failedDir}/el`, { recursive: true });
-  await Deno.mkdir(`${failedDir}/logs`, { recursive: true });
+  await Deno.mkdir(`${failedDir}/log`, { recursive: true });
   await Deno.writeTextFile(`${failedDir}/el/0.exit`, "124\n");
   await Deno.writeTextFile(
-    `${failedDir}/logs/0.out`,
+    `${failedDir}/log/0.out`,
     Array.from({ length: 25 }, (_, i) => `step ${i + 1}: fmax=${(1 / (i + 1)).toFixed(3)}`)
       .join("\n") + "\n",
   );
-  await Deno.writeTextFile(`${failedDir}/logs/0.err`, "");
+  await Deno.writeTextFile(`${failedDir}/log/0.err`, "");
   return { ...fx, rundir, jobs, failedDir };
 }
 

@@ -105,7 +105,7 @@ export async function makeJob(
   const dir = `${system.rundir}/jobs/${name}`;
   await Deno.mkdir(`${dir}/el`, { recursive: true });
   await Deno.mkdir(`${dir}/out`, { recursive: true });
-  await Deno.mkdir(`${dir}/logs`, { recursive: true });
+  await Deno.mkdir(`${dir}/log`, { recursive: true });
   const results: Record<string, string> = {};
   const branches: string[] = [];
   for (const [i, plan] of plans.entries()) {
@@ -143,8 +143,8 @@ export async function makeJob(
       `printf '%s\\n' "$code" > "el/$DROVER_ARRAY_INDEX.exit"`,
       'exit "$code"',
     ],
-    stdout: `${dir}/logs/{index}.out`,
-    stderr: `${dir}/logs/{index}.err`,
+    stdout: `${dir}/log/{index}.out`,
+    stderr: `${dir}/log/{index}.err`,
   });
   await Deno.writeTextFile(`${dir}/job.sh`, script);
   let id: number;

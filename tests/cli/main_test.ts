@@ -99,7 +99,7 @@ Deno.test("main() exits 1 with one line when the store has a newer schema", asyn
   assert.equal(r.code, 1);
   assert.equal(
     r.stderr,
-    'drover: Cannot open store "<TMP>/.drover/drover.db": it has schema version 99 but this drover knows only up to 2; upgrade drover\n',
+    'drover: Cannot open store "<TMP>/.drover/drover.db": it has schema version 99 but this drover knows only up to 3; upgrade drover\n',
   );
 });
 

@@ -67,6 +67,6 @@ Deno.test("an element killed by a signal is restarted up to maxRestarts, then fa
   const jobs = store.jobs.listJobs();
   assert.equal(jobs.length, 2, "the first job and one restart of the killed element");
   assert.equal(jobs[0].size, 1);
-  assert.deepEqual(store.jobs.callsOf(jobs[0].id).map((c) => c.reason), ["cancelled"]);
+  assert.deepEqual(store.jobs.callsOf(jobs[0].id).map((c) => c.reason), ["killed"]);
   assert.equal(store.getCall(store.jobs.callsOf(jobs[0].id)[0].key)?.state, "failed");
 });

@@ -35,7 +35,11 @@ Deno.test("isolate: a crashing call cannot take the driver down", async () => {
     // The call's own exit is its outcome: stored as crashed, not retried by itself.
     const [row] = session.store.listCalls();
     assert.equal(row.state, "failed");
-    assert.deepEqual(row.failure, { reason: "crashed", retryable: false, retryState: "non-retryable" });
+    assert.deepEqual(row.failure, {
+      reason: "crashed",
+      retryable: false,
+      retryState: "non-retryable",
+    });
     // The pool replaces the dead worker.
     assert.equal(typeof await workerPid({ n: 2 }), "number");
   } finally {
