@@ -4,6 +4,7 @@ import {
   CALL_TRANSITIONS,
   type CallStateOrAbsent,
   canTransition,
+  type ClaimEntry,
   ELEMENT_TRANSITIONS,
   JOB_CALL_TRANSITIONS,
   JOB_TRANSITIONS,
@@ -14,7 +15,7 @@ import { tempDir } from "../_helpers/temp.ts";
 
 const OWNERS = ["elsewhere:1:a", "elsewhere:2:b"] as const;
 
-function entry(key: string, expect: CallStateOrAbsent) {
+function entry(key: string, expect: CallStateOrAbsent): ClaimEntry {
   return {
     key,
     step: "s",
@@ -76,7 +77,7 @@ Deno.test("CallLedger transitions keep the state machines' invariants under rand
   await using dir = await tempDir();
   let n = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(op, { maxLength: 25 }), async (ops) => {
+    fc.asyncProperty(fc.array(op, { maxLength: 25 }), (ops) => {
       using store = openStore({ dir: `${dir.path}/s${n++}/.drover` });
       const jobIds: number[] = [];
       const jobState = new Map<number, string>();
