@@ -307,8 +307,11 @@ export class Decoder {
         while (!this.#atBreak()) {
           const at = this.#pos;
           const ib = this.#bytes[this.#pos++];
-          if (ib >> 5 !== major || (ib & 0x1f) === 31) {
+          if (ib >> 5 !== major) {
             throw new DecodeError(at, "indefinite-length string chunk of the wrong type");
+          }
+          if ((ib & 0x1f) === 31) {
+            throw new DecodeError(at, "indefinite-length string chunk of indefinite length");
           }
           const n = this.#length(ib & 0x1f, at, 1);
           parts.push(this.#bytes.subarray(this.#pos, this.#pos + n));
