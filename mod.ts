@@ -61,6 +61,8 @@ export {
   useSession,
 } from "./lib/step/mod.ts";
 export {
+  type CanonicalOptions,
+  type CanonicalRules,
   type ClassOf,
   decode,
   defineEncoding,

@@ -3,6 +3,7 @@
 import { DecodeError } from "./errors.ts";
 import { BY_NAME } from "./_registry.ts";
 import { TaggedValue } from "./tagged_value.ts";
+import { SimpleValue } from "./simple_value.ts";
 import { MAX_ENCODE_DEPTH, TYPED_ARRAY_BY_TAG } from "./_types.ts";
 
 const TWO_32 = 4294967296;
@@ -24,6 +25,17 @@ function halfToNumber(h: number): number {
     ? (mant === 0 ? Infinity : NaN)
     : (mant + 1024) * 2 ** (exp - 25);
   return h & 0x8000 ? -v : v;
+}
+
+/**
+ * Milliseconds of an epoch-seconds value, rounded to the nearest millisecond. The
+ * integer part is scaled exactly, so the float64 nearest to t/1000 (what encode writes
+ * for a date with milliseconds outside years 0000..9999) gives back t.
+ */
+function secondsToMs(s: number): number {
+  if (!Number.isFinite(s)) return NaN;
+  const whole = Math.trunc(s);
+  return whole * 1000 + Math.round((s - whole) * 1000);
 }
 
 function bytesToBigInt(bytes: Uint8Array): bigint {
@@ -295,8 +307,11 @@ export class Decoder {
         while (!this.#atBreak()) {
           const at = this.#pos;
           const ib = this.#bytes[this.#pos++];
-          if (ib >> 5 !== major || (ib & 0x1f) === 31) {
+          if (ib >> 5 !== major) {
             throw new DecodeError(at, "indefinite-length string chunk of the wrong type");
+          }
+          if ((ib & 0x1f) === 31) {
+            throw new DecodeError(at, "indefinite-length string chunk of indefinite length");
           }
           const n = this.#length(ib & 0x1f, at, 1);
           parts.push(this.#bytes.subarray(this.#pos, this.#pos + n));
@@ -324,6 +339,7 @@ export class Decoder {
   }
 
   #simple(ai: number, start: number): unknown {
+    if (ai < 20) return new SimpleValue(ai);
     switch (ai) {
       case 20:
         return false;
@@ -336,7 +352,10 @@ export class Decoder {
       case 24: {
         this.#need(1);
         const v = this.#bytes[this.#pos++];
-        throw new DecodeError(start, `unsupported simple value ${v}`);
+        if (v < 32) {
+          throw new DecodeError(start, `simple value ${v} in two bytes (reserved, RFC 8949 §3.3)`);
+        }
+        return new SimpleValue(v);
       }
       case 25: {
         this.#need(2);
@@ -354,7 +373,7 @@ export class Decoder {
         return this.#view.getFloat64(this.#pos - 8);
       }
       default:
-        throw new DecodeError(start, `unsupported simple value ${ai}`);
+        throw new DecodeError(start, `unexpected additional information ${ai} in major type 7`);
     }
   }
 
@@ -373,7 +392,7 @@ export class Decoder {
         return date;
       }
       case 1:
-        if (typeof content === "number") return new Date(content * 1000);
+        if (typeof content === "number") return new Date(secondsToMs(content));
         if (typeof content === "bigint") return new Date(Number(content) * 1000);
         throw new DecodeError(at, "tag 1 must contain a number");
       case 2:

@@ -1,11 +1,12 @@
 // Private: the value walker shared by encode, canonicalEncode and hashValue. It checks
 // types, tracks the path and ancestors (for error messages and cycle detection) and
-// writes CBOR through a Writer. In canonical mode, object keys, Map keys and Set
-// elements are written in the bytewise order of their encodings (RFC 8949 §4.2.1).
+// writes CBOR through a Writer, under one of three rule sets (see Mode).
 import type { Hash } from "node:crypto";
 import { EncodeError, type EncodeErrorReason } from "./errors.ts";
 import { BY_PROTOTYPE } from "./_registry.ts";
 import { TaggedValue } from "./tagged_value.ts";
+import { SimpleValue } from "./simple_value.ts";
+import { preview } from "./preview.ts";
 import { MAX_ENCODE_DEPTH, TYPED_ARRAY_TAGS } from "./_types.ts";
 import { Writer } from "./_writer.ts";
 import { compareBytes, sortKeys } from "./_order.ts";
@@ -25,6 +26,29 @@ const KIND_SET = -2;
 const KIND_DATE = -3;
 const KIND_BYTES = -4;
 const KIND_TAGGED = -5;
+const KIND_SIMPLE = -6;
+
+/**
+ * The rules an Encoder follows.
+ *
+ * - `"stored"` (encode): preferred serialization (RFC 8949 §4.1) except that bigints
+ *   are always bignums (tags 2/3), so they decode as bigints; entries in insertion
+ *   order.
+ * - `"rfc8949"` (canonicalEncode, hashValue): core deterministic encoding (§4.2.1):
+ *   preferred serialization, integer numbers and bigints in -2^64..2^64-1 as major
+ *   types 0/1, object keys, Map keys and Set elements in the bytewise order of their
+ *   encodings, and no two equal keys or elements.
+ * - `"drover-v1"`: the frozen canonical rules of drover 0.1 (commit 257359e): every
+ *   non-safe-integer number a float64, every bigint a bignum, dates as `toISOString()`
+ *   text, sorted like "rfc8949" but without the duplicate check.
+ */
+export type Mode = "stored" | "rfc8949" | "drover-v1";
+
+const TWO_64 = 18446744073709551616;
+const TWO_64N = 1n << 64n;
+/** Time values (ms) of 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z. */
+const TAG0_MIN = -62167219200000;
+const TAG0_MAX = 253402300799999;
 
 /** What the encoder does for objects of each built-in prototype: a kind or a tag. */
 const NATIVE: Map<object, number> = new Map<object, number>([
@@ -33,6 +57,7 @@ const NATIVE: Map<object, number> = new Map<object, number>([
   [Date.prototype, KIND_DATE],
   [Uint8Array.prototype, KIND_BYTES],
   [TaggedValue.prototype, KIND_TAGGED],
+  [SimpleValue.prototype, KIND_SIMPLE],
 ]);
 for (const [cls, tag] of TYPED_ARRAY_TAGS) if (cls !== undefined) NATIVE.set(cls.prototype, tag);
 
@@ -64,7 +89,12 @@ function compareEntries(a: Entry, b: Entry): number {
 
 /** Walks a value and writes its CBOR encoding. One instance is reused per mode. */
 export class Encoder {
+  /** Entries sorted by their encodings ("rfc8949" and "drover-v1"). */
   readonly #canonical: boolean;
+  /** "drover-v1": float64 everywhere, bignums, ISO dates. */
+  readonly #legacy: boolean;
+  /** "rfc8949": integers up to 64 bits as major types 0/1, whatever their JS type. */
+  readonly #deterministic: boolean;
   readonly #w: Writer = new Writer();
   #root = "value";
   #objs: unknown[] = [];
@@ -74,8 +104,10 @@ export class Encoder {
   /** True while an encoding runs (a declared encoding may call encode again). */
   busy = false;
 
-  constructor(canonical: boolean) {
-    this.#canonical = canonical;
+  constructor(mode: Mode) {
+    this.#canonical = mode !== "stored";
+    this.#legacy = mode === "drover-v1";
+    this.#deterministic = mode === "rfc8949";
   }
 
   /** Encodes `value` and returns the bytes. */
@@ -131,8 +163,14 @@ export class Encoder {
         if (Number.isSafeInteger(v) && (v !== 0 || 1 / v > 0)) {
           if (v >= 0) this.#w.head(0, v);
           else this.#w.head(1, -1 - v);
-        } else {
+        } else if (this.#legacy) {
           this.#w.float64(v);
+        } else if (
+          this.#deterministic && v !== 0 && Number.isInteger(v) && v >= -TWO_64 && v < TWO_64
+        ) {
+          this.#bigint(BigInt(v)); // beyond 2^53 but within 64 bits (not -0): major type 0/1
+        } else {
+          this.#w.float(v);
         }
         return;
       case "string":
@@ -159,6 +197,11 @@ export class Encoder {
   }
 
   #bigint(v: bigint): void {
+    if (this.#deterministic && v < TWO_64N && v >= -TWO_64N) {
+      if (v >= 0n) this.#w.headBig(0, v);
+      else this.#w.headBig(1, -1n - v);
+      return;
+    }
     let n = v;
     if (n < 0n) {
       this.#w.byte(0xc3);
@@ -211,6 +254,7 @@ export class Encoder {
       else if (kind === KIND_MAP) this.#map(v as Map<unknown, unknown>, depth);
       else if (kind === KIND_SET) this.#set(v as Set<unknown>, depth);
       else if (kind === KIND_DATE) this.#date(v as Date);
+      else if (kind === KIND_SIMPLE) this.#simple(v as SimpleValue);
       else this.#tagged(v as TaggedValue, depth);
     }
 
@@ -258,14 +302,43 @@ export class Encoder {
     );
   }
 
+  /**
+   * Tag 0 (RFC 3339 text, without a zero fraction) for years 0000..9999, else tag 1
+   * around the epoch seconds (an integer, or the float nearest to t/1000); an invalid
+   * date is tag 1 around NaN. "drover-v1" wrote `toISOString()` for every valid date.
+   */
   #date(v: Date): void {
     const t = v.getTime();
-    if (t === t) {
-      this.#w.byte(0xc0);
-      this.#w.string(v.toISOString());
+    const w = this.#w;
+    if (t !== t) {
+      w.byte(0xc1);
+      if (this.#legacy) w.float64(NaN);
+      else w.float(NaN);
+    } else if (this.#legacy) {
+      w.byte(0xc0);
+      w.string(v.toISOString());
+    } else if (t >= TAG0_MIN && t <= TAG0_MAX) {
+      w.byte(0xc0);
+      const iso = v.toISOString();
+      w.string(t % 1000 === 0 ? iso.slice(0, 19) + "Z" : iso);
     } else {
-      this.#w.byte(0xc1);
-      this.#w.float64(NaN);
+      w.byte(0xc1);
+      const s = t / 1000;
+      if (Number.isSafeInteger(s)) {
+        if (s >= 0) w.head(0, s);
+        else w.head(1, -1 - s);
+      } else {
+        w.float(s);
+      }
+    }
+  }
+
+  #simple(v: SimpleValue): void {
+    const n = v.value;
+    if (n < 24) this.#w.byte(0xe0 | n);
+    else {
+      this.#w.byte(0xf8);
+      this.#w.byte(n);
     }
   }
 
@@ -310,6 +383,19 @@ export class Encoder {
       entries.push({ bytes: this.#side(key, depth + 1), key, value });
     }
     entries.sort(compareEntries);
+    if (this.#deterministic) {
+      for (let j = 1; j < entries.length; j++) {
+        if (compareEntries(entries[j - 1], entries[j]) === 0) {
+          const a = preview(entries[j - 1].key, 40);
+          const b = preview(entries[j].key, 40);
+          throw this.#fail(
+            depth,
+            "duplicate",
+            `Map keys ${a} and ${b} have the same deterministic encoding (RFC 8949 §5.6 forbids duplicate keys)`,
+          );
+        }
+      }
+    }
     for (const entry of entries) {
       w.raw(entry.bytes);
       kinds[depth] = SEG_MAP_VALUE;
@@ -336,14 +422,27 @@ export class Encoder {
       }
       return;
     }
-    const items: Uint8Array[] = [];
+    const items: Entry[] = [];
     for (const item of v) {
       kinds[depth] = SEG_SET;
       segs[depth] = i++;
-      items.push(this.#side(item, depth + 1));
+      items.push({ bytes: this.#side(item, depth + 1), key: item, value: undefined });
     }
-    items.sort(compareBytes);
-    for (const bytes of items) w.raw(bytes);
+    items.sort(compareEntries);
+    if (this.#deterministic) {
+      for (let j = 1; j < items.length; j++) {
+        if (compareEntries(items[j - 1], items[j]) === 0) {
+          const a = preview(items[j - 1].key, 40);
+          const b = preview(items[j].key, 40);
+          throw this.#fail(
+            depth,
+            "duplicate",
+            `Set elements ${a} and ${b} have the same deterministic encoding (tag 258 sets hold distinct elements)`,
+          );
+        }
+      }
+    }
+    for (const item of items) w.raw(item.bytes);
   }
 
   #custom(v: object, proto: object, depth: number): void {
@@ -380,12 +479,28 @@ export class Encoder {
   }
 }
 
-const SHARED: Encoder[] = [new Encoder(false), new Encoder(true)];
+const SHARED: Record<Mode, Encoder> = {
+  "stored": new Encoder("stored"),
+  "rfc8949": new Encoder("rfc8949"),
+  "drover-v1": new Encoder("drover-v1"),
+};
 
 /** The shared encoder for a mode, or a fresh one if it is in use (re-entrant call). */
-export function encoderFor(canonical: boolean): Encoder {
-  const shared = SHARED[canonical ? 1 : 0];
-  return shared.busy ? new Encoder(canonical) : shared;
+export function encoderFor(mode: Mode): Encoder {
+  const shared = SHARED[mode];
+  return shared.busy ? new Encoder(mode) : shared;
+}
+
+/** Reads the `rules` option of canonicalEncode and hashValue ("rfc8949" by default). */
+export function rulesOf(options: { readonly rules?: unknown } | undefined): Mode {
+  const rules = options?.rules;
+  if (rules === undefined || rules === "rfc8949") return "rfc8949";
+  if (rules === "drover-v1") return "drover-v1";
+  throw new TypeError(
+    `Cannot encode value: options.rules must be "rfc8949" or "drover-v1" (got ${
+      typeof rules === "string" ? JSON.stringify(rules) : typeof rules
+    })`,
+  );
 }
 
 /** Reads the `root` option of encode, canonicalEncode and hashValue. */

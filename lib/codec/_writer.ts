@@ -12,6 +12,31 @@ const KEEP_LIMIT = 1024 * 1024;
 const TWO_32 = 4294967296;
 
 const TEXT_ENCODER = new TextEncoder();
+const TWO_64N = 1n << 64n;
+
+/** Scratch space for float32 bit patterns. */
+const SCRATCH = new DataView(new ArrayBuffer(4));
+
+/**
+ * The binary16 bit pattern of `v` if it holds `v` exactly, else -1. `v` must not be
+ * NaN and must be a float32 value (`Math.fround(v) === v`).
+ */
+export function halfBits(v: number): number {
+  SCRATCH.setFloat32(0, v);
+  const bits = SCRATCH.getUint32(0);
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  const mant = bits & 0x7fffff;
+  if (exp === 0) return mant === 0 ? sign : -1; // ±0; float32 subnormals are below binary16
+  if (exp === 0xff) return sign | 0x7c00; // ±Infinity
+  const e = exp - 127;
+  if (e > 15 || e < -24) return -1;
+  if (e >= -14) return (mant & 0x1fff) === 0 ? sign | ((e + 15) << 10) | (mant >>> 13) : -1;
+  // binary16 subnormal: v = m * 2^-24 with m = (1.mant) * 2^(e + 24).
+  const full = 0x800000 | mant;
+  const shift = -e - 1;
+  return (full & ((1 << shift) - 1)) === 0 ? sign | (full >>> shift) : -1;
+}
 
 /** Size of the head for an argument `n` (major type bits excluded). */
 function headSize(n: number): number {
@@ -142,7 +167,58 @@ export class Writer {
     }
   }
 
-  /** Writes a float64 item (0xfb); every NaN becomes 0x7ff8000000000000. */
+  /**
+   * Writes an integer head for `n` (0 ≤ n < 2^64) given as a bigint: major type
+   * `major` with the shortest argument.
+   */
+  headBig(major: number, n: bigint): void {
+    if (n < 0x20000000000000n) {
+      this.head(major, Number(n));
+      return;
+    }
+    if (n >= TWO_64N) throw new RangeError(`Cannot write a CBOR head for ${n}`);
+    if (this.#pos + 9 > this.#buf.length) this.#grow(9);
+    this.#buf[this.#pos] = (major << 5) | 27;
+    this.#view.setBigUint64(this.#pos + 1, n);
+    this.#pos += 9;
+  }
+
+  /**
+   * Writes a float item in its preferred serialization (RFC 8949 §4.1): the shortest
+   * of binary16, binary32 and binary64 that holds `v` exactly; every NaN is the
+   * binary16 quiet NaN 0xf97e00.
+   */
+  float(v: number): void {
+    if (this.#pos + 9 > this.#buf.length) this.#grow(9);
+    const pos = this.#pos;
+    const buf = this.#buf;
+    if (v !== v) {
+      buf[pos] = 0xf9;
+      buf[pos + 1] = 0x7e;
+      buf[pos + 2] = 0x00;
+      this.#pos = pos + 3;
+      return;
+    }
+    if (Math.fround(v) !== v) {
+      buf[pos] = 0xfb;
+      this.#view.setFloat64(pos + 1, v);
+      this.#pos = pos + 9;
+      return;
+    }
+    const half = halfBits(v);
+    if (half >= 0) {
+      buf[pos] = 0xf9;
+      buf[pos + 1] = half >>> 8;
+      buf[pos + 2] = half & 0xff;
+      this.#pos = pos + 3;
+    } else {
+      buf[pos] = 0xfa;
+      this.#view.setFloat32(pos + 1, v);
+      this.#pos = pos + 5;
+    }
+  }
+
+  /** Writes a float64 item (0xfb); every NaN becomes 0x7ff8000000000000 ("drover-v1" rules). */
   float64(v: number): void {
     if (this.#pos + 9 > this.#buf.length) this.#grow(9);
     const pos = this.#pos;

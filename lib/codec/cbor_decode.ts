@@ -10,15 +10,20 @@ import { Decoder } from "./_decoder.ts";
  * as the same class in a fresh aligned buffer; Map, Set, Date, bigint, `-0`, NaN and
  * `undefined` round-trip. Byte strings are copied, so `bytes` may be reused.
  *
- * Input from other CBOR writers is accepted too: half and single floats,
- * indefinite-length items, integers beyond 2^53 (as bigints), epoch dates (tag 1),
- * the self-describe tag 55799, and maps with non-text keys (as Maps). Unknown tags
- * become {@linkcode TaggedValue}s; tag 27 with an unregistered type name too.
+ * Any well-formed CBOR (RFC 8949) is accepted, including what other writers produce:
+ * half and single floats, indefinite-length items, integers beyond 2^53 (as bigints;
+ * integers are numbers when safe), epoch dates (tag 1, to the nearest millisecond),
+ * the self-describe tag 55799, maps with non-text keys (as Maps), and simple values
+ * without a JavaScript counterpart (as {@linkcode SimpleValue}s). Unknown tags become
+ * {@linkcode TaggedValue}s; tag 27 with an unregistered type name too. Every item
+ * RFC 8949 calls not well-formed (Appendix F) is rejected.
  *
  * @param bytes Exactly one encoded item.
  * @returns The decoded value.
- * @throws {DecodeError} If the input is truncated, has trailing bytes, reserved or
- * unsupported initial bytes, invalid UTF-8, or a known tag around the wrong content.
+ * @throws {DecodeError} If the input is not well-formed (truncated, trailing bytes,
+ * reserved additional information, a two-byte simple value below 32, a misplaced
+ * break, a bad indefinite-length chunk), has invalid UTF-8, or has a known tag around
+ * the wrong content; `offset` is where the problem was found.
  * @throws {TypeError} If `bytes` is not a Uint8Array.
  *
  * @example Decode RFC 8949 Appendix A vectors

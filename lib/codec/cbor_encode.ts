@@ -18,20 +18,25 @@ export interface EncodeOptions {
 
 /**
  * Encodes a value as standard CBOR (RFC 8949) that any CBOR library can read, and
- * {@linkcode decode} turns back into an equal value.
+ * {@linkcode decode} turns back into an equal value of the same types.
  *
  * - `null`, `undefined`, booleans and strings map to their CBOR forms.
- * - Safe integers (not `-0`) are CBOR integers; every other number is a float64, with
- *   one NaN bit pattern, so `-0`, `0`, `NaN` and `Infinity` stay distinct.
- * - Bigints are bignums (tags 2 and 3), so `1n` and `1` differ.
+ * - Safe integers (not `-0`) are CBOR integers; every other number is a float in its
+ *   preferred serialization (the shortest of binary16/32/64 that holds it exactly,
+ *   NaN as 0xf97e00), so `-0`, `0`, `NaN` and `Infinity` stay distinct.
+ * - Bigints are always bignums (tags 2 and 3), even small ones, so `1n` comes back
+ *   as `1n`; this is the one place where `encode` departs from preferred
+ *   serialization (`canonicalEncode` writes `1n` as the integer 1).
  * - Arrays are CBOR arrays (holes become `undefined`); plain objects (prototype
  *   `Object.prototype` or `null`) are maps of their own enumerable string keys.
- * - `Map` is tag 259 around a map, `Set` tag 258 around an array, `Date` tag 0 (ISO
- *   text) or, when invalid, tag 1 around NaN.
+ * - `Map` is tag 259 around a map, `Set` tag 258 around an array. A `Date` in years
+ *   0000..9999 is tag 0 (RFC 3339 text); any other, or an invalid one, is tag 1
+ *   (epoch seconds, or NaN), which other decoders read too.
  * - `Uint8Array` is a byte string; other typed arrays carry RFC 8746 tags
  *   (little-endian) around their bytes.
  * - Instances of classes registered with `defineEncoding` are tag 27
- *   `[name, plain value]`; a `TaggedValue` is written as its tag.
+ *   `[name, plain value]`; a `TaggedValue` is written as its tag and a `SimpleValue`
+ *   as its simple value.
  *
  * Strings are written as UTF-8, so a lone surrogate comes back as U+FFFD.
  * Shared references are encoded once per occurrence.
@@ -52,7 +57,8 @@ export interface EncodeOptions {
  *
  * assert.deepEqual(encode(1000), new Uint8Array([0x19, 0x03, 0xe8]));
  * assert.deepEqual(encode({ a: [1, -1] }), new Uint8Array([0xa1, 0x61, 0x61, 0x82, 0x01, 0x20]));
- * assert.equal(encode(0.5)[0], 0xfb); // float64
+ * assert.deepEqual(encode(0.5), new Uint8Array([0xf9, 0x38, 0x00])); // binary16
+ * assert.equal(encode(0.1)[0], 0xfb); // 0.1 needs binary64
  * assert.deepEqual(decode(encode(new Map([[1, new Float64Array([2])]]))), new Map([[1, new Float64Array([2])]]));
  * assert.throws(() => encode({ cell: [1, 2, () => 3] }, { root: "args" }), {
  *   name: "EncodeError",
@@ -61,5 +67,5 @@ export interface EncodeOptions {
  * ```
  */
 export function encode(value: unknown, options?: EncodeOptions): Uint8Array {
-  return encoderFor(false).encode(value, rootOf(options));
+  return encoderFor("stored").encode(value, rootOf(options));
 }

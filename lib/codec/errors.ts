@@ -15,8 +15,17 @@
  * - `"unsupported"`: a built-in object the codec does not store (ArrayBuffer, DataView,
  *   WeakMap, Promise, RegExp, boxed primitives, ...), an object with a prototype that
  *   is neither a class nor `Object.prototype`, or objects nested deeper than 1000 levels.
+ * - `"duplicate"`: (`canonicalEncode` and `hashValue` only) two keys of a Map or two
+ *   elements of a Set have the same deterministic encoding, such as `1` and `1n`, or
+ *   two distinct but equal objects.
  */
-export type EncodeErrorReason = "function" | "symbol" | "class" | "cycle" | "unsupported";
+export type EncodeErrorReason =
+  | "function"
+  | "symbol"
+  | "class"
+  | "cycle"
+  | "unsupported"
+  | "duplicate";
 
 /**
  * Thrown when a value cannot be encoded. It names where the offending value sits

@@ -196,8 +196,8 @@ Deno.test("decode() throws DecodeError for reserved and misplaced initial bytes"
   assertMalformed("1f", 0, "indefinite length is not allowed for major type 0");
   assertMalformed("df 00", 0, "indefinite length is not allowed for major type 6");
   assertMalformed("5f 61 61 ff", 1, "indefinite-length string chunk of the wrong type");
-  assertMalformed("f0", 0, "unsupported simple value 16");
-  assertMalformed("f8 ff", 0, "unsupported simple value 255");
+  assertMalformed("f8 18", 0, "simple value 24 in two bytes (reserved, RFC 8949 §3.3)");
+  assertMalformed("81 f8 1f", 1, "simple value 31 in two bytes (reserved, RFC 8949 §3.3)");
 });
 
 Deno.test("decode() throws DecodeError for invalid UTF-8", () => {

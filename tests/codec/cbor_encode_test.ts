@@ -36,16 +36,18 @@ Deno.test("encode() writes RFC 8949 Appendix A integers with the shortest head",
   for (const [value, hex] of cases) assert.equal(hexOf(value), hex, `encode(${value})`);
 });
 
-Deno.test("encode() writes every non-safe-integer number as float64", () => {
+Deno.test("encode() writes every non-safe-integer number as its shortest exact float", () => {
   assert.equal(hexOf(1.1), "fb3ff199999999999a");
-  assert.equal(hexOf(1.5), "fb3ff8000000000000");
+  assert.equal(hexOf(1.5), "f93e00");
   assert.equal(hexOf(-4.1), "fbc010666666666666");
+  assert.equal(hexOf(100000.5), "fa47c35040");
   assert.equal(hexOf(1.0e300), "fb7e37e43c8800759c");
-  assert.equal(hexOf(2 ** 53), "fb4340000000000000");
-  assert.equal(hexOf(-0), "fb8000000000000000");
-  assert.equal(hexOf(Infinity), "fb7ff0000000000000");
-  assert.equal(hexOf(-Infinity), "fbfff0000000000000");
-  assert.equal(hexOf(NaN), "fb7ff8000000000000");
+  assert.equal(hexOf(2 ** 53), "fa5a000000"); // stays a number: a float, not an integer
+  assert.equal(hexOf(5.960464477539063e-8), "f90001");
+  assert.equal(hexOf(-0), "f98000");
+  assert.equal(hexOf(Infinity), "f97c00");
+  assert.equal(hexOf(-Infinity), "f9fc00");
+  assert.equal(hexOf(NaN), "f97e00");
 });
 
 Deno.test("encode() writes every NaN bit pattern as the canonical NaN", () => {
@@ -54,8 +56,8 @@ Deno.test("encode() writes every NaN bit pattern as the canonical NaN", () => {
   view.setUint32(4, 0x12345);
   const oddNaN = view.getFloat64(0);
   assert.ok(Number.isNaN(oddNaN));
-  assert.equal(hexOf(oddNaN), "fb7ff8000000000000");
-  assert.equal(hexOf(0 / 0), "fb7ff8000000000000");
+  assert.equal(hexOf(oddNaN), "f97e00");
+  assert.equal(hexOf(0 / 0), "f97e00");
 });
 
 Deno.test("encode() writes simple values, strings and containers", () => {
@@ -119,10 +121,23 @@ Deno.test("encode() writes bigints as tag 2 and 3 bignums", () => {
   assert.notEqual(hexOf(1n), hexOf(1));
 });
 
-Deno.test("encode() writes dates as tag 0 text or, when invalid, tag 1 NaN", () => {
-  const text = "2013-03-21T20:04:00.000Z";
-  assert.equal(hexOf(new Date(text)), "c07818" + toHex(new TextEncoder().encode(text)));
-  assert.equal(hexOf(new Date(NaN)), "c1fb7ff8000000000000");
+Deno.test("encode() writes dates in years 0000..9999 as tag 0 text, others as tag 1", () => {
+  const text = (s: string): string => toHex(new TextEncoder().encode(s));
+  assert.equal(hexOf(new Date("2013-03-21T20:04:00Z")), "c074" + text("2013-03-21T20:04:00Z"));
+  assert.equal(
+    hexOf(new Date("2013-03-21T20:04:00.5Z")),
+    "c07818" + text("2013-03-21T20:04:00.500Z"),
+  );
+  assert.equal(hexOf(new Date("0000-01-01T00:00:00Z")), "c074" + text("0000-01-01T00:00:00Z"));
+  assert.equal(
+    hexOf(new Date("9999-12-31T23:59:59.999Z")),
+    "c07818" + text("9999-12-31T23:59:59.999Z"),
+  );
+  // Outside years 0000..9999: epoch seconds, an integer when whole.
+  assert.equal(hexOf(new Date("+010000-01-01T00:00:00Z")), "c11b0000003afff44180");
+  assert.equal(hexOf(new Date(-62167219200001)), "c1fbc22cf2e8f8000083");
+  assert.equal(hexOf(new Date(-62167219201000)), "c13b0000000e79747c00");
+  assert.equal(hexOf(new Date(NaN)), "c1f97e00");
 });
 
 Deno.test("encode() writes Map as tag 259 and Set as tag 258 in insertion order", () => {
