@@ -20,7 +20,7 @@ import type { CallOptions, StepDefinition } from "./definition.ts";
 import { StepFailedError } from "./errors.ts";
 import type { DroverEvent, EventSink } from "./events.ts";
 import { resolveIdentity, type StepIdentity } from "./identity_cache.ts";
-import { argumentHashes, callKey, inputsHash, type KeyParts } from "./key.ts";
+import { argumentHashes, callKey, inputsHash, type KeyParts, legacyCallKey } from "./key.ts";
 import { LocalExecutor, type PreparedCall } from "./local_executor.ts";
 import { currentLabel } from "./remote_label.ts";
 import { type RemoteRouting, Router } from "./router.ts";
@@ -340,6 +340,13 @@ export class Session implements AsyncDisposable {
             retryState: decision.lookup.failure?.retryState,
           });
         case "run": {
+          if (decision.expect === "absent") {
+            const old = this.#legacyHit(def, inputs, info);
+            if (old) {
+              this.#emit({ type: "call-cached", step: def.name, key: info.key });
+              return decode(old) as O;
+            }
+          }
           const match = this.router.route(def, routing);
           const claim = await this.#claims.claim({
             key: info.key,
@@ -360,6 +367,18 @@ export class Session implements AsyncDisposable {
         }
       }
     }
+  }
+
+  /**
+   * A result recorded under the call's key as drover computed it before hashing followed
+   * RFC 8949 (`drover-v1` rules): stores made by earlier versions keep their cache. Only
+   * on a miss, and only when the two keys differ (floats, bigints, dates in the inputs).
+   */
+  #legacyHit<I, O>(def: StepDefinition<I, O>, inputs: I, info: CallKeyInfo): Uint8Array | undefined {
+    const legacy = legacyCallKey(info, inputs as Record<string, unknown>, { ignore: ignoredOf(def) });
+    if (legacy === info.key) return undefined;
+    const old = this.store.lookupCall(legacy);
+    return old?.state === "done" ? old.result : undefined;
   }
 
   #lookup(key: string): CallLookup | undefined {

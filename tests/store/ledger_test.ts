@@ -76,8 +76,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 Deno.test("CallLedger transitions keep the state machines' invariants under random event sequences", async () => {
   await using dir = await tempDir();
   let n = 0;
-  await fc.assert(
-    fc.asyncProperty(fc.array(op, { maxLength: 25 }), (ops) => {
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
       using store = openStore({ dir: `${dir.path}/s${n++}/.drover` });
       const jobIds: number[] = [];
       const jobState = new Map<number, string>();
