@@ -125,7 +125,7 @@ export interface GraphReport {
   readonly imports: number;
   /** How many of them are type-only. */
   readonly typeOnlyImports: number;
-  /** Cycles found (at most `maxCycles` are listed in `problems`). */
+  /** Cycles found, counting at most 1000 (at most `maxCycles` are listed in `problems`). */
   readonly cycles: number;
 }
 
@@ -138,6 +138,9 @@ export interface CheckGraphOptions {
   /** Most cycles listed. Default: 50. */
   readonly maxCycles?: number;
 }
+
+/** Most cycles searched for. */
+const CYCLE_LIMIT = 1000;
 
 const IGNORE_PATTERN = /\/\/\s*lint-graph-ignore\b(?::(.*))?$/;
 
@@ -418,31 +421,35 @@ function folderGraph(edges: readonly ImportEdge[]): Map<string, Map<string, Impo
   return graph;
 }
 
-/** Every elementary cycle, each starting at its smallest folder, in a stable order. */
+/**
+ * Every elementary cycle (at most {@linkcode CYCLE_LIMIT}, so a tangled graph cannot hang the
+ * check), each starting at its smallest folder, shortest first.
+ */
 function findCycles(graph: Map<string, Map<string, ImportEdge>>): string[][] {
   const nodes = [
     ...new Set([...graph.keys(), ...[...graph.values()].flatMap((m) => [...m.keys()])]),
   ]
     .sort(compare);
   const cycles: string[][] = [];
-  for (const start of nodes) {
-    const path = [start];
-    const onPath = new Set(path);
-    const walk = (node: string): void => {
-      for (const next of [...(graph.get(node)?.keys() ?? [])].sort(compare)) {
-        if (next === start) cycles.push([...path]);
-        else if (compare(next, start) > 0 && !onPath.has(next)) {
-          path.push(next);
-          onPath.add(next);
-          walk(next);
-          path.pop();
-          onPath.delete(next);
+  // Iterative deepening, so the cycles listed first (and kept at the limit) are the shortest.
+  for (let length = 2; length <= nodes.length; length++) {
+    for (const start of nodes) {
+      const path = [start];
+      const walk = (node: string): void => {
+        for (const next of [...(graph.get(node)?.keys() ?? [])].sort(compare)) {
+          if (cycles.length >= CYCLE_LIMIT) return;
+          if (next === start && path.length === length) cycles.push([...path]);
+          else if (path.length < length && compare(next, start) > 0 && !path.includes(next)) {
+            path.push(next);
+            walk(next);
+            path.pop();
+          }
         }
-      }
-    };
-    walk(start);
+      };
+      walk(start);
+    }
   }
-  return cycles.sort((a, b) => a.length - b.length || compare(a.join(" "), b.join(" ")));
+  return cycles;
 }
 
 function compare(a: string, b: string): number {

@@ -320,3 +320,20 @@ Deno.test("lint_graph.ts exits 1 with one line per problem, 0 on a clean tree, 2
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /Cannot parse arguments/);
 });
+
+Deno.test("checkGraph() stops counting cycles at 1000 and lists maxCycles of them", () => {
+  const names = ["a", "b", "c", "d", "e", "f", "g", "h"];
+  const files = Object.fromEntries(
+    names.map((from) => [
+      `lib/${from}/mod.ts`,
+      names.filter((to) => to !== from).map((to) => `import "../${to}/mod.ts";`).join("\n"),
+    ]),
+  );
+  const report = checkGraph(new Map(Object.entries(files)), { maxCycles: 3 });
+  assert.equal(report.cycles, 1000);
+  assert.deepEqual([...new Set(report.problems.map((p) => p.why))], [
+    "folder cycle a -> b -> a",
+    "folder cycle a -> c -> a",
+    "folder cycle a -> d -> a",
+  ]);
+});
