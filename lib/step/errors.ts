@@ -17,6 +17,8 @@ export interface StepFailedErrorInit {
   readonly fromStore: boolean;
   /** The live error object, when thrown in this process. */
   readonly cause?: unknown;
+  /** A one-line preview of the call's inputs (`preview(inputs)`), for failure messages. */
+  readonly inputPreview?: string;
 }
 
 /**
@@ -53,6 +55,8 @@ export class StepFailedError extends Error {
   readonly data: Readonly<Record<string, unknown>>;
   /** Whether the failure was read from the store rather than thrown in this run. */
   readonly fromStore: boolean;
+  /** A one-line preview of the call's inputs, when the thrower gave one. */
+  readonly inputPreview: string | undefined;
   /**
    * Creates an instance.
    *
@@ -67,6 +71,7 @@ export class StepFailedError extends Error {
     this.originalStack = init.error.stack;
     this.data = init.error.data ?? {};
     this.fromStore = init.fromStore;
+    this.inputPreview = init.inputPreview;
     if (init.error.stack) this.stack = init.error.stack;
   }
 }

@@ -1,0 +1,211 @@
+/**
+ * Source maps (version 3): {@linkcode decodeVlq} reads the base64 VLQ numbers of the
+ * `mappings` field, {@linkcode SourceMapIndex} answers "where in the sources was this
+ * generated line and column".
+ *
+ * @module
+ */
+
+/** A source map v3 as JSON (the fields this module reads). */
+export interface SourceMapV3 {
+  /** Always 3. */
+  readonly version: number;
+  /** The generated file's name, if given. */
+  readonly file?: string;
+  /** Prefix of every source. */
+  readonly sourceRoot?: string;
+  /** The original files, relative to the map (or `sourceRoot`). */
+  readonly sources: readonly (string | null)[];
+  /** Names referenced by segments. */
+  readonly names?: readonly string[];
+  /** The mappings, VLQ encoded. */
+  readonly mappings: string;
+}
+
+/** A position in an original source. 1-based line and column, as in stack traces. */
+export interface OriginalPosition {
+  /** The source, resolved against the map's URL when one was given. */
+  readonly source: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column. */
+  readonly column: number;
+  /** The original name at that position, if the map has one. */
+  readonly name: string | undefined;
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const DIGIT = new Map([...BASE64].map((c, i) => [c, i]));
+
+/**
+ * Decodes a run of base64 VLQ numbers (one source map segment).
+ *
+ * @param text The segment, e.g. "AAAA" or "gBAAC".
+ * @returns The numbers.
+ * @throws {SyntaxError} on a character outside base64 or a number cut short.
+ *
+ * @example
+ * ```ts
+ * import { decodeVlq } from "./source_map.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(decodeVlq("AAgBC"), [0, 0, 16, 1]);
+ * assert.deepEqual(decodeVlq("D"), [-1]);
+ * assert.throws(() => decodeVlq("g"), SyntaxError);
+ * ```
+ */
+export function decodeVlq(text: string): number[] {
+  const out: number[] = [];
+  let value = 0;
+  let shift = 0;
+  let open = false;
+  for (const c of text) {
+    const digit = DIGIT.get(c);
+    if (digit === undefined) {
+      throw new SyntaxError(`Cannot decode VLQ "${text}": "${c}" is not base64`);
+    }
+    value += (digit & 31) * 2 ** shift;
+    shift += 5;
+    open = (digit & 32) !== 0;
+    if (!open) {
+      const magnitude = Math.floor(value / 2);
+      out.push(value % 2 === 1 && magnitude !== 0 ? -magnitude : magnitude);
+      value = 0;
+      shift = 0;
+    } else if (shift > 35) {
+      throw new SyntaxError(`Cannot decode VLQ "${text}": number too large`);
+    }
+  }
+  if (open) throw new SyntaxError(`Cannot decode VLQ "${text}": the last number is cut short`);
+  return out;
+}
+
+/** One mapped segment: generated column (0-based) -> source, line, column, name (0-based). */
+type Segment = readonly [number, number, number, number, number] | readonly [number];
+
+/**
+ * A decoded source map, ready for lookups.
+ *
+ * @example
+ * ```ts
+ * import { SourceMapIndex } from "./source_map.ts";
+ * import assert from "node:assert/strict";
+ * // Line 1 of the output: column 0 is a.ts line 1 col 0; column 4 is a.ts line 2 col 2.
+ * const map = SourceMapIndex.from({ version: 3, sources: ["a.ts"], mappings: "AAAA,IACE" }, {
+ *   mapUrl: "file:///p/out/bundle.js.map",
+ * });
+ * assert.deepEqual(map.originalPosition(1, 7), {
+ *   source: "file:///p/out/a.ts", line: 2, column: 3, name: undefined,
+ * });
+ * assert.equal(map.originalPosition(2, 1), undefined);
+ * ```
+ */
+export class SourceMapIndex {
+  readonly #lines: readonly (readonly Segment[])[];
+  readonly #sources: readonly string[];
+  readonly #names: readonly string[];
+
+  private constructor(
+    lines: readonly (readonly Segment[])[],
+    sources: readonly string[],
+    names: readonly string[],
+  ) {
+    this.#lines = lines;
+    this.#sources = sources;
+    this.#names = names;
+  }
+
+  /**
+   * Decodes a source map.
+   *
+   * @param map The map, as parsed JSON.
+   * @param options `mapUrl`: the map's own URL, to resolve relative sources against.
+   * @returns The index.
+   * @throws {TypeError} when the map is not a version 3 map with `sources` and `mappings`
+   *   (index maps with `sections` are not supported).
+   * @throws {SyntaxError} when `mappings` is malformed.
+   */
+  static from(map: SourceMapV3, options: { readonly mapUrl?: string | URL } = {}): SourceMapIndex {
+    if (
+      map === null || typeof map !== "object" || map.version !== 3 ||
+      !Array.isArray(map.sources) || typeof map.mappings !== "string"
+    ) {
+      throw new TypeError(
+        "Cannot read source map: expected a version 3 map with sources and mappings",
+      );
+    }
+    const sources = map.sources.map((s) => resolveSource(s ?? "", map.sourceRoot, options.mapUrl));
+    const lines: Segment[][] = [];
+    let source = 0, line = 0, column = 0, name = 0;
+    for (const text of map.mappings.split(";")) {
+      const segments: Segment[] = [];
+      let generated = 0;
+      for (const part of text.split(",")) {
+        if (part === "") continue;
+        const v = decodeVlq(part);
+        generated += v[0];
+        if (v.length === 1) {
+          segments.push([generated]);
+          continue;
+        }
+        if (v.length < 4) {
+          throw new SyntaxError(`Cannot read source map: segment "${part}" has ${v.length} fields`);
+        }
+        source += v[1];
+        line += v[2];
+        column += v[3];
+        if (v.length >= 5) name += v[4];
+        segments.push([generated, source, line, column, v.length >= 5 ? name : -1]);
+      }
+      segments.sort((a, b) => a[0] - b[0]);
+      lines.push(segments);
+    }
+    return new SourceMapIndex(lines, sources, map.names ?? []);
+  }
+
+  /**
+   * Where a generated position came from.
+   *
+   * @param line 1-based generated line (as in a stack trace).
+   * @param column 1-based generated column.
+   * @returns The original position, or `undefined` where the map says nothing.
+   */
+  originalPosition(line: number, column: number): OriginalPosition | undefined {
+    const segments = this.#lines[line - 1];
+    if (!segments || segments.length === 0) return undefined;
+    const col = column - 1;
+    let lo = 0, hi = segments.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (segments[mid][0] <= col) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    const seg = found < 0 ? undefined : segments[found];
+    if (seg === undefined || seg.length === 1) return undefined;
+    const source = this.#sources[seg[1]];
+    if (source === undefined) return undefined;
+    return {
+      source,
+      line: seg[2] + 1,
+      column: seg[3] + 1,
+      name: seg[4] >= 0 ? this.#names[seg[4]] : undefined,
+    };
+  }
+}
+
+function resolveSource(
+  source: string,
+  root: string | undefined,
+  mapUrl: string | URL | undefined,
+): string {
+  const joined = root
+    ? `${root.endsWith("/") || root === "" ? root : `${root}/`}${source}`
+    : source;
+  if (mapUrl === undefined) return joined;
+  try {
+    return new URL(joined, mapUrl).href;
+  } catch {
+    return joined;
+  }
+}
