@@ -122,6 +122,7 @@ export class ProgressReporter {
     const now = this.#clock.now();
     const failure = this.#state.apply(event, now);
     if (this.mode === "off") return;
+    if (this.mode === "tty") this.#dirty = true;
     if (failure && failure.nth <= this.#failuresShown) {
       const shown = failure.nth === this.#failuresShown
         ? " (more failures of this step are counted, not shown)"
@@ -133,7 +134,6 @@ export class ProgressReporter {
       );
     }
     if (this.mode === "tty") {
-      this.#dirty = true;
       this.#drawIfDue(now);
       return;
     }

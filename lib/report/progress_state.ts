@@ -235,14 +235,17 @@ export class ProgressState {
           state: "re-attached",
         });
         return;
-      case "job-restart":
+      case "job-restart": {
         this.#restarted += event.calls;
-        this.#job(event.system, event.job, now, {
-          keys: event.keys,
-          state: "restarting",
-          attempt: event.attempt,
-        });
+        const job = this.#job(event.system, event.job, now, { state: "restarting" });
+        // The calls wait for a new job; this one is left with the others, if any.
+        for (const key of event.keys ?? []) {
+          this.#move(key, "queued");
+          this.#settleJobOf(key);
+        }
+        if (job.keys.size === 0 && event.keys?.length) this.#jobs.delete(event.job);
         return;
+      }
       case "job-state": {
         const job = this.#job(event.system, event.job, now, {
           schedulerId: event.schedulerId,
@@ -408,6 +411,8 @@ export class ProgressState {
     job.state = update.state;
     job.reason = undefined;
     for (const key of update.keys ?? []) {
+      const before = this.#jobOfKey.get(key);
+      if (before !== undefined && before !== name) this.#settleJobOf(key);
       job.keys.add(key);
       this.#jobOfKey.set(key, name);
       if (update.state === "running") this.#move(key, "running");
