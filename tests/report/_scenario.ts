@@ -14,7 +14,13 @@ export const SCENARIO: readonly (readonly [number, ProgressEvent])[] = [
   ),
   [30, { type: "call-start", step: "bands", key: "b1", location: "hpc" }],
   [30, { type: "call-start", step: "bands", key: "b2", location: "hpc" }],
-  [40, { type: "job-attached", system: "hpc", job: "bands-1", schedulerId: "4100", keys: ["b1", "b2"] }],
+  [40, {
+    type: "job-attached",
+    system: "hpc",
+    job: "bands-1",
+    schedulerId: "4100",
+    keys: ["b1", "b2"],
+  }],
   [50, {
     type: "job-submitted",
     system: "hpc",
@@ -25,8 +31,22 @@ export const SCENARIO: readonly (readonly [number, ProgressEvent])[] = [
     attempt: 1,
     keys: ["r1", "r2", "r3", "r4"],
   }],
-  [60, { type: "job-state", system: "hpc", job: "relax-1", schedulerId: "4242", state: "pending", reason: "Priority" }],
-  [70, { type: "job-state", system: "hpc", job: "relax-1", schedulerId: "4242", state: "pending", reason: "Priority" }],
+  [60, {
+    type: "job-state",
+    system: "hpc",
+    job: "relax-1",
+    schedulerId: "4242",
+    state: "pending",
+    reason: "Priority",
+  }],
+  [70, {
+    type: "job-state",
+    system: "hpc",
+    job: "relax-1",
+    schedulerId: "4242",
+    state: "pending",
+    reason: "Priority",
+  }],
   [80, { type: "job-state", system: "hpc", job: "bands-1", schedulerId: "4100", state: "running" }],
   [1200, { type: "call-done", step: "relax", key: "l1", location: "local", durationMs: 1190 }],
   [1300, {
@@ -36,7 +56,13 @@ export const SCENARIO: readonly (readonly [number, ProgressEvent])[] = [
     location: "local:isolate",
     error: "RangeError: fmax too small \x1b[31mred\x1b[0m",
   }],
-  [5000, { type: "job-state", system: "hpc", job: "relax-1", schedulerId: "4242", state: "running" }],
+  [5000, {
+    type: "job-state",
+    system: "hpc",
+    job: "relax-1",
+    schedulerId: "4242",
+    state: "running",
+  }],
   [5100, { type: "remote-error", system: "hpc", message: "Cannot poll hpc: connection reset" }],
   [5200, { type: "remote-error", system: "hpc", message: "Cannot poll hpc: connection reset" }],
   [6000, {
@@ -75,7 +101,13 @@ export const SCENARIO: readonly (readonly [number, ProgressEvent])[] = [
     keys: ["r4"],
   }],
   ...[1, 2, 3].map((i) =>
-    [12_000, { type: "call-done", step: "relax", key: `r${i}`, location: "hpc", durationMs: 11_980 }] as const
+    [12_000, {
+      type: "call-done",
+      step: "relax",
+      key: `r${i}`,
+      location: "hpc",
+      durationMs: 11_980,
+    }] as const
   ),
   [15_000, { type: "call-done", step: "bands", key: "b1", location: "hpc", durationMs: 14_970 }],
   [15_000, { type: "call-done", step: "bands", key: "b2", location: "hpc", durationMs: 14_970 }],

@@ -16,8 +16,11 @@ export class VirtualTerminal {
     while (i < text.length) {
       const c = text[i];
       if (c === "\x1b") {
+        // deno-lint-ignore no-control-regex
         const m = /^\x1b\[(\d*)([AKJ])/.exec(text.slice(i));
-        if (m === null) throw new Error(`unexpected escape at ${JSON.stringify(text.slice(i, i + 8))}`);
+        if (m === null) {
+          throw new Error(`unexpected escape at ${JSON.stringify(text.slice(i, i + 8))}`);
+        }
         const n = m[1] === "" ? 1 : Number(m[1]);
         if (m[2] === "A") this.row = Math.max(0, this.row - n);
         else if (m[2] === "K") {

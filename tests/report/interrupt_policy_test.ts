@@ -49,7 +49,11 @@ Deno.test("InterruptPolicy() second interrupt exits at once while the flush stil
   assert.deepEqual(events.slice(-2), ["drover: second interrupt, exiting now", "exit 130"]);
   release();
   await p.handled;
-  assert.equal(events.filter((e) => e.startsWith("exit")).length, 1, "exits once, not again after the flush");
+  assert.equal(
+    events.filter((e) => e.startsWith("exit")).length,
+    1,
+    "exits once, not again after the flush",
+  );
 });
 
 Deno.test("InterruptPolicy() reports a failed flush and still exits", async () => {

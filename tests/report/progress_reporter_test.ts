@@ -60,7 +60,11 @@ Deno.test("ProgressReporter() tty mode redraws one block in place over a scripte
 Deno.test("ProgressReporter() tty mode shows the live state mid-run on the screen", () => {
   const term = new VirtualTerminal();
   let now = 0;
-  const r = new ProgressReporter({ mode: "tty", write: (t) => term.write(t), clock: { now: () => now } });
+  const r = new ProgressReporter({
+    mode: "tty",
+    write: (t) => term.write(t),
+    clock: { now: () => now },
+  });
   for (const [at, event] of SCENARIO.filter(([at]) => at <= 5000)) {
     now = at;
     r.onEvent(event);
@@ -94,7 +98,11 @@ Deno.test("ProgressReporter() tty mode redraws at most 10 times a second", () =>
 Deno.test("ProgressReporter() tty mode draws once for a burst of events and catches up on tick", () => {
   let now = 1000;
   const term = new VirtualTerminal();
-  const r = new ProgressReporter({ mode: "tty", write: (t) => term.write(t), clock: { now: () => now } });
+  const r = new ProgressReporter({
+    mode: "tty",
+    write: (t) => term.write(t),
+    clock: { now: () => now },
+  });
   for (let i = 0; i < 500; i++) {
     r.onEvent({ type: "call-start", step: "s", key: `k${i}`, location: "local" });
   }
@@ -114,7 +122,11 @@ Deno.test("ProgressReporter() tty mode draws once for a burst of events and catc
 Deno.test("ProgressReporter() log() prints above the live block and keeps it whole", () => {
   let now = 0;
   const term = new VirtualTerminal();
-  const r = new ProgressReporter({ mode: "tty", write: (t) => term.write(t), clock: { now: () => now } });
+  const r = new ProgressReporter({
+    mode: "tty",
+    write: (t) => term.write(t),
+    clock: { now: () => now },
+  });
   r.onEvent({ type: "call-start", step: "s", key: "k", location: "local" });
   now = 2000;
   r.log("warning: remote info key \x1b[1mrelaxx\x1b[0m matched no call\n");
@@ -142,6 +154,7 @@ Deno.test("ProgressReporter() cuts block lines to the terminal width", () => {
 Deno.test("ProgressReporter() plain mode prints job events and throttled step lines", async () => {
   const { out } = play("plain");
   await assertGolden("plain.txt", out);
+  // deno-lint-ignore no-control-regex
   assert.ok(!/[\x00-\x09\x0b-\x1f\x7f-\x9f]/.test(out), "no control character but newlines");
 });
 
@@ -155,16 +168,25 @@ Deno.test("ProgressReporter() plain mode prints the first failures of a step, th
   });
   for (let i = 0; i < 5; i++) {
     r.onEvent({ type: "call-start", step: "s", key: `k${i}`, location: "local" });
-    r.onEvent({ type: "call-failed", step: "s", key: `k${i}`, location: "local", error: `E: ${i}` });
+    r.onEvent({
+      type: "call-failed",
+      step: "s",
+      key: `k${i}`,
+      location: "local",
+      error: `E: ${i}`,
+    });
   }
   r.finish();
-  assert.equal(out, [
-    "drover: s failed: E: 0 (drover calls show k0)",
-    "drover: s failed: E: 1 (drover calls show k1) (more failures of this step are counted, not shown)",
-    "drover: s: 5 failed",
-    "drover: done in 0ms: 0 ran, 0 cached, 5 failed, 0 jobs",
-    "",
-  ].join("\n"));
+  assert.equal(
+    out,
+    [
+      "drover: s failed: E: 0 (drover calls show k0)",
+      "drover: s failed: E: 1 (drover calls show k1) (more failures of this step are counted, not shown)",
+      "drover: s: 5 failed",
+      "drover: done in 0ms: 0 ran, 0 cached, 5 failed, 0 jobs",
+      "",
+    ].join("\n"),
+  );
 });
 
 Deno.test("ProgressReporter() off mode writes nothing and still counts", () => {
@@ -184,7 +206,11 @@ Deno.test("ProgressReporter() off mode writes nothing and still counts", () => {
 
 Deno.test("ProgressReporter() ignores events after finish()", () => {
   let out = "";
-  const r = new ProgressReporter({ mode: "plain", write: (t) => out += t, clock: { now: () => 0 } });
+  const r = new ProgressReporter({
+    mode: "plain",
+    write: (t) => out += t,
+    clock: { now: () => 0 },
+  });
   r.finish({ interrupted: true });
   const before = out;
   r.onEvent({ type: "remote-error", system: "hpc", message: "late" });
@@ -196,12 +222,16 @@ Deno.test("ProgressReporter() ignores events after finish()", () => {
 
 Deno.test("ProgressState() estimates the time left from measured call times", () => {
   const s = new ProgressState(0);
-  for (let i = 0; i < 4; i++) s.apply({ type: "call-start", step: "s", key: `k${i}`, location: "local" }, 0);
+  for (let i = 0; i < 4; i++) {
+    s.apply({ type: "call-start", step: "s", key: `k${i}`, location: "local" }, 0);
+  }
   s.apply({ type: "call-done", step: "s", key: "k0", location: "local", durationMs: 3000 }, 3000);
   s.apply({ type: "call-done", step: "s", key: "k1", location: "local", durationMs: 5000 }, 5000);
   // Mean 4 s; 2 calls left at a parallelism of 4 seen: one more wave.
   assert.equal(s.steps()[0].etaMs, 4000);
-  for (let i = 4; i < 12; i++) s.apply({ type: "call-start", step: "s", key: `k${i}`, location: "hpc" }, 5000);
+  for (let i = 4; i < 12; i++) {
+    s.apply({ type: "call-start", step: "s", key: `k${i}`, location: "hpc" }, 5000);
+  }
   // 10 left (2 running, 8 queued), parallelism seen 10: one wave.
   assert.equal(s.steps()[0].etaMs, 4000);
   s.apply({ type: "call-done", step: "s", key: "k2", location: "local", durationMs: 4000 }, 6000);
@@ -251,7 +281,12 @@ Deno.test("ProgressState() forgets jobs without keys once no call waits", () => 
 
 Deno.test("progressFromEnv() picks the mode from DROVER_PROGRESS and the terminal", () => {
   const make = (env: Record<string, string>, isTty: boolean) =>
-    progressFromEnv({ env: new Map(Object.entries(env)), isTty, write: () => {}, clock: { now: () => 0 } }).mode;
+    progressFromEnv({
+      env: new Map(Object.entries(env)),
+      isTty,
+      write: () => {},
+      clock: { now: () => 0 },
+    }).mode;
   assert.equal(make({}, true), "tty");
   assert.equal(make({}, false), "plain");
   assert.equal(make({ DROVER_PROGRESS: "auto" }, true), "tty");
@@ -263,7 +298,8 @@ Deno.test("progressFromEnv() picks the mode from DROVER_PROGRESS and the termina
   assert.equal(make({ TERM: "dumb" }, true), "plain");
   assert.throws(() => make({ DROVER_PROGRESS: "quiet" }, true), {
     name: "RangeError",
-    message: 'Cannot read environment variable DROVER_PROGRESS: must be one of auto, tty, plain, off (got "quiet")',
+    message:
+      'Cannot read environment variable DROVER_PROGRESS: must be one of auto, tty, plain, off (got "quiet")',
   });
 });
 
@@ -282,10 +318,22 @@ Deno.test("ProgressState() follows restarted calls from the old job into the new
   });
   s.apply(submitted("j1", "1", ["a", "b"], 1), 1);
   s.apply({ type: "job-state", system: "hpc", job: "j1", state: "running" }, 2);
-  s.apply({ type: "job-restart", system: "hpc", job: "j1", calls: 1, reason: "timeout", attempt: 2, keys: ["b"] }, 3);
+  s.apply({
+    type: "job-restart",
+    system: "hpc",
+    job: "j1",
+    calls: 1,
+    reason: "timeout",
+    attempt: 2,
+    keys: ["b"],
+  }, 3);
   assert.deepEqual([s.steps()[0].running, s.steps()[0].queued], [1, 1]);
   s.apply(submitted("j2", "2", ["b"], 2), 4);
   s.apply({ type: "call-done", step: "s", key: "a", location: "hpc", durationMs: 1 }, 5);
-  assert.deepEqual(s.liveJobs().map((j) => [j.schedulerId, j.attempt, j.state]), [["2", 2, "submitted"]]);
+  assert.deepEqual(s.liveJobs().map((j) => [j.schedulerId, j.attempt, j.state]), [[
+    "2",
+    2,
+    "submitted",
+  ]]);
   assert.equal(s.summary(5).restarted, 1);
 });

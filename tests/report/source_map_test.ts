@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { join } from "node:path";
-import { decodeVlq, mapBundleStack, SourceMapIndex, type SourceMapV3 } from "../../lib/report/mod.ts";
+import {
+  decodeVlq,
+  mapBundleStack,
+  SourceMapIndex,
+  type SourceMapV3,
+} from "../../lib/report/mod.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 const FIXTURE = new URL("./fixtures/stack/", import.meta.url);
@@ -35,13 +39,18 @@ Deno.test("decodeVlq() decodes known segments and rejects malformed ones", () =>
   assert.deepEqual(decodeVlq("SAAQ"), [9, 0, 0, 8]);
   assert.deepEqual(decodeVlq("2HwBA"), [123, 24, 0]);
   assert.deepEqual(decodeVlq("B"), [0], "negative zero reads as 0");
-  assert.throws(() => decodeVlq("A*"), { name: "SyntaxError", message: 'Cannot decode VLQ "A*": "*" is not base64' });
+  assert.throws(() => decodeVlq("A*"), {
+    name: "SyntaxError",
+    message: 'Cannot decode VLQ "A*": "*" is not base64',
+  });
   assert.throws(() => decodeVlq("AAg"), { name: "SyntaxError", message: /cut short/ });
   assert.throws(() => decodeVlq("gggggggggB"), { name: "SyntaxError", message: /too large/ });
 });
 
 Deno.test("SourceMapIndex.from() rejects what is not a version 3 map", () => {
-  for (const bad of [null, {}, { version: 2, sources: [], mappings: "" }, { version: 3, sections: [] }]) {
+  for (
+    const bad of [null, {}, { version: 2, sources: [], mappings: "" }, { version: 3, sections: [] }]
+  ) {
     assert.throws(() => SourceMapIndex.from(bad as unknown as SourceMapV3), {
       name: "TypeError",
       message: "Cannot read source map: expected a version 3 map with sources and mappings",
@@ -73,12 +82,22 @@ Deno.test("SourceMapIndex originalPosition() picks the last segment at or before
   assert.equal(map.originalPosition(1, 21), undefined, "a one-field segment maps nothing");
   assert.equal(map.originalPosition(2, 1), undefined);
   assert.equal(map.originalPosition(3, 1), undefined, "before the first segment");
-  assert.deepEqual(map.originalPosition(3, 9), { source: "file:///out/src/b.ts", line: 6, column: 1, name: undefined });
+  assert.deepEqual(map.originalPosition(3, 9), {
+    source: "file:///out/src/b.ts",
+    line: 6,
+    column: 1,
+    name: undefined,
+  });
   assert.equal(map.originalPosition(99, 1), undefined);
 });
 
 async function deno(args: string[], cwd?: string): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
   const text = new TextDecoder();
   assert.equal(out.code, 0, text.decode(out.stderr));
   return text.decode(out.stdout);
@@ -89,8 +108,22 @@ Deno.test("mapBundleStack() maps a real deno bundle's stack back to the sources,
     await using tmp = await tempDir("drover-report-");
     const dir = tmp.path;
     const entry = new URL("entry.ts", FIXTURE).pathname;
-    await deno(["bundle", "--quiet", "--no-config", "--sourcemap=external", `--output=${dir}/ext/bundle.js`, entry]);
-    await deno(["bundle", "--quiet", "--no-config", "--sourcemap=linked", `--output=${dir}/linked/bundle.js`, entry]);
+    await deno([
+      "bundle",
+      "--quiet",
+      "--no-config",
+      "--sourcemap=external",
+      `--output=${dir}/ext/bundle.js`,
+      entry,
+    ]);
+    await deno([
+      "bundle",
+      "--quiet",
+      "--no-config",
+      "--sourcemap=linked",
+      `--output=${dir}/linked/bundle.js`,
+      entry,
+    ]);
     const external = await Deno.readTextFile(`${dir}/ext/bundle.js`);
     assert.ok(!external.includes("sourceMappingURL"), "external maps leave the bundle unchanged");
     const map = JSON.parse(await Deno.readTextFile(`${dir}/ext/bundle.js.map`)) as SourceMapV3;
@@ -101,7 +134,10 @@ Deno.test("mapBundleStack() maps a real deno bundle's stack back to the sources,
     await Deno.copyFile(`${dir}/ext/bundle.js`, `${dir}/objects/01/${hash}`);
     await Deno.writeTextFile(`${dir}/objects/01/main.js`, `import "./${hash}";\n`);
     const remote = (await deno(["run", `${dir}/objects/01/main.js`])).trimEnd();
-    assert.match(remote, new RegExp(`at Relaxer.step \\(file://${dir}/objects/01/${hash}:\\d+:\\d+\\)`));
+    assert.match(
+      remote,
+      new RegExp(`at Relaxer.step \\(file://${dir}/objects/01/${hash}:\\d+:\\d+\\)`),
+    );
 
     const mapped = mapBundleStack(remote, map, { mapUrl: `file://${dir}/ext/bundle.js.map` });
     const src = new URL("relaxer.ts", FIXTURE).href;
@@ -145,7 +181,9 @@ Deno.test("mapBundleStack() leaves frames outside the bundle and unmapped positi
     ].join("\n"),
   );
   assert.equal(
-    mapBundleStack("    at f (file:///job/x.mjs:1:1)", map, { isBundle: (f) => f.endsWith("x.mjs") }),
+    mapBundleStack("    at f (file:///job/x.mjs:1:1)", map, {
+      isBundle: (f) => f.endsWith("x.mjs"),
+    }),
     "    at f (file:///u/a.ts:1:1)",
   );
 });
