@@ -20,8 +20,20 @@ export interface JobEventExtras {
   readonly schedulerId?: string;
 }
 
-type WithJobExtras<E> = E extends
-  { readonly type: "job-submitted" | "job-recovered" | "job-restart" } ? E & JobEventExtras : E;
+/**
+ * Optional field the reporter reads from `call-cached`: the stored outcome is a failure
+ * (the call throws its stored error), so it counts as failed rather than cached.
+ */
+export interface CallCachedExtras {
+  /** True when the stored outcome is a failure. */
+  readonly failed?: boolean;
+}
+
+/** A {@linkcode DroverEvent} with the optional fields the reporter reads. */
+export type WithExtras<E> = E extends
+  { readonly type: "job-submitted" | "job-recovered" | "job-restart" } ? E & JobEventExtras
+  : E extends { readonly type: "call-cached" } ? E & CallCachedExtras
+  : E;
 
 /** Proposed events, not emitted by the runtime yet. */
 export type ProposedEvent =
@@ -65,4 +77,4 @@ export type ProposedEvent =
   };
 
 /** Everything {@linkcode ProgressReporter} understands; other events are ignored. */
-export type ProgressEvent = WithJobExtras<DroverEvent> | ProposedEvent;
+export type ProgressEvent = WithExtras<DroverEvent> | ProposedEvent;

@@ -30,7 +30,13 @@
  *
  * @module
  */
-export type { JobEventExtras, ProgressEvent, ProposedEvent } from "./events.ts";
+export type {
+  CallCachedExtras,
+  JobEventExtras,
+  ProgressEvent,
+  ProposedEvent,
+  WithExtras,
+} from "./events.ts";
 export {
   type FailureSeen,
   type JobProgress,

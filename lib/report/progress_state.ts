@@ -15,9 +15,9 @@ export interface StepProgress {
   readonly step: string;
   /** Calls that ran to completion in this run. */
   readonly ran: number;
-  /** Calls answered from the store (including failures read back from it). */
+  /** Calls answered from the store with a result. */
   readonly cached: number;
-  /** Calls that failed in this run. */
+  /** Calls that failed in this run, or whose stored failure was thrown again. */
   readonly failed: number;
   /** Calls running now, locally or in a job known to run. */
   readonly running: number;
@@ -175,7 +175,8 @@ export class ProgressState {
         this.#runId = event.runId;
         return;
       case "call-cached":
-        this.#stats(event.step).cached++;
+        if (event.failed) this.#stats(event.step).failed++;
+        else this.#stats(event.step).cached++;
         return;
       case "call-start": {
         const s = this.#stats(event.step);

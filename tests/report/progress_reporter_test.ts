@@ -337,3 +337,10 @@ Deno.test("ProgressState() follows restarted calls from the old job into the new
   ]]);
   assert.equal(s.summary(5).restarted, 1);
 });
+
+Deno.test("ProgressState() counts a stored failure thrown again as failed, not cached", () => {
+  const s = new ProgressState(0);
+  s.apply({ type: "call-cached", step: "s", key: "a" }, 0);
+  s.apply({ type: "call-cached", step: "s", key: "b", failed: true }, 0);
+  assert.deepEqual([s.steps()[0].cached, s.steps()[0].failed], [1, 1]);
+});
