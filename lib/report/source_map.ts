@@ -134,32 +134,7 @@ export class SourceMapIndex {
       );
     }
     const sources = map.sources.map((s) => resolveSource(s ?? "", map.sourceRoot, options.mapUrl));
-    const lines: Segment[][] = [];
-    let source = 0, line = 0, column = 0, name = 0;
-    for (const text of map.mappings.split(";")) {
-      const segments: Segment[] = [];
-      let generated = 0;
-      for (const part of text.split(",")) {
-        if (part === "") continue;
-        const v = decodeVlq(part);
-        generated += v[0];
-        if (v.length === 1) {
-          segments.push([generated]);
-          continue;
-        }
-        if (v.length < 4) {
-          throw new SyntaxError(`Cannot read source map: segment "${part}" has ${v.length} fields`);
-        }
-        source += v[1];
-        line += v[2];
-        column += v[3];
-        if (v.length >= 5) name += v[4];
-        segments.push([generated, source, line, column, v.length >= 5 ? name : -1]);
-      }
-      segments.sort((a, b) => a[0] - b[0]);
-      lines.push(segments);
-    }
-    return new SourceMapIndex(lines, sources, map.names ?? []);
+    return new SourceMapIndex(decodeMappings(map.mappings), sources, map.names ?? []);
   }
 
   /**
@@ -192,6 +167,74 @@ export class SourceMapIndex {
       name: seg[4] >= 0 ? this.#names[seg[4]] : undefined,
     };
   }
+}
+
+/** The base64 digit of each character code, -1 for others. */
+const DIGIT_OF = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < BASE64.length; i++) t[BASE64.charCodeAt(i)] = i;
+  return t;
+})();
+
+/**
+ * Decodes the whole `mappings` field in one pass over its characters (no intermediate
+ * arrays: maps of real bundles are megabytes).
+ */
+function decodeMappings(mappings: string): Segment[][] {
+  const lines: Segment[][] = [];
+  let segments: Segment[] = [];
+  const fields = [0, 0, 0, 0, 0];
+  let n = 0; // fields read in the current segment
+  let generated = 0, source = 0, line = 0, column = 0, name = 0;
+  let value = 0, shift = 0, open = false;
+  const endSegment = (at: number): void => {
+    if (open) throw new SyntaxError(`Cannot read source map: a number is cut short at ${at}`);
+    if (n === 0) return;
+    generated += fields[0];
+    if (n === 1) segments.push([generated]);
+    else if (n >= 4) {
+      source += fields[1];
+      line += fields[2];
+      column += fields[3];
+      if (n >= 5) name += fields[4];
+      segments.push([generated, source, line, column, n >= 5 ? name : -1]);
+    } else {
+      throw new SyntaxError(`Cannot read source map: a segment has ${n} fields at ${at}`);
+    }
+    n = 0;
+  };
+  for (let i = 0; i <= mappings.length; i++) {
+    const code = i < mappings.length ? mappings.charCodeAt(i) : 59; // ";" ends the last line
+    if (code === 44 || code === 59) { // "," or ";"
+      endSegment(i);
+      if (code === 59) {
+        segments.sort((a, b) => a[0] - b[0]);
+        lines.push(segments);
+        segments = [];
+        generated = 0;
+      }
+      continue;
+    }
+    const digit = code < 128 ? DIGIT_OF[code] : -1;
+    if (digit < 0) {
+      throw new SyntaxError(
+        `Cannot read source map: "${mappings[i]}" at ${i} is not base64`,
+      );
+    }
+    value += (digit & 31) * 2 ** shift;
+    shift += 5;
+    open = (digit & 32) !== 0;
+    if (open) {
+      if (shift > 35) throw new SyntaxError(`Cannot read source map: number too large at ${i}`);
+      continue;
+    }
+    const magnitude = Math.floor(value / 2);
+    if (n < 5) fields[n] = value % 2 === 1 && magnitude !== 0 ? -magnitude : magnitude;
+    n++;
+    value = 0;
+    shift = 0;
+  }
+  return lines;
 }
 
 function resolveSource(
