@@ -73,6 +73,7 @@ export {
 export {
   decodeVlq,
   type OriginalPosition,
+  rebaseSourceMap,
   SourceMapIndex,
   type SourceMapV3,
 } from "./source_map.ts";

@@ -169,6 +169,41 @@ export class SourceMapIndex {
   }
 }
 
+/**
+ * A map whose sources are absolute URLs (resolved against where the map was written), so
+ * it still works once the bundle and the map move (`deno bundle` writes sources relative
+ * to its output directory, often a temporary one). `sourcesContent` is dropped unless
+ * kept: stack mapping needs positions, not text, and it is most of a map's size.
+ *
+ * @param map The map as `deno bundle --sourcemap=external` wrote it.
+ * @param mapUrl Where it was written (`file:///tmp/drover-bundle-x/bundle.js.map`).
+ * @param options `keepSourcesContent` (default false).
+ * @returns A new map.
+ *
+ * @example
+ * ```ts
+ * import { rebaseSourceMap } from "./source_map.ts";
+ * import assert from "node:assert/strict";
+ * const map = rebaseSourceMap(
+ *   { version: 3, sources: ["../../home/u/relax.ts"], sourcesContent: ["..."], mappings: "AAAA" },
+ *   "file:///tmp/b1/bundle.js.map",
+ * );
+ * assert.deepEqual(map, { version: 3, sources: ["file:///home/u/relax.ts"], mappings: "AAAA" });
+ * ```
+ */
+export function rebaseSourceMap(
+  map: SourceMapV3 & { readonly sourcesContent?: readonly (string | null)[] },
+  mapUrl: string | URL,
+  options: { readonly keepSourcesContent?: boolean } = {},
+): SourceMapV3 & { readonly sourcesContent?: readonly (string | null)[] } {
+  const { sourceRoot, sourcesContent, ...rest } = map;
+  return {
+    ...rest,
+    sources: map.sources.map((s) => resolveSource(s ?? "", sourceRoot, mapUrl)),
+    ...(options.keepSourcesContent && sourcesContent ? { sourcesContent } : {}),
+  };
+}
+
 /** The base64 digit of each character code, -1 for others. */
 const DIGIT_OF = (() => {
   const t = new Int8Array(128).fill(-1);

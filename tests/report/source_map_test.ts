@@ -3,6 +3,7 @@ import fc from "fast-check";
 import {
   decodeVlq,
   mapBundleStack,
+  rebaseSourceMap,
   SourceMapIndex,
   type SourceMapV3,
 } from "../../lib/report/mod.ts";
@@ -210,6 +211,10 @@ Deno.test("mapBundleStack() maps a real deno bundle's stack back to the sources,
     // Deno applies a linked map itself: the same positions.
     await Deno.writeTextFile(`${dir}/linked/main.js`, `import "./bundle.js";\n`);
     const local = (await deno(["run", `${dir}/linked/main.js`])).trimEnd();
+    // What bundle.ts would keep: absolute sources, no content; no map URL needed then.
+    const kept = rebaseSourceMap(map, `file://${dir}/ext/bundle.js.map`);
+    assert.equal(kept.sourcesContent, undefined);
+    assert.equal(mapBundleStack(remote, kept), mapped);
     // The two runs differ only in whether V8 marks the top-level frame "async"; positions agree.
     assert.equal(mapped, local.replace("    at async ", "    at "));
   }
