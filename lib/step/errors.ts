@@ -21,6 +21,8 @@ export interface StepFailedErrorInit {
   readonly reason?: FailureReason;
   /** Why drover stopped trying (default: `non-retryable`). */
   readonly retryState?: RetryState;
+  /** A one-line preview of the call's inputs (`preview(inputs)`), for failure messages. */
+  readonly inputPreview?: string;
 }
 
 /**
@@ -57,6 +59,8 @@ export class StepFailedError extends Error {
   readonly data: Readonly<Record<string, unknown>>;
   /** Whether the failure was read from the store rather than thrown in this run. */
   readonly fromStore: boolean;
+  /** A one-line preview of the call's inputs, when the thrower gave one. */
+  readonly inputPreview: string | undefined;
   /**
    * Why it failed: `exception` when the step threw; for remote calls also `timeout`,
    * `out-of-memory`, `node-failure`, `lost`, `refused`, ... (see `FailureReason`).
@@ -80,6 +84,7 @@ export class StepFailedError extends Error {
     this.fromStore = init.fromStore;
     this.reason = init.reason ?? "exception";
     this.retryState = init.retryState ?? "non-retryable";
+    this.inputPreview = init.inputPreview;
     if (init.error.stack) this.stack = init.error.stack;
   }
 }

@@ -12,20 +12,40 @@ export interface MapFailure {
   readonly error: unknown;
 }
 
+/** Failures listed one by one in a {@linkcode MapError}'s message; the rest are counted. */
+const LISTED = 5;
+
 /**
- * Thrown by {@linkcode MapResult.unwrap} when any element failed.
+ * Thrown by {@linkcode MapResult.unwrap} when any element failed. Its message summarises:
+ * how many failed, counts by error name, the first five failures on one line each (with
+ * `drover calls show KEY` for their stacks) and how to list the rest; every failure stays
+ * in `failures` (and in `errors`).
  *
  * @example
  * ```ts
  * import { MapError } from "./map_result.ts";
  * import assert from "node:assert/strict";
- * const e = new MapError("relax", 10, [{ index: 3, error: new Error("x") }]);
- * assert.match(e.message, /1 of 10/);
+ * const e = new MapError("relax", 10, [
+ *   { index: 3, error: new RangeError("fmax too small") },
+ *   { index: 7, error: new RangeError("fmax too small") },
+ *   { index: 8, error: new TypeError("no atoms") },
+ * ]);
+ * assert.equal(e.message.split("\n")[0],
+ *   'Cannot complete map over step "relax": 3 of 10 calls failed (2 RangeError, 1 TypeError)');
+ * assert.match(e.message, /^  \[8\] TypeError: no atoms$/m);
+ * assert.deepEqual(e.countsByName, { RangeError: 2, TypeError: 1 });
+ * assert.equal(e.failures.length, 3);
  * ```
  */
 export class MapError extends AggregateError {
+  /** The step mapped over. */
+  readonly step: string;
+  /** How many elements the map had. */
+  readonly total: number;
   /** The failed elements. */
   readonly failures: readonly MapFailure[];
+  /** How many failures each error name has, most frequent first. */
+  readonly countsByName: Readonly<Record<string, number>>;
   /**
    * Creates an instance.
    *
@@ -34,16 +54,46 @@ export class MapError extends AggregateError {
    * @param failures The failed ones.
    */
   constructor(step: string, total: number, failures: readonly MapFailure[]) {
-    const first = failures[0];
-    super(
-      failures.map((f) => f.error),
-      `Cannot complete map over step "${step}": ${failures.length} of ${total} calls failed (first: [${first?.index}] ${
-        first?.error instanceof Error ? first.error.message : String(first?.error)
+    const counts = new Map<string, number>();
+    for (const f of failures) {
+      const name = errorName(f.error);
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    const byName = [...counts].sort((a, b) => b[1] - a[1]);
+    const lines = [
+      `Cannot complete map over step "${step}": ${failures.length} of ${total} calls failed (${
+        byName.map(([name, n]) => `${n} ${name}`).join(", ")
       })`,
-    );
+      ...failures.slice(0, LISTED).map((f) => `  [${f.index}] ${failureLine(f.error)}`),
+    ];
+    if (failures.length > LISTED) {
+      lines.push(
+        `  and ${failures.length - LISTED} more: drover calls ls --step ${step} --state failed`,
+      );
+    }
+    super(failures.map((f) => f.error), lines.join("\n"));
     this.name = "MapError";
+    this.step = step;
+    this.total = total;
     this.failures = failures;
+    this.countsByName = Object.fromEntries(byName);
   }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+/** "Name: first line of the message (drover calls show KEY)", at most ~200 characters. */
+function failureLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  let first = message.split("\n", 1)[0];
+  if (first.length > 160 || first !== message) first = `${first.slice(0, 160)}…`;
+  const key = (error as { key?: unknown } | null)?.key;
+  const show = typeof key === "string" && key !== ""
+    ? ` (drover calls show ${key.slice(0, 12)})`
+    : "";
+  return `${errorName(error)}: ${first}${show}`;
 }
 
 /**
