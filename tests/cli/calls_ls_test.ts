@@ -58,14 +58,14 @@ Deno.test("main() exits 2 naming the valid states when --state is invalid", asyn
   );
 });
 
-Deno.test("main() exits 1 and changes nothing when --where is not valid SQL", async () => {
+Deno.test("main() exits 2 and changes nothing when --where is not valid SQL", async () => {
   await using fx = await seededProject();
   const before = (() => {
     using store = fx.open();
     return store.listCalls();
   })();
   const r = await runCli(["calls", "ls", "--where", "state = 'done' AND ("], fx.dir);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.match(
     r.stderr,
     /^drover: Cannot filter calls: the --where clause "state = 'done' AND \(" is not valid SQL/,

@@ -66,7 +66,7 @@ Deno.test("main() records what a job decided and leaves results remote when runn
   assert.deepEqual(el.stderr, ["boom: segfault"]);
   assert.equal(JSON.parse(shown.stdout).script.source, "system");
 
-  const removed = await runCli(["jobs", "rm", "--clean", String(job.id)], p.dir);
+  const removed = await runCli(["jobs", "rm", "--clean", String(job.id), "--yes"], p.dir);
   assert.equal(removed.code, 0, removed.stderr);
   await assert.rejects(Deno.stat(job.dir), Deno.errors.NotFound);
 });
@@ -125,7 +125,7 @@ Deno.test("main() cancels then removes a live job when running jobs rm --force",
   const job = await makeJob(p, uniqueName("force"), [
     { kind: "sleep", key: keyOf("f"), seconds: 30 },
   ]);
-  const r = await runCli(["jobs", "rm", "--force", "-c", String(job.id)], p.dir);
+  const r = await runCli(["jobs", "rm", "--force", "-c", String(job.id), "--yes"], p.dir);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     r.stdout,
