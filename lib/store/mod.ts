@@ -42,6 +42,7 @@ export {
   planGc,
 } from "./object_gc.ts";
 export type { ObjectEvent, ObjectStoreOptions } from "./objects.ts";
+export { forgetStaged, type StagedObject, stagedScratch } from "./scratch.ts";
 export { findProjectDir, STORE_DIR_NAME } from "./project.ts";
 export type { FindProjectOptions } from "./project.ts";
 export { SchemaMarkerError, SchemaVersionError, StoreError, StoreLockedError } from "./errors.ts";
