@@ -3,11 +3,14 @@ import { runCli, seededProject } from "./_fixture.ts";
 
 const EVIL = "boom\x1b]0;pwned\x07\x1b[2J\rhidden\x9b31m\u202eevil";
 
+// deno-lint-ignore no-control-regex
+const OWN = /\x1b\[(?:1|2|22|31|32|33|36|39)m/g;
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/;
+
 /** Every ESC in the text starts one of the CLI's own color codes. */
 function onlyOwnColors(text: string): boolean {
-  return text.replace(/\x1b\[(?:1|2|22|31|32|33|36|39)m/g, "").match(
-    /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/,
-  ) === null;
+  return text.replace(OWN, "").match(CONTROL) === null;
 }
 
 Deno.test("main() escapes control characters of stored errors, stacks and steps when printing", async () => {
