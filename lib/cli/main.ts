@@ -28,6 +28,7 @@ import { jobsShowCommand } from "./jobs_show.ts";
 import { rmCommand } from "./rm.ts";
 import { routesExplainCommand } from "./routes_explain.ts";
 import { runsLsCommand } from "./runs_ls.ts";
+import { runsShowCommand } from "./runs_show.ts";
 import { statusCommand } from "./status.ts";
 import { syncCommand } from "./sync.ts";
 import { systemsCheckCommand } from "./systems_check.ts";
@@ -57,9 +58,10 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .addCommand(callsLsCommand(ctx))
     .addCommand(callsShowCommand(ctx));
   const runs = new Command("runs")
-    .description("list workflow runs")
+    .description("list workflow runs and show one")
     .helpCommand(false)
-    .addCommand(runsLsCommand(ctx));
+    .addCommand(runsLsCommand(ctx))
+    .addCommand(runsShowCommand(ctx));
   const jobs = new Command("jobs")
     .description("list, inspect, cancel and remove the jobs sent to systems")
     .helpCommand(false)

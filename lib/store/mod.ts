@@ -42,6 +42,12 @@ export {
   planGc,
 } from "./object_gc.ts";
 export type { ObjectEvent, ObjectStoreOptions } from "./objects.ts";
+export {
+  countCallsByRun,
+  countCallsByVersion,
+  type RunCallCounts,
+  type VersionStateCount,
+} from "./call_stats.ts";
 export { forgetStaged, type StagedObject, stagedScratch } from "./scratch.ts";
 export { findProjectDir, STORE_DIR_NAME } from "./project.ts";
 export type { FindProjectOptions } from "./project.ts";

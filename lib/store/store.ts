@@ -34,6 +34,8 @@ export interface CallFilter {
   readonly states?: readonly CallState[];
   /** A raw SQL boolean expression over the `calls` table's columns. */
   readonly where?: string;
+  /** Only calls last run by this run. */
+  readonly runId?: number;
   /** Only these keys (or unique key prefixes of at least 6 characters). */
   readonly keys?: readonly string[];
   /** At most this many rows, newest first. */
@@ -552,6 +554,10 @@ function filterSql(filter: CallFilter): { sql: string; params: SQLInputValue[] }
   if (filter.states?.length) {
     clauses.push(`state IN (${filter.states.map(() => "?").join(", ")})`);
     params.push(...filter.states);
+  }
+  if (filter.runId !== undefined) {
+    clauses.push("run_id = ?");
+    params.push(filter.runId);
   }
   if (filter.keys?.length) {
     clauses.push(`(${filter.keys.map(() => "key LIKE ?").join(" OR ")})`);
