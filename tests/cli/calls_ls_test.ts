@@ -43,6 +43,7 @@ Deno.test("main() prints parseable calls when running calls ls --json", async ()
     createdAt: Date.UTC(2025, 0, 15, 11, 20),
     startedAt: Date.UTC(2025, 0, 15, 11, 20),
     endedAt: Date.UTC(2025, 0, 15, 11, 27),
+    inputsPreview: '{fmax: 0.01, structure: {formula: "C2", cell: […',
   }]);
 });
 
