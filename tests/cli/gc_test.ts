@@ -16,6 +16,10 @@ Deno.test("main() deletes only unreferenced objects when running gc", async () =
   const refused = await runCli(["gc"], fx.dir);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /^drover: Cannot delete 2 objects: not confirmed; pass --yes/);
+  {
+    using store = fx.open();
+    assert.equal(store.objects.has(fx.refs["orphan-large"]), true, "refused: nothing deleted");
+  }
   const r = await runCli(["gc", "--yes"], fx.dir);
   assert.equal(r.code, 0);
   assert.equal(r.stdout, "Deleted 2 objects (78.2 KiB)\n");

@@ -132,3 +132,24 @@ Deno.test("main() keeps --step when a --where tries to reach other steps (rm)", 
   assert.equal(ok.stdout, "Removed 2 calls: score 2\n");
   assert.equal(countCalls(fx), 5);
 });
+
+Deno.test("main() selects what rm would remove without taking the store's write lock", async () => {
+  await using fx = await seededProject();
+  // Another process holds the write lock. Selecting (a --where included) must not wait for
+  // it: the refusal and the dry run come back at once, not after the 5 s busy timeout.
+  using other = fx.open();
+  other.db.exec("BEGIN IMMEDIATE");
+  try {
+    const started = performance.now();
+    const where = "(SELECT COUNT(*) FROM calls a, calls b) > 0";
+    const refused = await runCli(["rm", "--where", where], fx.dir);
+    const dry = await runCli(["rm", "--where", where, "--dry-run"], fx.dir);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^Would remove 7 calls/);
+    assert.ok(performance.now() - started < 4000, "did not wait for the lock");
+  } finally {
+    other.db.exec("ROLLBACK");
+  }
+  assert.equal(countCalls(fx), 7);
+});

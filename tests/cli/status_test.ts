@@ -80,3 +80,17 @@ Deno.test("main() finds the store from a subdirectory, --project and DROVER_PROJ
     await Deno.remove(elsewhere, { recursive: true });
   }
 });
+
+Deno.test("main() exits 1 with one line when the store's schema marker is garbage", async () => {
+  await using fx = await seededProject();
+  {
+    using store = fx.open();
+    store.db.exec("UPDATE meta SET value = 'banana' WHERE key = 'schema_version'");
+  }
+  const r = await runCli(["status"], fx.dir);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    'drover: Cannot open store "<TMP>/.drover/drover.db": its schema version "banana" is not a version number (meta.schema_version must be a whole number, 1 or more); the file is damaged or not a drover store, and was left as it is\n',
+  );
+});
