@@ -10,6 +10,7 @@ import { findProjectDir, openStore, type Store } from "../store/mod.ts";
 import { CommandError } from "./_errors.ts";
 import type { ResolvedIO } from "./_io.ts";
 import { createStyle, type Style } from "./_output.ts";
+import { escapeOutput } from "./_terminal_text.ts";
 
 /** The state shared by the commands of one `main()` invocation. */
 export class Context {
@@ -27,12 +28,13 @@ export class Context {
   }
 
   /**
-   * Writes to standard output.
+   * Writes to standard output, with every control character but the CLI's own colors
+   * escaped (see `escapeOutput`).
    *
    * @param text The text (include the newline).
    */
   out(text: string): void {
-    this.io.stdout(text);
+    this.io.stdout(escapeOutput(text));
   }
 
   /**

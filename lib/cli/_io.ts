@@ -25,6 +25,18 @@ export interface CliIO {
   readonly isTerminal?: boolean;
   /** Width for wrapping help text. Default: the terminal's width, else 80. */
   readonly columns?: number;
+  /**
+   * Whether someone can answer questions: destructive commands ask before they act only
+   * then, and refuse without `--yes` otherwise. Default: standard input and standard error
+   * are terminals, when `stdout` is not injected; else false.
+   */
+  readonly interactive?: boolean;
+  /**
+   * Asks a question and returns the line answered (without the newline), or null at end of
+   * input. Default: writes the question to standard error and reads a line from standard
+   * input.
+   */
+  readonly ask?: (question: string) => Promise<string | null>;
 }
 
 /** A {@linkcode CliIO} with every default filled in. */
@@ -39,6 +51,10 @@ export interface ResolvedIO {
   /** Whether to write ANSI colors on standard error. */
   readonly colorErr: boolean;
   readonly columns: number;
+  /** Whether questions can be asked. */
+  readonly interactive: boolean;
+  /** Asks a question; the answer line, or null at end of input. */
+  readonly ask: (question: string) => Promise<string | null>;
 }
 
 /**
@@ -61,7 +77,27 @@ export function resolveIO(io: CliIO = {}): ResolvedIO {
     color: outTerminal && !noColor,
     colorErr: errTerminal && !noColor,
     columns: io.columns ?? terminalColumns(io.stdout === undefined),
+    interactive: io.interactive ??
+      (io.stdout === undefined && Deno.stdin.isTerminal() && Deno.stderr.isTerminal()),
+    ask: io.ask ?? ((question) => askOnTerminal(question, io.stderr ?? writerFor(Deno.stderr))),
   };
+}
+
+async function askOnTerminal(
+  question: string,
+  write: (text: string) => void,
+): Promise<string | null> {
+  write(question);
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(1);
+  while (true) {
+    const n = await Deno.stdin.read(buffer);
+    if (n === null) {
+      return bytes.length === 0 ? null : new TextDecoder().decode(new Uint8Array(bytes));
+    }
+    if (buffer[0] === 10) return new TextDecoder().decode(new Uint8Array(bytes)).replace(/\r$/, "");
+    bytes.push(buffer[0]);
+  }
 }
 
 function writerFor(file: { writeSync(p: Uint8Array): number }): (text: string) => void {

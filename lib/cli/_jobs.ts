@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import type { SQLInputValue } from "node:sqlite";
 import {
-  hasStatementBreak,
   JOB_STATES,
   type JobRecord,
   type JobState,
+  queryWithFilter,
   type Store,
 } from "../store/mod.ts";
 import { CommandError } from "./_errors.ts";
@@ -110,12 +110,11 @@ export interface JobSqlFilter {
  * @param store The store.
  * @param filter The condition, system, states and limit.
  * @returns Job ids.
- * @throws {CommandError} When the condition is not one valid SQL expression.
+ * @throws {FilterError} When the condition is not one valid SQL expression (exit 2).
  */
 export function selectJobIds(store: Store, filter: JobSqlFilter): number[] {
   const where = filter.where;
-  if (hasStatementBreak(where)) throw badWhere(where, "it must be one expression, without ';'");
-  const clauses = [`(${where})`];
+  const clauses = [`(${where}\n)`];
   const params: SQLInputValue[] = [];
   if (filter.system !== undefined) {
     clauses.push("system = ?");
@@ -127,26 +126,7 @@ export function selectJobIds(store: Store, filter: JobSqlFilter): number[] {
   }
   const limit = filter.limit ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : "";
   const sql = `SELECT id FROM jobs WHERE ${clauses.join(" AND ")} ORDER BY id DESC${limit}`;
-  const ro = new DatabaseSync(store.dbPath, { readOnly: true });
-  try {
-    ro.exec("PRAGMA busy_timeout = 5000");
-    let stmt: ReturnType<DatabaseSync["prepare"]>;
-    try {
-      stmt = ro.prepare(sql);
-    } catch (e) {
-      throw badWhere(where, (e as Error).message);
-    }
-    try {
-      return stmt.all(...params).map((r) => Number(r.id));
-    } catch (e) {
-      if ((e as { code?: string }).code === "ERR_SQLITE_ERROR") {
-        throw badWhere(where, (e as Error).message);
-      }
-      throw e;
-    }
-  } finally {
-    ro.close();
-  }
+  return queryWithFilter(store.dbPath, where, sql, params, "jobs").map((r) => Number(r.id));
 }
 
 /**
@@ -174,10 +154,4 @@ export function jobSummary(job: JobRecord, calls: JobCallCounts): Record<string,
     endedAt: job.endedAt,
     error: job.error,
   };
-}
-
-function badWhere(where: string, detail: string): CommandError {
-  return new CommandError(
-    `Cannot filter jobs: the --where clause "${where}" is not valid SQL (${detail})`,
-  );
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { shortHash } from "./_output.ts";
+import { escapeLine } from "./_terminal_text.ts";
 
 /** The parts of one call key (or of a step's code alone, with no arguments). */
 export interface KeyDescription {
@@ -36,6 +37,10 @@ export type Difference =
     readonly change: Change;
     readonly before: string | null;
     readonly after: string | null;
+    /** For arguments: a preview of the value before, when the inputs are stored. */
+    readonly beforeValue?: string;
+    /** For arguments: a preview of the value after, when the inputs are stored. */
+    readonly afterValue?: string;
   };
 
 /**
@@ -120,9 +125,56 @@ export function describeDifference(d: Difference): string {
       return `code changed: ${shortHash(d.before)} -> ${shortHash(d.after)} (parts not recorded)`;
     case "code-part":
     case "argument": {
-      const what = d.kind === "argument" ? `argument ${d.name}` : d.name;
-      if (d.change !== "changed") return `${what} ${d.change}`;
-      return `${what} changed: ${shortHash(d.before!)} -> ${shortHash(d.after!)}`;
+      const what = d.kind === "argument" ? `argument ${escapeLine(d.name)}` : escapeLine(d.name);
+      if (d.change === "added") {
+        return `${what} added${d.afterValue === undefined ? "" : `: ${escapeLine(d.afterValue)}`}`;
+      }
+      if (d.change === "removed") {
+        return `${what} removed${
+          d.beforeValue === undefined ? "" : ` (was ${escapeLine(d.beforeValue)})`
+        }`;
+      }
+      const hashes = `${shortHash(d.before!)} -> ${shortHash(d.after!)}`;
+      if (d.beforeValue !== undefined && d.afterValue !== undefined) {
+        return `${what} changed: ${escapeLine(d.beforeValue)} -> ${
+          escapeLine(d.afterValue)
+        } (${hashes})`;
+      }
+      return `${what} changed: ${hashes}`;
     }
   }
+}
+
+/**
+ * Adds value previews to argument differences.
+ *
+ * @param differences As from {@linkcode diffKeys}.
+ * @param before Argument name -> preview of its value in the first call (when stored).
+ * @param after The same for the second call.
+ * @returns The differences, argument ones with `beforeValue` / `afterValue` where known.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const [d] = withArgumentValues(
+ *   [{ kind: "argument", name: "fmax", change: "changed", before: "aa", after: "bb" }],
+ *   { fmax: "0.01" },
+ *   { fmax: "0.05" },
+ * );
+ * assert.equal(describeDifference(d), "argument fmax changed: 0.01 -> 0.05 (aa -> bb)");
+ * ```
+ */
+export function withArgumentValues(
+  differences: readonly Difference[],
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+): Difference[] {
+  return differences.map((d) => {
+    if (d.kind !== "argument") return d;
+    return {
+      ...d,
+      ...(d.name in before ? { beforeValue: before[d.name] } : {}),
+      ...(d.name in after ? { afterValue: after[d.name] } : {}),
+    };
+  });
 }

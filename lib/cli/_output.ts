@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { escapeOutput } from "./_terminal_text.ts";
 
 /** ANSI styling that becomes the identity when colors are off. */
 export interface Style {
@@ -69,8 +70,9 @@ const ESC = "\x1b";
 const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, "g");
 
 /**
- * Renders rows as space-aligned columns under a header; cells may hold ANSI colors.
- * Trailing spaces are trimmed.
+ * Renders rows as space-aligned columns under a header; cells may hold the colors of
+ * {@linkcode createStyle}, any other control character in them is escaped. Trailing spaces
+ * are trimmed.
  *
  * @param header Column titles.
  * @param rows Cells, one array per row.
@@ -83,6 +85,8 @@ export function renderTable(
   options: TableOptions = {},
 ): string {
   const right = new Set(options.right ?? []);
+  // Cells are one line each, with only the CLI's own colors (stored text is escaped).
+  rows = rows.map((r) => r.map((cell) => escapeOutput(cell, { newlines: false })));
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? "")))
   );

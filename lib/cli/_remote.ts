@@ -41,6 +41,26 @@ export function configuredSystems(ctx: Context): Readonly<Record<string, System>
 }
 
 /**
+ * The file each configured system was read from.
+ *
+ * @param ctx The invocation's context.
+ * @returns File path by system name.
+ * @throws {CommandError} When a config file is invalid.
+ */
+export function systemSources(ctx: Context): Readonly<Record<string, string>> {
+  try {
+    return loadSystems({
+      cwd: ctx.io.cwd,
+      env: ctx.io.env,
+      projectDir: dirname(ctx.storeDir()),
+    }).sources;
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CommandError(e.message, { cause: e });
+    throw e;
+  }
+}
+
+/**
  * One configured system by name.
  *
  * @param systems The configured systems.

@@ -4,7 +4,8 @@
  * @module
  */
 import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
-import type { CallFilter, CallRecord } from "../store/mod.ts";
+import { decode, preview } from "../codec/mod.ts";
+import type { CallFilter, CallRecord, Store } from "../store/mod.ts";
 import { parseCount, parseStates } from "./_args.ts";
 import type { Context } from "./_context.ts";
 import {
@@ -63,6 +64,29 @@ export function callSummary(call: CallRecord): Record<string, unknown> {
   };
 }
 
+/** Longest input preview `calls ls` shows, in characters. */
+export const INPUTS_PREVIEW_CHARS = 48;
+
+/**
+ * A one-line preview of a call's inputs, for listings, with plain values (numbers,
+ * strings) before nested ones so what tells calls apart shows: `{fmax: 0.01, structure:
+ * {formula: "Si2"…`.
+ *
+ * @param store The store.
+ * @param call The call.
+ * @returns The preview, or `-` when the inputs are not stored, or why they cannot be read.
+ */
+export function inputsPreview(store: Store, call: CallRecord): string {
+  if (call.inputsRef === null) return "-";
+  const bytes = store.objects.get(call.inputsRef);
+  if (!bytes) return "(missing)";
+  try {
+    return preview(scalarsFirst(decode(bytes)), INPUTS_PREVIEW_CHARS);
+  } catch {
+    return "(undecodable)";
+  }
+}
+
 /**
  * Builds the `calls ls` command.
  *
@@ -92,8 +116,9 @@ export function callsLsCommand(ctx: Context): CommandUnknownOpts {
         where: options.where,
       };
       const calls = store.listCalls({ ...filter, limit: options.limit });
+      const inputs = (c: CallRecord): string => inputsPreview(store, c);
       if (options.json) {
-        ctx.out(toJson(calls.map(callSummary)));
+        ctx.out(toJson(calls.map((c) => ({ ...callSummary(c), inputsPreview: inputs(c) }))));
         return;
       }
       if (calls.length === 0) {
@@ -110,10 +135,11 @@ export function callsLsCommand(ctx: Context): CommandUnknownOpts {
           c.location,
           duration === null ? "-" : formatDuration(duration),
           c.endedAt === null ? "-" : formatRelative(c.endedAt, now),
+          inputs(c),
         ];
       });
       ctx.out(
-        renderTable(["KEY", "STEP", "STATE", "WHERE", "DURATION", "ENDED"], rows, {
+        renderTable(["KEY", "STEP", "STATE", "WHERE", "DURATION", "ENDED", "INPUTS"], rows, {
           right: [4],
           style: ctx.style,
         }),
@@ -130,4 +156,16 @@ export function callsLsCommand(ctx: Context): CommandUnknownOpts {
         }
       }
     });
+}
+
+function scalarsFirst(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const entries = Object.entries(value);
+  const plain = (v: unknown): boolean => typeof v !== "object" || v === null;
+  return Object.fromEntries([
+    ...entries.filter(([, v]) => plain(v)),
+    ...entries.filter(([, v]) => !plain(v)),
+  ]);
 }

@@ -1,5 +1,8 @@
 /**
- * `drover calls show KEY`: everything recorded about one call.
+ * `drover calls show KEY`: everything recorded about one call. With `--json`, the inputs
+ * and the result are JSON values (see `_json_value.ts` for values JSON cannot hold:
+ * `{"$typedArray": "Float64Array", "data": [...]}`, `{"$bigint": "12"}`, `{"$map": [...]}`,
+ * `{"$date": "..."}`, ...).
  *
  * @module
  */
@@ -8,8 +11,10 @@ import { decode, preview } from "../codec/mod.ts";
 import type { CallRecord, Store } from "../store/mod.ts";
 import { parseKeyPrefix } from "./_args.ts";
 import type { Context } from "./_context.ts";
+import { toJsonValue } from "./_json_value.ts";
 import { resolveCallKey } from "./_keys.ts";
 import { colorState, formatDuration, formatTime, toJson } from "./_output.ts";
+import { escapeLine } from "./_terminal_text.ts";
 import { callDuration, callSummary } from "./calls_ls.ts";
 
 /** Longest preview of one value, in characters. */
@@ -112,12 +117,11 @@ export function callsShowCommand(ctx: Context): CommandUnknownOpts {
           version: call.version,
           arguments: args,
           inputsRef: call.inputsRef,
+          inputs: inputs?.ok ? toJsonValue(inputs.value) : null,
+          ...(inputs && !inputs.ok ? { inputsProblem: inputs.reason } : {}),
           resultRef: call.resultRef,
-          result: result === undefined
-            ? null
-            : result.ok
-            ? preview(result.value, PREVIEW_CHARS)
-            : `(${result.reason})`,
+          result: result?.ok ? toJsonValue(result.value) : null,
+          ...(result && !result.ok ? { resultProblem: result.reason } : {}),
           error: call.error,
         }));
         return;
@@ -150,9 +154,13 @@ export function callsShowCommand(ctx: Context): CommandUnknownOpts {
         );
       }
       if (call.error) {
-        out += field("Error", style.red(`${call.error.name}: ${call.error.message}`));
+        out += field(
+          "Error",
+          style.red(escapeLine(`${call.error.name}: ${call.error.message}`)),
+        );
         if (call.error.stack) {
-          out += call.error.stack.split("\n").map((l) => `  ${style.dim(l)}\n`).join("");
+          out += call.error.stack.split("\n").map((l) => `  ${style.dim(escapeLine(l))}\n`)
+            .join("");
         }
       }
       ctx.out(out);

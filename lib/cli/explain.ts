@@ -17,9 +17,11 @@ import {
   type Difference,
   diffKeys,
   type KeyDescription,
+  withArgumentValues,
 } from "./_key_diff.ts";
 import { resolveCallKey } from "./_keys.ts";
 import { shortHash, toJson } from "./_output.ts";
+import { loadValue, showArguments } from "./calls_show.ts";
 
 /** The recorded and the current code identity of a step. */
 export interface CodeComparison {
@@ -164,7 +166,11 @@ Examples:
         ctx.out(options.json ? toJson(a) : renderDescription(ctx, a));
         return;
       }
-      const differences = diffKeys(a, b);
+      const differences = withArgumentValues(
+        diffKeys(a, b),
+        argumentPreviews(store, calls[0]),
+        argumentPreviews(store, calls[1]),
+      );
       if (options.json) {
         ctx.out(toJson({ a, b, identical: differences.length === 0, differences }));
         return;
@@ -177,6 +183,17 @@ Examples:
         : differences.map((d) => `  ${describeDifference(d)}\n`).join("");
       ctx.out(out);
     });
+}
+
+/** Argument name -> preview of its value, from the call's stored inputs (empty if none). */
+function argumentPreviews(store: Store, call: CallRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (call.inputsRef === null) return out;
+  const inputs = loadValue(store, call.inputsRef);
+  for (const a of showArguments(call, inputs)) {
+    if (a.hash !== null && inputs.ok) out[a.name] = a.preview;
+  }
+  return out;
 }
 
 function renderDescription(ctx: Context, d: KeyDescription): string {

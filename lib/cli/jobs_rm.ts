@@ -14,6 +14,8 @@ import { isLive, resolveJob } from "./_jobs.ts";
 import { plural, toJson } from "./_output.ts";
 import { configuredSystems, linkTo, remoteProblem, withConnections } from "./_remote.ts";
 import { cancelJobs } from "./jobs_cancel.ts";
+import { confirm } from "./_confirm.ts";
+import { escapeLine } from "./_terminal_text.ts";
 
 /**
  * Whether a job directory may be deleted: a normalized absolute path strictly inside
@@ -66,6 +68,7 @@ export function jobsRmCommand(ctx: Context): CommandUnknownOpts {
     .argument("<jobs...>", "job ids or names")
     .option("-c, --clean", "also delete each job's directory (<rundir>/jobs/NAME) on its system")
     .option("--force", "cancel live jobs first instead of refusing them")
+    .option("-y, --yes", "do not ask (with --clean or --force); needed without a terminal")
     .option("--dry-run", "only say what would be done")
     .option("--json", "print the result as JSON")
     .action(async (refs, options) => {
@@ -85,13 +88,24 @@ export function jobsRmCommand(ctx: Context): CommandUnknownOpts {
           }; cancel first ("drover jobs cancel") or pass --force`,
         );
       }
-      const result = await withConnections(() =>
-        remove(ctx, store, jobs, {
-          clean: options.clean ?? false,
-          dryRun: options.dryRun ?? false,
-        })
-      );
-      ctx.out(options.json ? toJson(result) : describe(result));
+      const clean = options.clean ?? false;
+      const dryRun = options.dryRun ?? false;
+      const result = await withConnections(async () => {
+        if ((clean || options.force) && !dryRun && !options.yes) {
+          // Deleting directories and cancelling jobs cannot be undone: show, then ask.
+          const preview = await removeJobs(ctx, store, jobs, { clean, dryRun: true });
+          const live = jobs.filter(isLive).map((j) => `${j.id} ${j.name}`);
+          await confirm(ctx, {
+            action: `remove ${plural(preview.removed.length, "job")}${
+              clean ? ` and delete ${plural(preview.cleaned.length, "job directory")}` : ""
+            }`.replace("directorys", "directories"),
+            details: (live.length > 0 ? `Will cancel ${live.join(", ")}\n` : "") +
+              describeJobRemoval(preview).replaceAll("Would ", "Will "),
+          }, false);
+        }
+        return await removeJobs(ctx, store, jobs, { clean, dryRun });
+      });
+      ctx.out(options.json ? toJson(result) : describeJobRemoval(result));
       if (result.kept.length > 0) {
         throw new CommandError(
           result.kept.map((k) => `Cannot remove job ${k.id} ${k.name}: ${k.reason}`).join("\n"),
@@ -100,7 +114,18 @@ export function jobsRmCommand(ctx: Context): CommandUnknownOpts {
     });
 }
 
-async function remove(
+/**
+ * Forgets jobs, first cancelling live ones and, with `clean`, deleting their directories on
+ * their systems (only directories strictly inside `<rundir>/jobs/`). A job whose directory
+ * cannot be deleted, or that cannot be cancelled, is kept and listed with the reason.
+ *
+ * @param ctx The invocation's context (systems config, clock).
+ * @param store The store.
+ * @param jobs The jobs.
+ * @param options Whether to delete directories; whether to change nothing.
+ * @returns What was (or would be) done.
+ */
+export async function removeJobs(
   ctx: Context,
   store: Store,
   jobs: readonly JobRecord[],
@@ -171,13 +196,21 @@ async function remove(
   };
 }
 
-function describe(r: JobRemoval): string {
+/**
+ * Says what `jobs rm` did (or would do).
+ *
+ * @param r The outcome.
+ * @returns Lines, ending with a newline.
+ */
+export function describeJobRemoval(r: JobRemoval): string {
   const lines: string[] = [];
   if (r.cancelled.length > 0) lines.push(`Cancelled ${r.cancelled.join(", ")}`);
   const verb = r.dryRun ? "Would remove" : "Removed";
   lines.push(
     `${verb} ${plural(r.removed.length, "job")}${
-      r.removed.length ? `: ${r.removed.map((j) => `${j.id} ${j.name}`).join(", ")}` : ""
+      r.removed.length
+        ? `: ${r.removed.map((j) => `${j.id} ${escapeLine(j.name)}`).join(", ")}`
+        : ""
     }`,
   );
   if (r.cleaned.length > 0) {
@@ -185,7 +218,7 @@ function describe(r: JobRemoval): string {
     lines.push(
       `${r.dryRun ? "Would delete" : "Deleted"} ${n} job ${n === 1 ? "directory" : "directories"}:`,
     );
-    for (const d of r.cleaned) lines.push(`  ${d}`);
+    for (const d of r.cleaned) lines.push(`  ${escapeLine(d)}`);
   }
   return lines.join("\n") + "\n";
 }

@@ -13,6 +13,7 @@ import { FilterError, StoreError } from "../store/mod.ts";
 import { Context } from "./_context.ts";
 import { CommandError, EXIT_BUG, EXIT_DOMAIN, EXIT_USAGE, UsageError } from "./_errors.ts";
 import { type CliIO, type ResolvedIO, resolveIO } from "./_io.ts";
+import { escapeControl, escapeLine } from "./_terminal_text.ts";
 import { callsLsCommand } from "./calls_ls.ts";
 import { callsShowCommand } from "./calls_show.ts";
 import { cleanCommand } from "./clean.ts";
@@ -27,6 +28,7 @@ import { jobsShowCommand } from "./jobs_show.ts";
 import { rmCommand } from "./rm.ts";
 import { routesExplainCommand } from "./routes_explain.ts";
 import { runsLsCommand } from "./runs_ls.ts";
+import { runsShowCommand } from "./runs_show.ts";
 import { statusCommand } from "./status.ts";
 import { syncCommand } from "./sync.ts";
 import { systemsCheckCommand } from "./systems_check.ts";
@@ -56,9 +58,10 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .addCommand(callsLsCommand(ctx))
     .addCommand(callsShowCommand(ctx));
   const runs = new Command("runs")
-    .description("list workflow runs")
+    .description("list workflow runs and show one")
     .helpCommand(false)
-    .addCommand(runsLsCommand(ctx));
+    .addCommand(runsLsCommand(ctx))
+    .addCommand(runsShowCommand(ctx));
   const jobs = new Command("jobs")
     .description("list, inspect, cancel and remove the jobs sent to systems")
     .helpCommand(false)
@@ -101,8 +104,9 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
  * @param args The arguments after the program name.
  * @param io Where to write, the working directory, environment and clock. Default: the
  * real terminal, `Deno.cwd()`, `Deno.env` and `Date.now`.
- * @returns The exit code: 0 success, 1 domain error (unknown key, bad --where, store
- * problem), 2 usage error, 70 a bug (its stack is printed).
+ * @returns The exit code: 0 success, 1 domain error (unknown key, store problem), 2 usage
+ * error (bad option, bad --where, a destructive command not confirmed), 70 a bug (its
+ * stack is printed).
  *
  * @example
  * ```ts
@@ -130,16 +134,16 @@ function report(e: unknown, io: ResolvedIO): number {
     // help was asked for (`--help`, `help calls`), anything else is a usage error.
     return e.exitCode === 0 ? 0 : EXIT_USAGE;
   }
-  if (e instanceof UsageError) {
-    io.stderr(`drover: ${e.message}\n`);
+  if (e instanceof UsageError || e instanceof FilterError) {
+    io.stderr(`drover: ${escapeLine(e.message)}\n`);
     return EXIT_USAGE;
   }
-  if (e instanceof CommandError || e instanceof StoreError || e instanceof FilterError) {
-    io.stderr(`drover: ${e.message}\n`);
+  if (e instanceof CommandError || e instanceof StoreError) {
+    io.stderr(`drover: ${escapeControl(e.message)}\n`);
     return EXIT_DOMAIN;
   }
   const stack = e instanceof Error ? e.stack ?? `${e.name}: ${e.message}` : String(e);
-  io.stderr(`drover: internal error (this is a bug, please report it)\n${stack}\n`);
+  io.stderr(`drover: internal error (this is a bug, please report it)\n${escapeControl(stack)}\n`);
   return EXIT_BUG;
 }
 
@@ -151,7 +155,7 @@ function configureTree(command: CommandUnknownOpts, io: ResolvedIO): void {
       writeOut: io.stdout,
       writeErr: io.stderr,
       outputError: (text, write) =>
-        write(`drover: ${oneLine(text)}; see "${path(command)} --help"\n`),
+        write(`drover: ${escapeLine(oneLine(text))}; see "${path(command)} --help"\n`),
       getOutHelpWidth: () => io.columns,
       getErrHelpWidth: () => io.columns,
       getOutHasColors: () => io.color,

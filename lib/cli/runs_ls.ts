@@ -6,7 +6,7 @@
 import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RunRecord } from "../store/mod.ts";
+import { countCallsByRun, type RunCallCounts, type RunRecord } from "../store/mod.ts";
 import { parseDays } from "./_args.ts";
 import type { Context } from "./_context.ts";
 import {
@@ -72,8 +72,9 @@ export function runsLsCommand(ctx: Context): CommandUnknownOpts {
       using store = ctx.openStore();
       const now = ctx.io.now();
       const runs = store.listRuns(now - options.days * DAY_MS);
+      const counts = countCallsByRun(store, runs.map((r) => r.id));
       if (options.json) {
-        ctx.out(toJson(runs));
+        ctx.out(toJson(runs.map((r) => ({ ...r, calls: runCounts(counts.get(r.id)!) }))));
         return;
       }
       if (runs.length === 0) {
@@ -82,15 +83,34 @@ export function runsLsCommand(ctx: Context): CommandUnknownOpts {
       }
       ctx.out(
         renderTable(
-          ["ID", "STATUS", "STARTED", "DURATION", "SCRIPT", "ARGV"],
-          runs.map((r) => runRow(ctx, r, now)),
-          { right: [0, 3], style: ctx.style },
+          ["ID", "STATUS", "STARTED", "DURATION", "RAN", "CACHED", "FAILED", "SCRIPT", "ARGV"],
+          runs.map((r) => runRow(ctx, r, now, runCounts(counts.get(r.id)!))),
+          { right: [0, 3, 4, 5, 6], style: ctx.style },
         ),
       );
     });
 }
 
-function runRow(ctx: Context, run: RunRecord, now: number): string[] {
+/** The calls of one run by outcome, as `runs ls` and `runs show` print them. */
+export interface RunCounts extends RunCallCounts {
+  /**
+   * Calls answered from the cache. null: this store does not record cache hits per run
+   * (shown as `-`).
+   */
+  readonly cached: number | null;
+}
+
+/**
+ * Adds the cache hits of a run to the counts of the calls it executed.
+ *
+ * @param counts As from `countCallsByRun`.
+ * @returns The counts; `cached` is null until the store records cache hits per run.
+ */
+export function runCounts(counts: RunCallCounts): RunCounts {
+  return { ...counts, cached: null };
+}
+
+function runRow(ctx: Context, run: RunRecord, now: number, counts: RunCounts): string[] {
   const duration = run.status === "running"
     ? formatDuration(now - run.startedAt)
     : run.endedAt === null
@@ -101,11 +121,20 @@ function runRow(ctx: Context, run: RunRecord, now: number): string[] {
     colorState(ctx.style, run.status),
     formatRelative(run.startedAt, now),
     duration,
+    String(counts.ran),
+    counts.cached === null ? "-" : String(counts.cached),
+    counts.failed === 0 ? "0" : ctx.style.red(String(counts.failed)),
     displayScript(run.script, ctx.io.cwd),
     run.argv.map(quoteArg).join(" "),
   ];
 }
 
-function quoteArg(arg: string): string {
+/**
+ * Quotes a script argument for display as a shell would need it.
+ *
+ * @param arg The argument.
+ * @returns It, single-quoted when it holds anything but plain characters.
+ */
+export function quoteArg(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }

@@ -7,7 +7,7 @@
  */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { SystemLink } from "../runtime/mod.ts";
-import type { System } from "../systems/mod.ts";
+import { ConfigError, lintSystem, PROJECT_CONFIG_NAME, type System } from "../systems/mod.ts";
 import { shellQuote } from "../scheduler/mod.ts";
 import type { Context } from "./_context.ts";
 import { CommandError } from "./_errors.ts";
@@ -17,6 +17,7 @@ import {
   linkTo,
   remoteProblem,
   systemNamed,
+  systemSources,
   withConnections,
 } from "./_remote.ts";
 
@@ -24,7 +25,7 @@ import {
 export const CHECK_TIMEOUT_MS = 30_000;
 
 /** The checks, in the order they run. */
-export type CheckName = "reachable" | "scheduler" | "deno" | "rundir";
+export type CheckName = "config" | "reachable" | "scheduler" | "deno" | "rundir";
 
 /** The outcome of one check. */
 export interface CheckResult {
@@ -44,18 +45,37 @@ class CheckFailed extends Error {}
 const decoder = new TextDecoder();
 
 /**
- * Runs the checks of one system, one after the other; when it cannot be reached the others
- * are reported as skipped.
+ * Runs the checks of one system, one after the other: first its settings (`lintSystem`,
+ * without connecting), then on the system. When the settings can never work or the system
+ * cannot be reached, the checks after are reported as skipped.
  *
  * @param link The system, connected lazily.
  * @param now A monotonic clock in ms (for the timings).
+ * @param file The config file the system comes from, for messages.
  * @returns One result per check.
  */
 export async function checkSystem(
   link: SystemLink,
   now: () => number = () => performance.now(),
+  file = PROJECT_CONFIG_NAME,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
+  const problems = lintSystem(link.system);
+  results.push({
+    name: "config",
+    ok: problems.length === 0,
+    ms: 0,
+    detail: problems.length === 0
+      ? "the settings can work"
+      : problems.map((p) => new ConfigError(file, p).message.replace(/^Cannot read/, "In"))
+        .join("; "),
+  });
+  if (problems.length > 0) {
+    for (const name of ["reachable", "scheduler", "deno", "rundir"] as const) {
+      results.push({ name, ok: false, ms: 0, detail: "skipped: fix the settings first" });
+    }
+    return results;
+  }
   const run = async (name: CheckName, fn: () => Promise<string>): Promise<boolean> => {
     const start = now();
     try {
@@ -203,7 +223,10 @@ export function systemsCheckCommand(ctx: Context): CommandUnknownOpts {
     .option("--json", "print the checks as JSON")
     .action(async (name, options) => {
       const system: System = systemNamed(configuredSystems(ctx), name, `check system "${name}"`);
-      const results = await withConnections(() => checkSystem(linkTo(ctx, system)));
+      const file = systemSources(ctx)[name];
+      const results = await withConnections(() =>
+        checkSystem(linkTo(ctx, system), undefined, file)
+      );
       if (options.json) {
         ctx.out(toJson({ system: name, ok: results.every((r) => r.ok), checks: results }));
       } else {
@@ -227,6 +250,11 @@ export function systemsCheckCommand(ctx: Context): CommandUnknownOpts {
         ctx.out(lines.join("\n") + "\n");
       }
       const failed = results.filter((r) => !r.ok);
+      const config = results.find((r) => r.name === "config" && !r.ok);
+      if (config !== undefined) {
+        // What can never work: the settings themselves, named by file and path.
+        throw new CommandError(`Cannot use system "${name}": ${config.detail}`);
+      }
       if (failed.length > 0) {
         throw new CommandError(
           `Cannot use system "${name}": ${plural(failed.length, "check")} failed: ${

@@ -6,7 +6,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { SchemaVersionError, StoreError, StoreLockedError } from "./errors.ts";
+import { SchemaMarkerError, SchemaVersionError, StoreError, StoreLockedError } from "./errors.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 
 /** How long a connection waits for another process's lock, in ms. */
@@ -18,6 +18,8 @@ export const BUSY_TIMEOUT_MS = 5000;
  * @param path The database file.
  * @returns The open connection.
  * @throws {SchemaVersionError} when the file was written by a newer drover.
+ * @throws {SchemaMarkerError} when its schema marker is not a version number (the file is
+ * damaged or not a drover store); it is never rewritten.
  * @throws {StoreLockedError} when another process holds the lock past the busy timeout.
  *
  * @example
@@ -56,12 +58,12 @@ export function openDatabase(path: string): DatabaseSync {
 }
 
 function migrate(db: DatabaseSync, path: string): void {
-  const current = readVersion(db);
+  const current = readVersion(db, path);
   if (current > SCHEMA_VERSION) throw new SchemaVersionError(path, current, SCHEMA_VERSION);
   if (current === SCHEMA_VERSION) return;
   transaction(db, path, () => {
     // Re-read inside the write lock: another process may have migrated meanwhile.
-    const now = readVersion(db);
+    const now = readVersion(db, path);
     if (now > SCHEMA_VERSION) throw new SchemaVersionError(path, now, SCHEMA_VERSION);
     for (let v = now; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
     db.prepare(
@@ -70,13 +72,42 @@ function migrate(db: DatabaseSync, path: string): void {
   });
 }
 
-function readVersion(db: DatabaseSync): number {
+function readVersion(db: DatabaseSync, path: string): number {
   const hasMeta = db.prepare(
     "SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
   ).get();
   if (!hasMeta) return 0;
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get();
-  return row ? Number(row.value) : 0;
+  if (!row) {
+    // A meta table without a marker is not a store this or any drover wrote.
+    throw new SchemaMarkerError(path, null);
+  }
+  return parseSchemaMarker(row.value, path);
+}
+
+/**
+ * Reads the schema marker (`meta.schema_version`) of a store: a whole number, 1 or more,
+ * written as decimal digits. Anything else means the file was damaged or written by
+ * something else; it is reported, never silently rewritten.
+ *
+ * @param value The stored value.
+ * @param path The database path, for the message.
+ * @returns The schema version.
+ * @throws {SchemaMarkerError} For anything but a positive whole number.
+ *
+ * @example
+ * ```ts
+ * import { parseSchemaMarker } from "./database.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseSchemaMarker("2", "d.db"), 2);
+ * assert.throws(() => parseSchemaMarker("banana", "d.db"), /schema version "banana"/);
+ * assert.throws(() => parseSchemaMarker("-1", "d.db"), /schema version "-1"/);
+ * ```
+ */
+export function parseSchemaMarker(value: unknown, path: string): number {
+  const text = typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
+  if (!/^[1-9][0-9]{0,8}$/.test(text)) throw new SchemaMarkerError(path, value);
+  return Number(text);
 }
 
 /**

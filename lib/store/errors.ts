@@ -112,3 +112,39 @@ export class SchemaVersionError extends StoreError {
     this.known = known;
   }
 }
+
+/**
+ * The store's schema marker (`meta.schema_version`) is missing or not a version number:
+ * the file is damaged or was not written by drover. Nothing is rewritten.
+ *
+ * @example
+ * ```ts
+ * import { SchemaMarkerError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * const e = new SchemaMarkerError(".drover/drover.db", "banana");
+ * assert.equal(e.found, "banana");
+ * assert.match(e.message, /schema version "banana" is not a version number/);
+ * ```
+ */
+export class SchemaMarkerError extends StoreError {
+  /** The marker found, or null when there is none. */
+  readonly found: unknown;
+  /**
+   * Creates an instance.
+   *
+   * @param path The database file.
+   * @param found The marker found, or null when missing.
+   */
+  constructor(path: string, found: unknown) {
+    super(
+      `Cannot open store "${path}": ${
+        found === null || found === undefined
+          ? "its meta table has no schema_version"
+          : `its schema version ${JSON.stringify(String(found))} is not a version number`
+      } (meta.schema_version must be a whole number, 1 or more); the file is damaged or not a drover store, and was left as it is`,
+      path,
+    );
+    this.name = "SchemaMarkerError";
+    this.found = found;
+  }
+}

@@ -15,7 +15,15 @@
  *
  * @module
  */
-export { FilterError, hasStatementBreak, openStore, Store } from "./store.ts";
+export { openStore, Store } from "./store.ts";
+export {
+  FilterError,
+  hasStatementBreak,
+  parseWhereClause,
+  queryWithFilter,
+  safeParseWhereClause,
+  type WhereParseResult,
+} from "./filter.ts";
 export type {
   CallFilter,
   CallLookup,
@@ -25,10 +33,25 @@ export type {
   StepStateCount,
 } from "./store.ts";
 export { INLINE_LIMIT_BYTES, ObjectStore } from "./objects.ts";
+export {
+  collectGarbage,
+  GC_GRACE_MS,
+  type GcOptions,
+  type GcPlan,
+  objectsSize,
+  planGc,
+} from "./object_gc.ts";
 export type { ObjectEvent, ObjectStoreOptions } from "./objects.ts";
+export {
+  countCallsByRun,
+  countCallsByVersion,
+  type RunCallCounts,
+  type VersionStateCount,
+} from "./call_stats.ts";
+export { forgetStaged, type StagedObject, stagedScratch } from "./scratch.ts";
 export { findProjectDir, STORE_DIR_NAME } from "./project.ts";
 export type { FindProjectOptions } from "./project.ts";
-export { SchemaVersionError, StoreError, StoreLockedError } from "./errors.ts";
+export { SchemaMarkerError, SchemaVersionError, StoreError, StoreLockedError } from "./errors.ts";
 export type { StoreErrorOptions } from "./errors.ts";
 export { CALL_STATES, CALL_TRANSITIONS, canTransition, FAILURE_REASONS } from "./records.ts";
 export type {

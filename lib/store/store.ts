@@ -4,11 +4,11 @@
  * @module
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
-import { DatabaseSync as Database } from "node:sqlite";
 import { join } from "node:path";
 import { sha256Hex } from "../codec/mod.ts";
 import { guard, openDatabase, transaction } from "./database.ts";
 import { StoreError } from "./errors.ts";
+import { queryWithFilter } from "./filter.ts";
 import { type ObjectEvent, ObjectStore } from "./objects.ts";
 import { findProjectDir } from "./project.ts";
 import { JobStore } from "./jobs.ts";
@@ -23,6 +23,8 @@ import type {
   RunStatus,
   StoredError,
 } from "./records.ts";
+
+export { FilterError, hasStatementBreak } from "./filter.ts";
 
 /** Options for {@linkcode openStore}. */
 export interface OpenStoreOptions {
@@ -42,6 +44,8 @@ export interface CallFilter {
   readonly states?: readonly CallState[];
   /** A raw SQL boolean expression over the `calls` table's columns. */
   readonly where?: string;
+  /** Only calls last run by this run. */
+  readonly runId?: number;
   /** Only these keys (or unique key prefixes of at least 6 characters). */
   readonly keys?: readonly string[];
   /** At most this many rows, newest first. */
@@ -98,23 +102,6 @@ export interface CodeCacheEntry {
   readonly codeHash: string;
   /** Absolute path -> sha256 of its contents when the identity was computed. */
   readonly files: Readonly<Record<string, string>>;
-}
-
-/** A user mistake in a filter (bad `--where`), reported without touching the store. */
-export class FilterError extends TypeError {
-  /** The offending clause. */
-  readonly where: string;
-  /**
-   * Creates an instance.
-   *
-   * @param where The clause.
-   * @param detail What SQLite said.
-   */
-  constructor(where: string, detail: string) {
-    super(`Cannot filter calls: the --where clause "${where}" is not valid SQL (${detail})`);
-    this.name = "FilterError";
-    this.where = where;
-  }
 }
 
 const CALL_COLUMNS =
@@ -290,20 +277,34 @@ export class Store implements Disposable {
   }
 
   /**
-   * Removes calls matching a filter, in one transaction.
+   * Removes calls matching a filter. The keys are selected first (a `where` clause on a
+   * read-only connection, holding no write lock however long it takes), then deleted in
+   * one short write transaction; a call whose state changed in between is kept.
    *
    * @param filter Which calls.
-   * @param options `dryRun` only counts.
+   * @param options `dryRun` only selects.
    * @returns The keys removed (or that would be).
+   * @throws {FilterError} for an invalid `where` clause (nothing is changed).
    */
   removeCalls(filter: CallFilter, options: { readonly dryRun?: boolean } = {}): string[] {
-    const keys = this.listCalls(filter).map((c) => c.key);
-    if (options.dryRun || keys.length === 0) return keys;
-    const del = this.#db.prepare("DELETE FROM calls WHERE key = ?");
-    this.transaction(() => {
-      for (const key of keys) del.run(key);
-    });
-    return keys;
+    const selected = this.listCalls(filter).map((c) => ({ key: c.key, state: c.state }));
+    if (options.dryRun) return selected.map((c) => c.key);
+    return this.removeSelectedCalls(selected);
+  }
+
+  /**
+   * Deletes calls selected earlier, in one short write transaction, each only when its
+   * state is still the one seen when it was selected.
+   *
+   * @param calls Keys and the states they had when selected.
+   * @returns The keys deleted.
+   */
+  removeSelectedCalls(calls: readonly { key: string; state: CallState }[]): string[] {
+    if (calls.length === 0) return [];
+    const del = this.#db.prepare("DELETE FROM calls WHERE key = ? AND state = ?");
+    return this.transaction(() =>
+      calls.filter((c) => Number(del.run(c.key, c.state).changes) > 0).map((c) => c.key)
+    );
   }
 
   /**
@@ -508,30 +509,7 @@ export class Store implements Disposable {
     if (where === undefined) {
       return guard(this.dbPath, () => this.#db.prepare(query).all(...params));
     }
-    if (hasStatementBreak(where)) {
-      throw new FilterError(where, "it must be one expression, without ';'");
-    }
-    // User SQL runs on a read-only connection: it can never change the store.
-    const ro = new Database(this.dbPath, { readOnly: true });
-    try {
-      ro.exec("PRAGMA busy_timeout = 5000");
-      let stmt: StatementSync;
-      try {
-        stmt = ro.prepare(query);
-      } catch (e) {
-        throw new FilterError(where, (e as Error).message);
-      }
-      try {
-        return stmt.all(...params);
-      } catch (e) {
-        if ((e as { code?: string }).code === "ERR_SQLITE_ERROR") {
-          throw new FilterError(where, (e as Error).message);
-        }
-        throw e;
-      }
-    } finally {
-      ro.close();
-    }
+    return queryWithFilter(this.dbPath, where, query, params);
   }
 }
 
@@ -578,41 +556,17 @@ function filterSql(filter: CallFilter): { sql: string; params: SQLInputValue[] }
     clauses.push(`state IN (${filter.states.map(() => "?").join(", ")})`);
     params.push(...filter.states);
   }
+  if (filter.runId !== undefined) {
+    clauses.push("run_id = ?");
+    params.push(filter.runId);
+  }
   if (filter.keys?.length) {
     clauses.push(`(${filter.keys.map(() => "key LIKE ?").join(" OR ")})`);
     params.push(...filter.keys.map((k) => `${k.replace(/[^0-9a-f]/g, "")}%`));
   }
-  if (filter.where !== undefined) clauses.push(`(${filter.where})`);
+  // The line break ends a trailing -- comment of the clause before its closing parenthesis.
+  if (filter.where !== undefined) clauses.push(`(${filter.where}\n)`);
   return { sql: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", params };
-}
-
-/**
- * Whether user SQL contains a `;` outside quotes (a second statement): `--where` clauses
- * must be one expression.
- *
- * @param sql The clause.
- * @returns True when it would end the statement.
- *
- * @example
- * ```ts
- * import { hasStatementBreak } from "./store.ts";
- * import assert from "node:assert/strict";
- * assert.equal(hasStatementBreak("step = 'a;b'"), false);
- * assert.equal(hasStatementBreak("1; DROP TABLE calls"), true);
- * ```
- */
-export function hasStatementBreak(sql: string): boolean {
-  let quote: string | null = null;
-  for (const ch of sql) {
-    if (quote) {
-      if (ch === quote) quote = null;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-    } else if (ch === ";") {
-      return true;
-    }
-  }
-  return false;
 }
 
 function toCall(r: Record<string, SQLInputValue>): CallRecord {

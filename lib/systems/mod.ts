@@ -48,6 +48,7 @@ export {
   systemsConfigFiles,
 } from "./load_systems.ts";
 export { pickPartition, type Resources } from "./pick_partition.ts";
+export { DIRECTIVE_PREFIXES, lintSystem } from "./lint_system.ts";
 export {
   formatWalltime,
   parseWalltime,

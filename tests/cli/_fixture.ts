@@ -195,6 +195,8 @@ export async function seededProject(): Promise<Fixture> {
     }
     refs["orphan-small"] = store.objects.put(encode({ leftover: "from a removed call" }));
     refs["orphan-large"] = store.objects.put(encode(new Float64Array(10_000).fill(1.5)));
+    // Objects are stamped with the real clock; make them older than gc's grace period.
+    store.db.prepare("UPDATE objects SET created_at = ?").run(NOW - 2 * 60 * MINUTE);
   }
   return {
     dir,
@@ -254,6 +256,8 @@ export interface RunOutput {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** The questions asked, in order. */
+  readonly questions: readonly string[];
 }
 
 /** Options of {@linkcode runCli}. */
@@ -262,6 +266,8 @@ export interface RunCliOptions {
   readonly env?: Record<string, string>;
   /** Whether stdout is a terminal. Default: false. */
   readonly isTerminal?: boolean;
+  /** Answers to questions, in order; given: the CLI is interactive. Default: not interactive. */
+  readonly answers?: readonly (string | null)[];
 }
 
 /**
@@ -280,7 +286,14 @@ export async function runCli(
 ): Promise<RunOutput> {
   let stdout = "";
   let stderr = "";
+  const questions: string[] = [];
+  const answers = [...(options.answers ?? [])];
   const code = await main(args, {
+    interactive: options.answers !== undefined,
+    ask: (question) => {
+      questions.push(question);
+      return Promise.resolve(answers.length > 0 ? answers.shift()! : null);
+    },
     stdout: (t) => stdout += t,
     stderr: (t) => stderr += t,
     cwd,
@@ -290,5 +303,5 @@ export async function runCli(
     columns: 80,
   });
   const clean = (s: string): string => cwd === "/" ? s : s.replaceAll(cwd, "<TMP>");
-  return { code, stdout: clean(stdout), stderr: clean(stderr) };
+  return { code, stdout: clean(stdout), stderr: clean(stderr), questions };
 }

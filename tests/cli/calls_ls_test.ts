@@ -43,6 +43,7 @@ Deno.test("main() prints parseable calls when running calls ls --json", async ()
     createdAt: Date.UTC(2025, 0, 15, 11, 20),
     startedAt: Date.UTC(2025, 0, 15, 11, 20),
     endedAt: Date.UTC(2025, 0, 15, 11, 27),
+    inputsPreview: '{fmax: 0.01, structure: {formula: "C2", cell: […',
   }]);
 });
 
@@ -58,14 +59,14 @@ Deno.test("main() exits 2 naming the valid states when --state is invalid", asyn
   );
 });
 
-Deno.test("main() exits 1 and changes nothing when --where is not valid SQL", async () => {
+Deno.test("main() exits 2 and changes nothing when --where is not valid SQL", async () => {
   await using fx = await seededProject();
   const before = (() => {
     using store = fx.open();
     return store.listCalls();
   })();
   const r = await runCli(["calls", "ls", "--where", "state = 'done' AND ("], fx.dir);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.match(
     r.stderr,
     /^drover: Cannot filter calls: the --where clause "state = 'done' AND \(" is not valid SQL/,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { encode } from "../../lib/codec/mod.ts";
 import { assertGolden } from "./_golden.ts";
 import { runCli, seededProject } from "./_fixture.ts";
 
@@ -30,6 +31,41 @@ Deno.test("main() prints parseable details when running calls show --json", asyn
   assert.equal(json.arguments[0].preview, "0.01");
   assert.equal(json.error.name, "ConvergenceError");
   assert.equal(json.result, null);
+  assert.deepEqual(json.inputs, {
+    structure: { formula: "C2", cell: [3.57, 3.57, 3.57] },
+    fmax: 0.01,
+  });
+});
+
+Deno.test("main() gives inputs and result as JSON values, mapping what JSON cannot hold", async () => {
+  await using fx = await seededProject();
+  const done = JSON.parse((await runCli(["calls", "show", fx.keys.si, "--json"], fx.dir)).stdout);
+  assert.deepEqual(done.result, {
+    energy: -10.84,
+    forces: { $typedArray: "Float64Array", data: [0, 0.001, 0] },
+  });
+  const key = "e".repeat(64);
+  {
+    using store = fx.open();
+    const value = {
+      n: 12n,
+      when: new Date(0),
+      tags: new Map<unknown, unknown>([["a", new Set([1, undefined])]]),
+      odd: [NaN, -0, Infinity],
+      $ref: "x",
+    };
+    const ref = store.objects.put(encode(value));
+    store.putCall({ ...store.getCall(fx.keys.si)!, key, resultRef: ref });
+  }
+  const r = await runCli(["calls", "show", key, "--json"], fx.dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).result, {
+    n: { $bigint: "12" },
+    when: { $date: "1970-01-01T00:00:00.000Z" },
+    tags: { $map: [["a", { $set: [1, { $undefined: true }] }]] },
+    odd: [{ $number: "NaN" }, { $number: "-0" }, { $number: "Infinity" }],
+    $$ref: "x",
+  });
 });
 
 Deno.test("main() exits 1 when the key is unknown", async () => {

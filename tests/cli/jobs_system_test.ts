@@ -3,6 +3,7 @@
  * jobs show (logs on the system), jobs cancel, jobs rm --clean/--force, systems check.
  */
 import assert from "node:assert/strict";
+import { assertGolden } from "./_golden.ts";
 import { runCli } from "./_fixture.ts";
 import {
   jobEnded,
@@ -66,7 +67,7 @@ Deno.test("main() records what a job decided and leaves results remote when runn
   assert.deepEqual(el.stderr, ["boom: segfault"]);
   assert.equal(JSON.parse(shown.stdout).script.source, "system");
 
-  const removed = await runCli(["jobs", "rm", "--clean", String(job.id)], p.dir);
+  const removed = await runCli(["jobs", "rm", "--clean", String(job.id), "--yes"], p.dir);
   assert.equal(removed.code, 0, removed.stderr);
   await assert.rejects(Deno.stat(job.dir), Deno.errors.NotFound);
 });
@@ -125,7 +126,7 @@ Deno.test("main() cancels then removes a live job when running jobs rm --force",
   const job = await makeJob(p, uniqueName("force"), [
     { kind: "sleep", key: keyOf("f"), seconds: 30 },
   ]);
-  const r = await runCli(["jobs", "rm", "--force", "-c", String(job.id)], p.dir);
+  const r = await runCli(["jobs", "rm", "--force", "-c", String(job.id), "--yes"], p.dir);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     r.stdout,
@@ -182,10 +183,12 @@ Deno.test("main() passes every check of a local system when running systems chec
   );
   assert.match(masked, /^ {2}ok {4}deno {2}N ms {2}jobs use this drover's Deno /m);
   assert.match(masked, /^ {2}ok {4}rundir {2}N ms {2}<TMP>\/runs is writable$/m);
-  assert.match(masked, /\nAll 4 checks passed\n$/);
+  assert.match(masked, /^ {2}ok {4}config {2}N ms {2}the settings can work$/m);
+  assert.match(masked, /\nAll 5 checks passed\n$/);
   const json = JSON.parse((await runCli(["systems", "check", "laptop", "--json"], p.dir)).stdout);
   assert.equal(json.ok, true);
   assert.deepEqual(json.checks.map((c: { name: string }) => c.name), [
+    "config",
     "reachable",
     "scheduler",
     "deno",
@@ -208,7 +211,7 @@ Deno.test("main() exits 1 with each failed check's reason when running systems c
     /^ {2}FAIL {2}deno .* \/nonexistent\/deno --version failed \(exit 127: not found\)/m,
   );
   assert.match(r.stdout, /^ {2}FAIL {2}rundir /m);
-  assert.match(r.stdout, /\n2 of 4 checks failed\n$/);
+  assert.match(r.stdout, /\n2 of 5 checks failed\n$/);
   assert.match(
     r.stderr,
     /^drover: Cannot use system "broken": 2 checks failed: deno \(.*\); rundir \(.*\)\n$/,
@@ -225,12 +228,30 @@ Deno.test("main() reports an unreachable system and skips its other checks when 
   await using p = await localProject(["far:", "  scheduler: local", "  host: nobody@127.0.0.1:1"]);
   const r = await runCli(["systems", "check", "far", "--json"], p.dir, { env: NO_SSH });
   assert.equal(r.code, 1);
-  const checks = JSON.parse(r.stdout).checks;
+  const checks = JSON.parse(r.stdout).checks.slice(1);
   assert.equal(checks[0].ok, false);
   assert.match(checks[0].detail, /^Cannot reach nobody@127\.0\.0\.1:1: /);
   assert.deepEqual(
     checks.slice(1).map((c: { detail: string }) => c.detail),
     Array(3).fill("skipped: the system is not reachable"),
+  );
+});
+
+Deno.test("main() names each setting that can never work when running systems check, without connecting", async () => {
+  await using p = await localProject([
+    "bad:",
+    "  scheduler: slurm",
+    "  host: nobody@127.0.0.1:1",
+    '  rundir: "scratch/drover runs"',
+    '  header: ["#SBATCH --account=abc", "--mem=4G"]',
+    '  partitions: [{ name: "gpu$(id)" }]',
+  ]);
+  const r = await runCli(["systems", "check", "bad"], p.dir, { env: NO_SSH });
+  assert.equal(r.code, 1);
+  await assertGolden("systems_check_config", r.stdout.replace(/ +\d+ ms/g, "  N ms"));
+  assert.equal(
+    r.stderr,
+    'drover: Cannot use system "bad": In systems config "<TMP>/drover.yaml": systems.bad.rundir must be an absolute path or one starting with ~/ (got "scratch/drover runs"); In systems config "<TMP>/drover.yaml": systems.bad.header[1] must be a #SBATCH directive line, e.g. "#SBATCH --account=abc" (got "--mem=4G"); In systems config "<TMP>/drover.yaml": systems.bad.partitions[0].name must be a partition name of letters, digits and . _ @ - (starting with a letter or digit) (got "gpu$(id)")\n',
   );
 });
 

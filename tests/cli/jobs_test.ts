@@ -44,22 +44,23 @@ Deno.test("main() says how many jobs are hidden when running jobs ls --limit", a
   assert.match(r.stdout, /\n2 of 5 jobs shown; --limit 0 shows all\n$/);
 });
 
-Deno.test("main() exits 1 and changes nothing when jobs ls --where is not one read-only expression", async () => {
+Deno.test("main() exits 2 and changes nothing when jobs ls --where is not one read-only expression", async () => {
   await using fx = await jobsProject();
   const bad = await runCli(["jobs", "ls", "--where", "nosuchcolumn = 1"], fx.dir);
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 2);
   assert.match(
     bad.stderr,
     /^drover: Cannot filter jobs: the --where clause "nosuchcolumn = 1" is not valid SQL \(.*no such column: nosuchcolumn.*\)\n$/,
   );
   const two = await runCli(["jobs", "ls", "--where", "1); DELETE FROM jobs; --"], fx.dir);
-  assert.equal(two.code, 1);
-  assert.match(two.stderr, /it must be one expression, without ';'/);
+  assert.equal(two.code, 2);
+  assert.match(two.stderr, /"\)" closes a parenthesis it did not open/);
   const sneaky = await runCli(
     ["jobs", "ls", "--where", "(SELECT COUNT(*) FROM (DELETE FROM jobs RETURNING id)) > 0"],
     fx.dir,
   );
-  assert.equal(sneaky.code, 1);
+  assert.equal(sneaky.code, 2);
+  assert.match(sneaky.stderr, /DELETE is a statement/);
   using store = fx.open();
   assert.equal(store.jobs.listJobs().length, 5);
 });
@@ -166,9 +167,27 @@ Deno.test("main() removes ended jobs and, with --clean, their directories when r
     `Would remove 1 job: ${fx.jobs.failed} dr-relax-bbbbbbbbbb\nWould delete 1 job directory:\n  laptop:<TMP>/runs/jobs/dr-relax-bbbbbbbbbb\n`,
   );
   assert.ok((await Deno.stat(fx.failedDir)).isDirectory);
+  const refused = await runCli(["jobs", "rm", "--clean", "dr-relax-bbbbbbbbbb"], fx.dir);
+  assert.equal(refused.code, 2);
+  assert.equal(
+    refused.stderr,
+    "drover: Cannot remove 1 job and delete 1 job directory: not confirmed; pass --yes to go ahead without a terminal (--dry-run shows what would go)\n",
+  );
+  assert.ok((await Deno.stat(fx.failedDir)).isDirectory);
+  const declined = await runCli(["jobs", "rm", "--clean", "dr-relax-bbbbbbbbbb"], fx.dir, {
+    answers: ["no"],
+  });
+  assert.equal(declined.code, 1);
+  assert.match(
+    declined.stderr,
+    /^Will remove 1 job: \d+ dr-relax-bbbbbbbbbb\nWill delete 1 job directory:\n/,
+  );
+  assert.deepEqual(declined.questions, ["Remove 1 job and delete 1 job directory? [y/N] "]);
+  assert.ok((await Deno.stat(fx.failedDir)).isDirectory);
   const r = await runCli(
     ["jobs", "rm", "--clean", "dr-relax-bbbbbbbbbb", "dr-relax-dddddddddd"],
     fx.dir,
+    { answers: ["y"] },
   );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Removed 2 jobs: /);
@@ -193,7 +212,7 @@ Deno.test("main() keeps a job whose directory is outside <rundir>/jobs/ when run
     );
   }
   await Deno.mkdir(`${fx.rundir}/objects`, { recursive: true });
-  const r = await runCli(["jobs", "rm", "-c", String(fx.jobs.old)], fx.dir);
+  const r = await runCli(["jobs", "rm", "-c", String(fx.jobs.old), "--yes"], fx.dir);
   assert.equal(r.code, 1);
   assert.equal(
     r.stderr,

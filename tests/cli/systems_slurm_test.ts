@@ -42,7 +42,8 @@ Deno.test({
     await Deno.writeTextFile(`${p.dir}/drover.yaml`, yaml.replace("RUNDIR", `${p.dir}/hpc`));
     const r = await runCli(["systems", "check", "hpc", "--json"], p.dir);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const scheduler = JSON.parse(r.stdout).checks[1];
+    const scheduler = JSON.parse(r.stdout).checks
+      .find((c: { name: string }) => c.name === "scheduler");
     assert.equal(scheduler.ok, true);
     assert.match(scheduler.detail, /^slurm(-wlm)? [\d.]+; arrays up to \d+ elements, \d+ jobs$/);
   },

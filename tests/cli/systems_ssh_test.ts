@@ -92,7 +92,8 @@ sshdTest(
     const env = { DROVER_SSH_CONFIG: await sshConfig(p.dir, sshd, sshd.knownHosts) };
     const r = await runCli(["systems", "check", "cluster", "--json"], p.dir, { env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const checks = JSON.parse(r.stdout).checks;
+    const checks = JSON.parse(r.stdout).checks.slice(1);
+    assert.equal(JSON.parse(r.stdout).checks[0].name, "config");
     assert.equal(checks[0].detail, `${sshd.user}@${sshd.host}:${sshd.port}`);
     assert.match(checks[2].detail, /^upload: <TMP>\/remote-runs\/bin runs programs and has room/);
     assert.equal(checks[3].detail, "<TMP>/remote-runs is writable");
