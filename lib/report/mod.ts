@@ -30,13 +30,7 @@
  *
  * @module
  */
-export type {
-  CallCachedExtras,
-  JobEventExtras,
-  ProgressEvent,
-  ProposedEvent,
-  WithExtras,
-} from "./events.ts";
+export type { ProgressEvent } from "./events.ts";
 export {
   type FailureSeen,
   type JobProgress,

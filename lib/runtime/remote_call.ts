@@ -61,12 +61,16 @@ export type RemoteEvent =
     readonly elements: number;
     readonly calls: number;
     readonly attempt: number;
+    /** The call keys the job runs. */
+    readonly keys?: readonly string[];
   }
   | {
     readonly type: "job-recovered";
     readonly system: string;
     readonly job: string;
     readonly how: "found-by-name" | "found-by-markers" | "resubmitted";
+    readonly schedulerId?: string;
+    readonly keys?: readonly string[];
   }
   | {
     readonly type: "job-restart";
@@ -75,6 +79,8 @@ export type RemoteEvent =
     readonly calls: number;
     readonly reason: FailureReason;
     readonly attempt: number;
+    readonly schedulerId?: string;
+    readonly keys?: readonly string[];
   }
   | {
     readonly type: "job-poll";
@@ -89,32 +95,49 @@ export type RemoteEvent =
     readonly message: string;
   }
   | {
-    /** Calls of earlier runs (or of another process) found in live jobs and waited for. */
+    /** Calls of an earlier run (or of another process) found in a live job and waited for. */
     readonly type: "job-attached";
     readonly system: string;
-    readonly calls: number;
+    readonly job: string;
+    readonly schedulerId?: string;
+    readonly keys: readonly string[];
   }
   | {
-    /** The system or its scheduler cannot be reached; drover keeps trying until `limitMs`. */
-    readonly type: "system-unreachable";
+    /** The scheduler says a job is pending (with its reason, e.g. `ReqNodeNotAvail`) or running. */
+    readonly type: "job-state";
     readonly system: string;
+    readonly job: string;
+    readonly schedulerId?: string;
+    readonly state: "pending" | "running";
+    readonly reason?: string;
+  }
+  | {
+    /** The SSH host of a system cannot be reached; the runtime tries again until its limit. */
+    readonly type: "waiting-for-host";
+    readonly system: string;
+    readonly host: string;
     readonly attempt: number;
-    readonly sinceMs: number;
-    readonly limitMs: number;
+    readonly retryInMs: number;
     readonly message: string;
+    /** How long it has been unreachable, and the limit after which its calls fail, ms. */
+    readonly sinceMs?: number;
+    readonly limitMs?: number;
+  }
+  | {
+    /** The host answers but the scheduler's commands fail (slurmctld restarting). */
+    readonly type: "scheduler-unreachable";
+    readonly system: string;
+    readonly message: string;
+    readonly retryInMs: number;
+    readonly attempt?: number;
+    readonly sinceMs?: number;
+    readonly limitMs?: number;
   }
   | {
     /** The system answers again after being unreachable. */
     readonly type: "system-reachable";
     readonly system: string;
     readonly afterMs: number;
-  }
-  | {
-    /** The scheduler keeps a job pending and says why (`ReqNodeNotAvail`). */
-    readonly type: "job-pending";
-    readonly system: string;
-    readonly job: string;
-    readonly reason: string;
   }
   | {
     /** The scheduler refused a job (or no partition fits): its calls failed. */

@@ -28,6 +28,8 @@ import { stageAndSubmit } from "./submitter.ts";
 import type { SystemLink } from "./system_link.ts";
 
 const encoder = new TextEncoder();
+/** How far back each look for decided calls reaches before the previous look, ms. */
+const CURSOR_MARGIN_MS = 5_000;
 
 /** Options of {@linkcode RemoteRuntime}. */
 export interface RemoteRuntimeOptions {
@@ -175,7 +177,15 @@ export class RemoteRuntime implements AsyncDisposable {
   attach(call: RemoteCall, options: RemoteRunOptions = {}): Promise<RemoteOutcome> | undefined {
     const latest = this.#store.jobs.latestCallOf(call.key);
     if (!latest) return undefined;
-    this.#emit({ type: "job-attached", system: latest.job.system, calls: 1 });
+    if (latest.call.state === "pending") {
+      this.#emit({
+        type: "job-attached",
+        system: latest.job.system,
+        job: latest.job.name,
+        ...(latest.job.schedulerId ? { schedulerId: latest.job.schedulerId } : {}),
+        keys: [call.key],
+      });
+    }
     return this.#wait(call, "in-job", latest.job.system, options.signal, () => {
       this.#settleKey(call.key);
     });
@@ -382,12 +392,6 @@ export class RemoteRuntime implements AsyncDisposable {
       }, () => {});
       return;
     }
-    const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof RangeError && /no partition fits/.test(message)) {
-      this.#emit({ type: "job-refused", system, calls: left.length, message });
-      for (const x of left) this.#refuse(x, message);
-      return;
-    }
     for (const x of left) {
       this.#release(x.call.key);
       this.#fail(x.call.key, e);
@@ -439,7 +443,21 @@ export class RemoteRuntime implements AsyncDisposable {
     const route = first.route;
     const link = this.#link(route.system);
     const system = link.system;
-    const resources = jobResources(system, route, attempt);
+    let resources: JobPlan["resources"];
+    try {
+      resources = jobResources(system, route, attempt);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      // No partition can take these resources: refused before anything is submitted.
+      this.#emit({
+        type: "job-refused",
+        system: system.name,
+        calls: entries.length,
+        message: e.message,
+      });
+      for (const x of entries) this.#refuse(x, e.message);
+      return;
+    }
     const bundle = await this.#bundle(first.module);
     const bundleRef = this.#store.objects.put(bundle.bytes, bundle.hash);
     const limits = await link.limits();
@@ -545,8 +563,18 @@ export class RemoteRuntime implements AsyncDisposable {
       for (const key of held) {
         const e = this.#entries.get(key);
         if (e) this.#move(e, "held-by-other");
+        const latest = this.#store.jobs.latestCallOf(key);
+        if (latest) {
+          this.#emit({
+            type: "job-attached",
+            system: system.name,
+            job: latest.job.name,
+            keys: [key],
+          });
+        }
+        // It may have been decided already (the cursor of the poll loop would miss it).
+        this.#settleKey(key);
       }
-      this.#emit({ type: "job-attached", system: system.name, calls: held.size });
       const rest = elements.map((el) => el.filter((e) => !held.has(e.call.key)))
         .filter((el) => el.length > 0);
       if (rest.length > 0) await this.#submitArray(link, rest, ctx);
@@ -583,6 +611,7 @@ export class RemoteRuntime implements AsyncDisposable {
           elements: job.size,
           calls: this.#store.jobs.callsOf(job.id).length,
           attempt: job.attempt,
+          keys: this.#store.jobs.callsOf(job.id).map((c) => c.key),
         });
       } else if (r.kind === "refused") {
         const calls = this.#store.jobs.callsOf(job.id);
@@ -615,14 +644,21 @@ export class RemoteRuntime implements AsyncDisposable {
     const u = this.#unreachable.get(system) ?? { since: now, attempt: 0 };
     u.attempt++;
     this.#unreachable.set(system, u);
-    this.#emit({
-      type: "system-unreachable",
+    const message = e instanceof Error ? e.message : String(e);
+    const retryInMs = this.#o.systems()[system]?.pollMs ?? 2000;
+    const common = {
       system,
       attempt: u.attempt,
       sinceMs: now - u.since,
       limitMs: this.#unreachableLimitMs,
-      message: e instanceof Error ? e.message : String(e),
-    });
+      retryInMs,
+      message,
+    };
+    if (e instanceof TransportError) {
+      this.#emit({ type: "waiting-for-host", host: e.target, ...common });
+    } else {
+      this.#emit({ type: "scheduler-unreachable", ...common });
+    }
     return now - u.since >= this.#unreachableLimitMs;
   }
 
@@ -685,7 +721,7 @@ export class RemoteRuntime implements AsyncDisposable {
     const pollMs = link.system.pollMs;
     const maxMs = this.#o.maxPollMs ?? Math.min(60_000, 30 * pollMs);
     let interval = pollMs;
-    this.#cursor.set(systemName, this.#clock.now());
+    this.#cursor.set(systemName, this.#clock.now() - CURSOR_MARGIN_MS);
     while (this.#hasWork(systemName) && !this.#abort.signal.aborted) {
       try {
         await this.#clock.sleep(interval, this.#abort.signal);
@@ -711,9 +747,11 @@ export class RemoteRuntime implements AsyncDisposable {
           }
           for (const p of report.pending) {
             this.#emit({
-              type: "job-pending",
+              type: "job-state",
               system: systemName,
               job: p.job.name,
+              ...(p.job.schedulerId ? { schedulerId: p.job.schedulerId } : {}),
+              state: "pending",
               reason: p.reason,
             });
           }
@@ -764,7 +802,8 @@ export class RemoteRuntime implements AsyncDisposable {
     const since = this.#cursor.get(system) ?? 0;
     const now = this.#clock.now();
     const keys = this.#store.jobs.changedSince(system, since);
-    this.#cursor.set(system, now);
+    // Another process's clock may lag a little: look a few seconds back (settling is idempotent).
+    this.#cursor.set(system, now - CURSOR_MARGIN_MS);
     let n = 0;
     for (const key of keys) {
       if (this.#entries.has(key) && this.#settleKey(key)) n++;
@@ -834,6 +873,8 @@ export class RemoteRuntime implements AsyncDisposable {
         calls: 1,
         reason,
         attempt: decision.attempt,
+        keys: [key],
+        ...(job.schedulerId ? { schedulerId: job.schedulerId } : {}),
       });
       this.#batcher.add(key);
       return true;

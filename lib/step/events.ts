@@ -14,6 +14,13 @@ export type DroverEvent =
     readonly type: "call-cached";
     readonly step: string;
     readonly key: string;
+    /** True when the stored outcome is a failure (the call rethrows it). */
+    readonly failed?: boolean;
+  }
+  | {
+    /** A run began; its id is what `drover jobs cancel --run ID` takes. */
+    readonly type: "run-start";
+    readonly runId: string;
   }
   | {
     readonly type: "call-start";

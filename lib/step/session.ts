@@ -374,8 +374,14 @@ export class Session implements AsyncDisposable {
    * RFC 8949 (`drover-v1` rules): stores made by earlier versions keep their cache. Only
    * on a miss, and only when the two keys differ (floats, bigints, dates in the inputs).
    */
-  #legacyHit<I, O>(def: StepDefinition<I, O>, inputs: I, info: CallKeyInfo): Uint8Array | undefined {
-    const legacy = legacyCallKey(info, inputs as Record<string, unknown>, { ignore: ignoredOf(def) });
+  #legacyHit<I, O>(
+    def: StepDefinition<I, O>,
+    inputs: I,
+    info: CallKeyInfo,
+  ): Uint8Array | undefined {
+    const legacy = legacyCallKey(info, inputs as Record<string, unknown>, {
+      ignore: ignoredOf(def),
+    });
     if (legacy === info.key) return undefined;
     const old = this.store.lookupCall(legacy);
     return old?.state === "done" ? old.result : undefined;

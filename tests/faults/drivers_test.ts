@@ -14,11 +14,14 @@ function counts(file: string): Map<number, number> {
   } catch {
     return m;
   }
-  for (const line of text.split("\n").filter(Boolean)) m.set(Number(line), (m.get(Number(line)) ?? 0) + 1);
+  for (const line of text.split("\n").filter(Boolean)) {
+    m.set(Number(line), (m.get(Number(line)) ?? 0) + 1);
+  }
   return m;
 }
 
-const squares = (n: number, offset = 0): number[] => Array.from({ length: n }, (_, x) => x * x + offset);
+const squares = (n: number, offset = 0): number[] =>
+  Array.from({ length: n }, (_, x) => x * x + offset);
 
 Deno.test("two drivers running the same workflow on one store run every local call once", async () => {
   await using p = await remoteProject("");
@@ -116,8 +119,11 @@ Deno.test("resources no partition fits are refused before any submission, with t
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.failures.length, 3);
-  assert.ok(out.failures.every((f: { reason: string }) => f.reason === "refused"));
-  assert.match(out.failures[0].message, /no partition fits cores 64/);
+  assert.ok(out.failures.every((f: { reason: string }) => f.reason === "refused"), r.stdout);
+  assert.match(
+    out.failures[0].message,
+    /Cannot pick a partition of system "here" for 64 cores per node/,
+  );
   using store = p.store();
   assert.equal(store.jobs.listJobs().length, 0, "nothing was submitted");
 });
