@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
 import { basename, join, resolve } from "node:path";
 import { openStore, STORE_DIR_NAME } from "../store/mod.ts";
 import type { Context } from "./_context.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
 import type { StepStateCount } from "../store/mod.ts";
 import type { Context } from "./_context.ts";
 import { renderTable, toJson } from "./_output.ts";

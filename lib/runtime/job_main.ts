@@ -10,7 +10,7 @@
  */
 import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import { z } from "npm:zod@^3.25.0";
 import { decode, encode, sha256Hex } from "../codec/mod.ts";
 import { lookupStep, openSession, type Session, toStoredError, useSession } from "../step/mod.ts";
 import type { Store, StoredError } from "../store/mod.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type ts from "typescript";
+import type ts from "npm:typescript@^5.9.0";
 import { dirname, relative, sep } from "node:path";
 import {
   dependencyVersion,

@@ -32,7 +32,7 @@ let ssh2: Promise<Ssh2> | undefined;
  * @returns The module.
  */
 function loadSsh2(): Promise<Ssh2> {
-  ssh2 ??= import("ssh2") as Promise<Ssh2>;
+  ssh2 ??= import("npm:ssh2@^1.17.0") as Promise<Ssh2>;
   return ssh2;
 }
 
