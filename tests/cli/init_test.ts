@@ -61,7 +61,7 @@ Deno.test("main() writes a project that links this drover when running init", as
     assert.equal(r.stderr, "");
     const config = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`));
     const [link] = config.links;
-    assert.equal(await Deno.realPath(resolve(dir, link)), REPO_ROOT);
+    assert.equal(await Deno.realPath(resolve(dir, link)), await Deno.realPath(REPO_ROOT));
     assert.deepEqual(config, {
       links: [link],
       imports: { drover: "jsr:@drover/drover@^0.1" },
