@@ -175,6 +175,22 @@ Deno.test("bundleStepModule() throws BundleError when the bundle would import an
   });
 });
 
+Deno.test("bundleStepModule() throws BundleError naming an npm: external the bundle imports eagerly", async () => {
+  await using tmp = await tempDir();
+  await writeProjectConfig(tmp.path);
+  const module = `${tmp.path}/eager.ts`;
+  await Deno.writeTextFile(
+    module,
+    'import { Client } from "npm:ssh2@^1.17.0";\nexport const client = Client;\n',
+  );
+  await assert.rejects(() => bundleStepModule(module, { cacheDir: false }), {
+    name: "BundleError",
+    message: new RegExp(
+      `^Cannot bundle "${module}" for jobs: the bundle imports "npm:ssh2@\\^1\\.17\\.0" statically`,
+    ),
+  });
+});
+
 Deno.test("bundleStepModule() rejects with the signal's reason when aborted before it starts", async () => {
   const controller = new AbortController();
   controller.abort(new DOMException("stop", "AbortError"));
