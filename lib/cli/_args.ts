@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { InvalidArgumentError } from "npm:@commander-js/extra-typings@^14.0.0";
 import { CALL_STATES, type CallState } from "../store/mod.ts";
 
 /**

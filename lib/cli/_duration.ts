@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { InvalidArgumentError } from "npm:@commander-js/extra-typings@^14.0.0";
 
 /** The units an age may use, largest first, and their length in ms. */
 export const DURATION_UNITS: readonly (readonly [unit: string, ms: number])[] = [

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts, Option } from "npm:@commander-js/extra-typings@^14.0.0";
 import { decode, preview } from "../codec/mod.ts";
 import type { CallFilter, CallRecord, Store } from "../store/mod.ts";
 import { parseCount, parseStates } from "./_args.ts";

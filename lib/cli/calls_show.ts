@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
 import { decode, preview } from "../codec/mod.ts";
 import type { CallRecord, Store } from "../store/mod.ts";
 import { parseKeyPrefix } from "./_args.ts";

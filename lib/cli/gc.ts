@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
 import { collectGarbage, GC_GRACE_MS, planGc } from "../store/mod.ts";
 import { confirm } from "./_confirm.ts";
 import type { Context } from "./_context.ts";

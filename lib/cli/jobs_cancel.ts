@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
 import type { JobRecord, Store } from "../store/mod.ts";
 import type { Context } from "./_context.ts";
 import { CommandError, UsageError } from "./_errors.ts";

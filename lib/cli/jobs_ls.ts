@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts, Option } from "npm:@commander-js/extra-typings@^14.0.0";
 import type { JobRecord, JobState, Store } from "../store/mod.ts";
 import { parseCount } from "./_args.ts";
 import type { Context } from "./_context.ts";

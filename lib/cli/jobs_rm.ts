@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
 import { posix } from "node:path";
 import type { JobRecord, Store } from "../store/mod.ts";
 import { shellQuote } from "../scheduler/mod.ts";

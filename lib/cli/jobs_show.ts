@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts, Option } from "npm:@commander-js/extra-typings@^14.0.0";
 import type { JobCallRecord, JobRecord, Store } from "../store/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { parseCount } from "./_args.ts";

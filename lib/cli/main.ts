@@ -8,7 +8,7 @@ import {
   CommanderError,
   type CommandUnknownOpts,
   Help,
-} from "@commander-js/extra-typings";
+} from "npm:@commander-js/extra-typings@^14.0.0";
 import { FilterError, StoreError } from "../store/mod.ts";
 import { Context } from "./_context.ts";
 import { CommandError, EXIT_BUG, EXIT_DOMAIN, EXIT_USAGE, UsageError } from "./_errors.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts, Option } from "npm:@commander-js/extra-typings@^14.0.0";
 import { type CallFilter, type CallRecord, objectsSize } from "../store/mod.ts";
 import { collectKeys, parseStates } from "./_args.ts";
 import type { Context } from "./_context.ts";

@@ -11,7 +11,7 @@ import {
   Command,
   type CommandUnknownOpts,
   InvalidArgumentError,
-} from "@commander-js/extra-typings";
+} from "npm:@commander-js/extra-typings@^14.0.0";
 import {
   displayFile,
   explainRoutes,

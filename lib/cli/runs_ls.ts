@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts, Option } from "npm:@commander-js/extra-typings@^14.0.0";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { countCallsByRun, type RunCallCounts, type RunRecord } from "../store/mod.ts";

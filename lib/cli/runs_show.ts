@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts, Option } from "npm:@commander-js/extra-typings@^14.0.0";
+import { InvalidArgumentError } from "npm:@commander-js/extra-typings@^14.0.0";
 import { type CallFilter, countCallsByRun } from "../store/mod.ts";
 import { parseCount, parseStates } from "./_args.ts";
 import type { Context } from "./_context.ts";

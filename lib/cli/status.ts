@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
 import { countCallsByVersion, type Store, type VersionStateCount } from "../store/mod.ts";
 import type { Context } from "./_context.ts";
 import { plural, renderTable, shortHash, toJson } from "./_output.ts";

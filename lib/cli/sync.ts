@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
 import { pollSystem } from "../runtime/mod.ts";
 import type { Store } from "../store/mod.ts";
 import type { Context } from "./_context.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
 import type { SystemLink } from "../runtime/mod.ts";
 import { ConfigError, lintSystem, PROJECT_CONFIG_NAME, type System } from "../systems/mod.ts";
 import { shellQuote } from "../scheduler/mod.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
 import { resolveSshTarget, SshConfigError, TransportError, trustHost } from "../transport/mod.ts";
 import type { Context } from "./_context.ts";
 import { CommandError } from "./_errors.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@^3.25.0";
 import {
   MEMORY_FORMS,
   type Resources,

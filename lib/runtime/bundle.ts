@@ -92,8 +92,12 @@ export class BundleError extends Error {
   }
 }
 
-/** Left out of every bundle: loaded lazily, and only where they exist (code identity, SSH). */
-const EXTERNALS = ["typescript", "ssh2"];
+/**
+ * Left out of every bundle: loaded lazily, and only where they exist (code identity, SSH).
+ * drover loads them by `npm:` specifier (any version: `*` is a wildcard of `deno bundle`);
+ * a project's own modules may use the bare names of its import map.
+ */
+const EXTERNALS = ["typescript", "ssh2", "npm:typescript@*", "npm:ssh2@*"];
 /** Bumped when the entry or the flags change in a way the cache key would not see. */
 const FORMAT = "drover-bundle/1";
 const RUNNER_URL = new URL("../worker/element_runner.ts", import.meta.url).href;
@@ -220,9 +224,11 @@ async function build(
 /** The first external a bundle imports at its top level (such a bundle fails to start). */
 function staticExternal(source: string): string | undefined {
   for (const name of EXTERNALS) {
-    const quoted = JSON.stringify(name);
-    const line = new RegExp(`^import\\s(?:[^;]*?\\sfrom\\s*)?${quoted}\\s*;?\\s*$`, "m");
-    if (line.test(source)) return name;
+    const quoted = JSON.stringify(name).replace(/[.^$+?()[\]{}|\\]/g, "\\$&")
+      .replaceAll("*", '[^"]*');
+    const line = new RegExp(`^import\\s(?:[^;]*?\\sfrom\\s*)?(${quoted})\\s*;?\\s*$`, "m");
+    const found = line.exec(source);
+    if (found) return JSON.parse(found[1]) as string;
   }
   return undefined;
 }

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@^3.25.0";
 import type { StoredError } from "../store/mod.ts";
 import { ARRAY_INDEX_PLACEHOLDER } from "../scheduler/mod.ts";
 import { describeIssue, type SafeParseResult, type ValidationProblem } from "../systems/mod.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@^3.25.0";
 import type { JobResources } from "../scheduler/mod.ts";
 
 /** The route and objects of one job. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@^3.25.0";
 import type { ParseOptions, ParseResult } from "./errors.ts";
 import { failLine, type NumberedLine, outputLines, safely } from "./_lines.ts";
 import { parseMemorySize, parseSlurmDuration } from "../units/mod.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@^3.25.0";
 import { type ParseOptions, type ParseResult, SchedulerOutputError } from "./errors.ts";
 import { outputLines, safely } from "./_lines.ts";
 

@@ -28,6 +28,8 @@ export interface ProjectConfig {
 export interface Lock {
   readonly specifiers: Readonly<Record<string, string>>;
   readonly remote: Readonly<Record<string, string>>;
+  /** Linked local packages (`"links"` in deno.json): "jsr:@scope/name" -> "1.2.3". */
+  readonly links?: Readonly<Record<string, string>>;
 }
 
 const CONFIG_NAMES = ["deno.json", "deno.jsonc"];
@@ -165,6 +167,8 @@ function lockedVersion(target: string, lock: Lock): string | undefined {
   const keys = range !== undefined && range !== ""
     ? [`${scheme}${name}@${range}`]
     : [`${scheme}${name}`, `${scheme}${name}@*`];
+  const linked = lock.links?.[`${scheme}${name}`];
+  if (linked !== undefined) return linked;
   for (const key of keys) {
     const version = lock.specifiers[key];
     if (typeof version === "string") {
@@ -192,9 +196,17 @@ function parseLock(text: string | undefined): Lock {
     : isRecord(packages.specifiers)
     ? packages.specifiers
     : {};
+  const links: Record<string, string> = {};
+  const workspace = isRecord(json.workspace) ? json.workspace : {};
+  for (const id of Object.keys(isRecord(workspace.links) ? workspace.links : {})) {
+    // "jsr:@drover/drover@0.1.0": the package a "links" entry of deno.json stands for.
+    const match = /^((?:npm|jsr):(?:@[^/@]+\/)?[^/@]+)@([^/]+)$/.exec(id);
+    if (match) links[match[1]] = match[2];
+  }
   return {
     specifiers: stringEntries(specifiers),
     remote: isRecord(json.remote) ? stringEntries(json.remote) : {},
+    links,
   };
 }
 

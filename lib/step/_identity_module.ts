@@ -5,7 +5,7 @@
  * @module
  */
 
-import type ts from "typescript";
+import type ts from "npm:typescript@^5.9.0";
 import type { TypeScript } from "./_identity_source.ts";
 
 /** A name bound by an import: `imported` is the exported name, "default" or "*". */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type ts from "typescript";
+import type ts from "npm:typescript@^5.9.0";
 import { boundNames, type ImportBinding, moduleInfo } from "./_identity_module.ts";
 import type { TypeScript } from "./_identity_source.ts";
 

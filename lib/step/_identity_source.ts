@@ -6,7 +6,7 @@
  * @module
  */
 
-import type ts from "typescript";
+import type ts from "npm:typescript@^5.9.0";
 import { createHash } from "node:crypto";
 import { extname } from "node:path";
 
@@ -37,7 +37,7 @@ const parseCache = new Map<string, ts.SourceFile>();
  * @returns The `typescript` module.
  */
 export function loadTypeScript(): Promise<TypeScript> {
-  typescript ??= import("typescript").then(
+  typescript ??= import("npm:typescript@^5.9.0").then(
     (module) => module.default,
     (cause) => {
       typescript = undefined;

@@ -6,8 +6,9 @@
  * @module
  */
 
-import type ts from "typescript";
+import type ts from "npm:typescript@^5.9.0";
 import { dirname, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   dependencyVersion,
   findProjectConfig,
@@ -24,6 +25,21 @@ import {
   sha256Hex,
   type TypeScript,
 } from "./_identity_source.ts";
+
+/**
+ * drover's own directory (ending in the separator), when drover runs from files. A project
+ * outside it that imports drover by path or `file:` URL counts drover as one dependency,
+ * `dep:drover` with drover's version, as a linked `"drover"` import does: drover's internals
+ * are not the project's code.
+ */
+const DROVER_DIR: string | undefined = (() => {
+  const url = new URL("../../", import.meta.url);
+  return url.protocol === "file:" ? fileURLToPath(url) : undefined;
+})();
+
+function insideDrover(path: string): boolean {
+  return DROVER_DIR !== undefined && path.startsWith(DROVER_DIR);
+}
 
 /** A local file that was read: its text, and its parse when it is a script. */
 export interface LoadedFile {
@@ -132,6 +148,8 @@ export class IdentityCollector {
     const path = localPath(binding.specifier, fromFile);
     if (path === undefined) {
       await this.addDependency(binding.specifier, fromFile);
+    } else if (insideDrover(path) && !insideDrover(fromFile)) {
+      await this.addDroverDependency();
     } else if (binding.imported === "*" || binding.imported === "default") {
       await this.addModule(path);
     } else if (!(await this.addExport(path, binding.imported, new Set()))) {
@@ -216,6 +234,19 @@ export class IdentityCollector {
     for (const specifier of specifiers) {
       await this.addImport({ specifier, imported: "*" }, path);
     }
+  }
+
+  /** Adds part `dep:drover` with the version in drover's deno.json. */
+  async addDroverDependency(): Promise<void> {
+    if (this.parts.has("dep:drover")) return;
+    const text = await this.read(`${DROVER_DIR}deno.json`);
+    let version: unknown;
+    try {
+      version = text === undefined ? undefined : JSON.parse(text).version;
+    } catch {
+      version = undefined;
+    }
+    this.parts.set("dep:drover", typeof version === "string" ? version : "unversioned");
   }
 
   /** Adds part `dep:<specifier>` with the dependency's resolved version. */

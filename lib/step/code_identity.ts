@@ -5,7 +5,7 @@
  * @module
  */
 
-import type ts from "typescript";
+import type ts from "npm:typescript@^5.9.0";
 import { dirname, resolve } from "node:path";
 import type { CallSite } from "../routing/mod.ts";
 import { IdentityCollector } from "./_identity_walk.ts";

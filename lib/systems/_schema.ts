@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@^3.25.0";
 import { MEMORY_FORMS, safeParseMemory } from "./memory.ts";
 import {
   DEFAULT_MAX_JOBS,

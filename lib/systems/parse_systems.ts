@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { parseDocument } from "yaml";
+import { parseDocument } from "npm:yaml@^2.8.0";
 import { ConfigError } from "./config_error.ts";
 import { SYSTEMS_FILE } from "./_schema.ts";
 import type { SystemsConfig } from "./system.ts";

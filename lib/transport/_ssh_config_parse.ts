@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@^3.25.0";
 
 /** One `Keyword value...` line of an SSH client config file. */
 export interface SshConfigDirective {

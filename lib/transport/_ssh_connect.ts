@@ -26,13 +26,21 @@ type Ssh2 = typeof import("./_ssh2.d.ts");
 let ssh2: Promise<Ssh2> | undefined;
 
 /**
+ * The specifier of ssh2, in a variable on purpose: a literal `import("npm:ssh2@...")` makes
+ * Deno resolve ssh2 and its optional native cpu-features into every program that imports
+ * drover, and warn in a box about their build scripts ("Ignored build scripts for
+ * packages") in each new project. Loaded at run time, it is resolved only when SSH is used.
+ */
+const SSH2_SPECIFIER: string = "npm:ssh2@^1.17.0";
+
+/**
  * Loads ssh2 on first use: a static import would put it into every job bundle, where it
  * cannot be resolved (compute nodes run bundles with no network and no npm cache).
  *
  * @returns The module.
  */
 function loadSsh2(): Promise<Ssh2> {
-  ssh2 ??= import("ssh2") as Promise<Ssh2>;
+  ssh2 ??= import(SSH2_SPECIFIER) as Promise<Ssh2>;
   return ssh2;
 }
 

@@ -10,7 +10,7 @@
  */
 import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import { z } from "npm:zod@^3.25.0";
 import { decode, sha256Hex } from "../codec/mod.ts";
 import {
   listSteps,

@@ -46,7 +46,7 @@ Deno.test("bundleStepModule() makes a bundle that runs a job anywhere and never 
   assert.equal(bundle.hash, sha256Hex(bundle.bytes));
   const source = decoder.decode(bundle.bytes);
   assert.ok(source.includes("main block ran"), "the main block is in the bundle");
-  assert.ok(source.includes('import("typescript")'), "typescript stays external");
+  assert.ok(source.includes('import("npm:typescript@^5.9.0")'), "typescript stays external");
   assert.ok(bundle.bytes.length < 2_000_000, `${bundle.bytes.length} bytes`);
 
   // Stage a job of one call by hand and run its element elsewhere, with no config.
@@ -172,6 +172,22 @@ Deno.test("bundleStepModule() throws BundleError when the bundle would import an
     name: "BundleError",
     message: `Cannot bundle "${module}" for jobs: the bundle imports "ssh2" statically, so it ` +
       'could not start on a node without it; drover and the module must load "ssh2" with import()',
+  });
+});
+
+Deno.test("bundleStepModule() throws BundleError naming an npm: external the bundle imports eagerly", async () => {
+  await using tmp = await tempDir();
+  await writeProjectConfig(tmp.path);
+  const module = `${tmp.path}/eager.ts`;
+  await Deno.writeTextFile(
+    module,
+    'import { Client } from "npm:ssh2@^1.17.0";\nexport const client = Client;\n',
+  );
+  await assert.rejects(() => bundleStepModule(module, { cacheDir: false }), {
+    name: "BundleError",
+    message: new RegExp(
+      `^Cannot bundle "${module}" for jobs: the bundle imports "npm:ssh2@\\^1\\.17\\.0" statically`,
+    ),
   });
 });
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
+import { relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { CallSite } from "../../lib/routing/call_site.ts";
 import {
   type CodeIdentity,
   CodeIdentityError,
@@ -398,4 +400,73 @@ Deno.test("computeCodeIdentity() throws CodeIdentityError when the file cannot b
     () => computeCodeIdentity("relax", site),
     CodeIdentityError,
   );
+});
+
+/** Where `step("name"` is in `text`, as a call site in `file`. */
+function siteIn(file: string, text: string, name: string): CallSite {
+  const before = text.slice(0, text.indexOf(`step("${name}"`)).split("\n");
+  return { file, line: before.length, column: before[before.length - 1].length + 1 };
+}
+
+const DROVER_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DROVER_VERSION: string = JSON.parse(
+  await Deno.readTextFile(`${DROVER_ROOT}deno.json`),
+).version;
+
+for (const how of ["path", "file URL"] as const) {
+  Deno.test(`computeCodeIdentity() counts drover as one dependency when a project imports it by ${how}`, async () => {
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "drover-identity-" }));
+    try {
+      const mod = `${DROVER_ROOT}mod.ts`;
+      const specifier = how === "path" ? relative(dir, mod) : pathToFileURL(mod).href;
+      const text = [
+        `import { map, step } from ${
+          JSON.stringify(how === "path" ? `./${specifier}` : specifier)
+        };`,
+        'const sq = step("sq", (x: number) => x * x);',
+        'export const total = step("total", async (n: number) => (await map(sq, [n])).unwrap());',
+        "",
+      ].join("\n");
+      await Deno.writeTextFile(`${dir}/flow.ts`, text);
+      const identity = await computeCodeIdentity("total", siteIn(`${dir}/flow.ts`, text, "total"));
+      assert.deepEqual(Object.keys(identity.parts).sort(), [
+        "dep:drover",
+        "helper:flow.ts::sq",
+        "step",
+      ]);
+      assert.equal(identity.parts["dep:drover"], DROVER_VERSION);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("computeCodeIdentity() gives a linked package the version deno.lock records for the link", async () => {
+  const sources: Record<string, string> = {
+    "/p/deno.json": JSON.stringify({
+      links: ["../drover"],
+      imports: { drover: "jsr:@drover/drover@^0.1" },
+    }),
+    "/p/deno.lock": JSON.stringify({
+      version: "5",
+      workspace: {
+        dependencies: ["jsr:@drover/drover@0.1"],
+        links: { "jsr:@drover/drover@0.1.7": { dependencies: ["npm:zod@^3.25.0"] } },
+      },
+    }),
+    "/p/flow.ts": [
+      'import { map, step } from "drover";',
+      'export const total = step("total", async (n: number) => (await map(total, [n])));',
+    ].join("\n"),
+  };
+  const readFile = (path: string): Promise<string> =>
+    path in sources
+      ? Promise.resolve(sources[path])
+      : Promise.reject(new Deno.errors.NotFound(path));
+  const identity = await computeCodeIdentity(
+    "total",
+    siteIn("/p/flow.ts", sources["/p/flow.ts"], "total"),
+    { readFile },
+  );
+  assert.equal(identity.parts["dep:drover"], "0.1.7");
 });
