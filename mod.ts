@@ -128,3 +128,27 @@ export {
   type System,
 } from "./lib/systems/mod.ts";
 export type { FailureReason } from "./lib/scheduler/mod.ts";
+export type {
+  CallFailure,
+  CallLedger,
+  ClaimContext,
+  ClaimEntry,
+  ClaimOutcome,
+  ElementObservation,
+  ElementRecord,
+  ElementState,
+  FailureReason as CallFailureReason,
+  FinishedCall,
+  JobCallDecision,
+  JobCallDraft,
+  JobPollUpdate,
+  RetryState,
+} from "./lib/store/mod.ts";
+export type { RemoteRouting, Router, SessionCallOptions } from "./lib/step/mod.ts";
+export type { RouteMatch, StackFrame } from "./lib/routing/mod.ts";
+export type { Limiter } from "./lib/runtime/mod.ts";
+
+import { installScriptHooks } from "./lib/cli/script_hooks.ts";
+// A script that imports drover shows progress on stderr, handles Ctrl-C and prints failed
+// calls as short blocks (DROVER_PROGRESS=off for none); jobs and workers stay silent.
+installScriptHooks();

@@ -4,8 +4,52 @@
  * @module
  */
 import { Session, type SessionOptions } from "./session.ts";
+import type { DroverEvent, EventSink } from "./events.ts";
 
 let current: Session | undefined;
+
+/**
+ * What the terminal side of a script adds to the sessions it opens by default or with
+ * {@linkcode configure} (the root module installs progress on stderr, Ctrl-C handling and
+ * short failure blocks here; lib/ itself never prints).
+ */
+export interface ScriptHooks {
+  /** Receives every event of those sessions. */
+  readonly onEvent?: EventSink;
+  /** Called when a session becomes the script's session. */
+  readonly adopted?: (session: Session) => void;
+  /** Called when the process ends normally or by an uncaught error. */
+  readonly ended?: (session: Session, status: "done" | "failed") => void;
+}
+
+let hooks: ScriptHooks = {};
+
+/**
+ * Sets the script hooks (see {@linkcode ScriptHooks}); the previous ones are replaced.
+ *
+ * @param next The hooks.
+ * @returns The previous hooks.
+ */
+export function setScriptHooks(next: ScriptHooks): ScriptHooks {
+  const previous = hooks;
+  hooks = next;
+  return previous;
+}
+
+function withHooks(options: SessionOptions): SessionOptions {
+  const own = options.onEvent;
+  const hook = hooks.onEvent;
+  if (!hook) return options;
+  return {
+    ...options,
+    onEvent: own
+      ? (e: DroverEvent) => {
+        hook(e);
+        own(e);
+      }
+      : hook,
+  };
+}
 
 /**
  * Makes `session` the one `step` calls use (or, with undefined, forgets it so the next call
@@ -30,7 +74,7 @@ export function useSession(session: Session | undefined): Session | undefined {
 export function currentSession(): Session {
   if (current) return current;
   // An isolate worker's nested step calls share the driver's store but are not a run of their own.
-  return adopt(new Session({ recordRun: !isIsolateWorker() }));
+  return adopt(new Session(withHooks({ recordRun: !isIsolateWorker() })));
 }
 
 /**
@@ -43,7 +87,7 @@ export function currentSession(): Session {
  * @returns The new session.
  */
 export function configure(options: SessionOptions): Session {
-  const session = new Session(options);
+  const session = new Session(withHooks(options));
   const previous = current;
   if (previous && owned.has(previous)) {
     previous.endRun("done");
@@ -59,18 +103,25 @@ let hooked = false;
 function adopt(session: Session): Session {
   owned.add(session);
   current = session;
+  hooks.adopted?.(session);
   if (hooked) return session;
   hooked = true;
   let failure: string | undefined;
   const onError = (e: ErrorEvent | PromiseRejectionEvent): void => {
     const reason = "reason" in e ? e.reason : e.error;
     failure = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
-    if (current && owned.has(current)) current.endRun("failed", failure);
+    if (current && owned.has(current)) {
+      current.endRun("failed", failure);
+      hooks.ended?.(current, "failed");
+    }
   };
   globalThis.addEventListener("error", onError);
   globalThis.addEventListener("unhandledrejection", onError);
   globalThis.addEventListener("unload", () => {
-    if (failure === undefined && current && owned.has(current)) current.endRun("done");
+    if (failure === undefined && current && owned.has(current)) {
+      current.endRun("done");
+      hooks.ended?.(current, "done");
+    }
   });
   return session;
 }

@@ -25,8 +25,21 @@ export type { CallOptions, InputSchema, StepDefinition, StepOptions } from "./de
 export { StepFailedError, type StepFailedErrorInit, toStoredError } from "./errors.ts";
 export type { DroverEvent, EventSink } from "./events.ts";
 export { argumentHashes, callKey, inputsHash, type KeyParts } from "./key.ts";
-export { type CallKeyInfo, openSession, Session, type SessionOptions } from "./session.ts";
-export { configure, currentSession, useSession } from "./current.ts";
+export {
+  type CallKeyInfo,
+  openSession,
+  Session,
+  type SessionCallOptions,
+  type SessionOptions,
+} from "./session.ts";
+export { type RemoteRouting, Router, type RouterOptions } from "./router.ts";
+export {
+  configure,
+  currentSession,
+  type ScriptHooks,
+  setScriptHooks,
+  useSession,
+} from "./current.ts";
 export { listSteps, lookupStep, type RegisteredStep } from "./registry.ts";
 export { type CallOutcome, runStepFn } from "./run_step.ts";
 export { callerSite, type CallSite, parseStackFrame } from "../routing/mod.ts";

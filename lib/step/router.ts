@@ -53,6 +53,8 @@ export class Router {
   readonly #sites = new Set<string>();
 
   /**
+   * Reads the remote info (given, or from the environment).
+   *
    * @param options Remote info (or the environment to read it from) and cwd.
    * @throws {RemoteInfoError} When the remote info is not valid (named with its source).
    */

@@ -157,6 +157,7 @@ export class Session implements AsyncDisposable {
     } else {
       this.runId = null;
     }
+    if (this.runId !== null) this.#emit({ type: "run-start", runId: String(this.runId) });
     this.#local = new LocalExecutor({
       writer: this.#writer,
       clock: this.#clock,
