@@ -112,7 +112,8 @@ Deno.test("parsePbsQstatFull() throws SchedulerOutputError for missing or bad at
 // --- SGE ----------------------------------------------------------------------------------
 
 Deno.test("parseSgeQstat() reads running, pending, held, error and array lines", async () => {
-  const rows = parseSgeQstat(await fixture("sge/qstat.txt"));
+  const { jobs: rows, problems } = parseSgeQstat(await fixture("sge/qstat.txt"));
+  assert.deepEqual(problems, []);
   assert.deepEqual(
     rows.map((r) => [r.jobId, r.state, r.status, r.queue, r.slots]),
     [
@@ -137,10 +138,22 @@ Deno.test("parseSgeQstat() reads running, pending, held, error and array lines",
 });
 
 Deno.test("parseSgeQstat() returns no rows when the user has no jobs", () => {
-  assert.deepEqual(parseSgeQstat(""), []);
+  assert.deepEqual(parseSgeQstat(""), { jobs: [], problems: [] });
 });
 
-Deno.test("parseSgeQstat() throws SchedulerOutputError on a bad line", () => {
+Deno.test("parseSgeQstat() skips a bad line, reporting it with its job id, and reads the rest", () => {
+  const good = "    101 0.55500 drover-3f2 alice        r     05/07/2024 10:11:12 all.q@n1 1 1";
+  const bad = "    102 0.55500 drover-3f2 alice        x     05/07/2024 10:11:12 all.q@n1 1 2";
+  const { jobs, problems } = parseSgeQstat([good, bad, good.replace(" 1 1", " 1 3")].join("\n"));
+  assert.deepEqual(jobs.map((j) => j.tasks?.[0].first), [1, 3]);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0].jobId, "102");
+  assert.equal(problems[0].lineNumber, 2);
+  assert.equal(problems[0].line, bad);
+  assert.match(problems[0].message, /^Cannot parse qstat output: line 2 .* unknown state "x"$/);
+});
+
+Deno.test("parseSgeQstat() throws SchedulerOutputError when no line can be read", () => {
   const line = "    101 0.55500 drover-3f2 alice        r     05/07/2024 10:11:12 all.q@n1 1 1";
   const cases: [string, RegExp][] = [
     [line.replace(" r ", " x "), /unknown state "x"/],
