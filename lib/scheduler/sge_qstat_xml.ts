@@ -52,7 +52,7 @@ const jobSchema = z.object({
   JB_job_number: z.string().regex(/^\d+$/, "must be a job number"),
   JB_name: z.string().min(1, "must not be empty"),
   JB_owner: z.string().min(1, "must not be empty"),
-  state: z.string().regex(/^[dEhrRsStTwqz]+$/, "must be a Grid Engine state like qw or r"),
+  state: z.string().regex(/^[dEhNPrRsStTwqz]+$/, "must be a Grid Engine state like qw or r"),
   queue_name: z.string().optional(),
   slots: z.string().regex(/^\d+$/, "must be a whole number").transform(Number).optional(),
   tasks: z.string().optional(),

@@ -35,11 +35,12 @@ export interface SgeQstatRow {
 }
 
 const COMMAND = "qstat";
-const STATE = /^[dEhrRsStTwqz]+$/;
+const STATE = /^[dEhNPrRsStTwqz]+$/;
 
 /**
  * What an SGE state string means: `d` deleting wins, then `E` error, then `s`/`S`/`T`
- * suspended, then `r`/`t` running; anything else (`qw`, `hqw`, `Rq`) is pending.
+ * suspended, then `r`/`t` running (and a lone `R`, restarted, as Univa prints it);
+ * anything else (`qw`, `hqw`, `Rq`, Univa's `N`, `P`, `w`, `h`) is pending.
  *
  * @param state The state as qstat prints it.
  * @returns Its meaning.
@@ -52,13 +53,15 @@ const STATE = /^[dEhrRsStTwqz]+$/;
  * assert.equal(sgeStatusOf("Rr"), "running");
  * assert.equal(sgeStatusOf("Eqw"), "error");
  * assert.equal(sgeStatusOf("dr"), "deleting");
+ * assert.equal(sgeStatusOf("R"), "running");
+ * assert.equal(sgeStatusOf("Rq"), "pending");
  * ```
  */
 export function sgeStatusOf(state: string): SgeJobStatus {
   if (state.includes("d")) return "deleting";
   if (state.includes("E")) return "error";
   if (/[sST]/.test(state)) return "suspended";
-  if (/[rt]/.test(state)) return "running";
+  if (/[rt]/.test(state) || state === "R") return "running";
   return "pending";
 }
 
