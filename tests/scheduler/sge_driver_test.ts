@@ -196,3 +196,47 @@ Deno.test("SgeDriver.limits() asks again after a failed read", async () => {
   await assert.rejects(driver.limits(t), SchedulerCommandError);
   assert.deepEqual(await driver.limits(t), { maxArraySize: 100, maxJobCount: 20 });
 });
+
+Deno.test({
+  name:
+    "SgeDriver on real SGE: element i's output lands in log/i.out although SGE counts tasks from 1",
+  ignore: sge.ignore,
+  async fn(): Promise<void> {
+    requireSge();
+    const transport = new LocalTransport();
+    const dir = await Deno.makeTempDir({ prefix: "drover-sge-logs-" });
+    const driver = new SgeDriver();
+    const name = `sge-logs-${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      await Deno.mkdir(`${dir}/log`);
+      await Deno.writeTextFile(
+        `${dir}/job.sh`,
+        driver.render({
+          name,
+          array: { size: 3 },
+          stdout: `${dir}/log/{index}.out`,
+          stderr: `${dir}/log/{index}.err`,
+          body: ['echo "out $DROVER_ARRAY_INDEX"', 'echo "err $DROVER_ARRAY_INDEX" >&2'],
+        }),
+      );
+      const id = await driver.submit(transport, `${dir}/job.sh`);
+      const until = Date.now() + 60_000;
+      while ((await driver.status(transport)).has(name)) {
+        if (Date.now() > until) throw new Error(`job ${id} did not end in 60 s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const i of [0, 1, 2]) {
+        assert.equal(await Deno.readTextFile(`${dir}/log/${i}.out`), `out ${i}\n`);
+        assert.equal(await Deno.readTextFile(`${dir}/log/${i}.err`), `err ${i}\n`);
+      }
+      assert.equal(
+        await Deno.stat(`${dir}/log/3.out`).then(() => true, () => false),
+        false,
+        "no 1-based log file",
+      );
+    } finally {
+      await transport.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
