@@ -49,6 +49,10 @@ stop() {
     sleep 0.1
   done
   kill -KILL "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 20); do
+    gone "${pids[@]}" && return 0
+    sleep 0.1
+  done
 }
 
 if [ -d "$SLURM_DIR" ]; then
@@ -78,7 +82,10 @@ fi
 
 if [ -d "$SGE_DIR" ]; then
   if pid_of sge_qmaster "$SGE_DIR/qmaster/qmaster.pid" >/dev/null && command -v qdel >/dev/null; then
+    # Ask the daemons to stop (qmaster takes seconds after a SIGTERM); stop() then kills leftovers.
     SGE_ROOT=/var/lib/gridengine SGE_CELL=default timeout 5 qdel -f -u '*' >/dev/null 2>&1 || true
+    SGE_ROOT=/var/lib/gridengine SGE_CELL=default timeout 5 qconf -ke all >/dev/null 2>&1 || true
+    SGE_ROOT=/var/lib/gridengine SGE_CELL=default timeout 5 qconf -km >/dev/null 2>&1 || true
   fi
   stop sge_execd "$SGE_DIR"/execd/*/execd.pid
   stop sge_qmaster "$SGE_DIR/qmaster/qmaster.pid"

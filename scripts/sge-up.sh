@@ -36,6 +36,9 @@ STATE_DIR=${1:-/tmp/drover-sge}
 SLOTS=${DROVER_SGE_SLOTS:-8}
 export SGE_ROOT=/var/lib/gridengine SGE_CELL=default
 COMMON="$SGE_ROOT/$SGE_CELL/common"
+# The binaries themselves: Debian's /usr/bin wrappers run util/arch (~0.3 s) on every call.
+BIN=/usr/lib/gridengine
+export SGE_ARCH=lx-amd64
 unset SGE_QMASTER_PORT SGE_EXECD_PORT
 
 log() { printf 'sge-up: %s\n' "$*" >&2; }
@@ -162,15 +165,15 @@ if [ ! -f "$SPOOL/.drover-initialized" ]; then
 fi
 
 # --- 4. daemons ----------------------------------------------------------------
-qmaster_ok() { qconf -sh >/dev/null 2>&1; }
+qmaster_ok() { "$BIN/qconf" -sh >/dev/null 2>&1; }
 if ! alive sge_qmaster "$QMASTER_PID"; then
   log "starting sge_qmaster"
   (cd "$STATE_DIR" && /usr/sbin/sge_qmaster </dev/null >>"$STATE_DIR/qmaster.out" 2>&1 9>&-) ||
     die "sge_qmaster failed (see $STATE_DIR/qmaster.out, $SPOOL/messages)"
 fi
 wait_for 30 qmaster_ok || die "sge_qmaster not answering (see $SPOOL/messages)"
-qconf -sh 2>/dev/null | grep -qx "$CANON" || qconf -ah "$CANON" >&2
-qconf -ss 2>/dev/null | grep -qx "$CANON" || qconf -as "$CANON" >&2
+"$BIN/qconf" -sh 2>/dev/null | grep -qx "$CANON" || "$BIN/qconf" -ah "$CANON" >&2
+"$BIN/qconf" -ss 2>/dev/null | grep -qx "$CANON" || "$BIN/qconf" -as "$CANON" >&2
 
 if ! alive sge_execd "$EXECD_PID"; then
   log "starting sge_execd"
@@ -179,12 +182,15 @@ if ! alive sge_execd "$EXECD_PID"; then
 fi
 
 # --- 5. scheduler, PE, queue ---------------------------------------------------
-qconf -ssconf | sed -e 's/^schedule_interval .*/schedule_interval                 0:0:1/' \
+"$BIN/qconf" -ssconf | sed -e 's/^schedule_interval .*/schedule_interval                 0:0:1/' \
   -e 's/^flush_submit_sec .*/flush_submit_sec                  1/' \
   -e 's/^flush_finish_sec .*/flush_finish_sec                  1/' \
   -e 's/^max_pending_tasks_per_job .*/max_pending_tasks_per_job         1001/' \
-  >"$STATE_DIR/sched.conf"
-qconf -Msconf "$STATE_DIR/sched.conf" >/dev/null 2>&1 || die "qconf -Msconf failed"
+  >"$STATE_DIR/sched.conf.new"
+if ! cmp -s "$STATE_DIR/sched.conf.new" "$STATE_DIR/sched.conf"; then
+  "$BIN/qconf" -Msconf "$STATE_DIR/sched.conf.new" >/dev/null 2>&1 || die "qconf -Msconf failed"
+fi
+mv -f "$STATE_DIR/sched.conf.new" "$STATE_DIR/sched.conf"
 
 cat >"$STATE_DIR/pe.smp" <<'EOF'
 pe_name            smp
@@ -200,8 +206,8 @@ urgency_slots      min
 accounting_summary FALSE
 qsort_args         NONE
 EOF
-if qconf -sp smp >/dev/null 2>&1; then mode=-Mp; else mode=-Ap; fi
-qconf "$mode" "$STATE_DIR/pe.smp" >/dev/null 2>&1 || die "qconf $mode smp failed"
+if "$BIN/qconf" -sp smp >/dev/null 2>&1; then mode=-Mp; else mode=-Ap; fi
+"$BIN/qconf" "$mode" "$STATE_DIR/pe.smp" >/dev/null 2>&1 || die "qconf $mode smp failed"
 
 cat >"$STATE_DIR/queue.all.q" <<EOF
 qname                 all.q
@@ -255,27 +261,27 @@ h_rss                 INFINITY
 s_vmem                INFINITY
 h_vmem                INFINITY
 EOF
-if qconf -sq all.q >"$STATE_DIR/queue.current" 2>/dev/null; then
+if "$BIN/qconf" -sq all.q >"$STATE_DIR/queue.current" 2>/dev/null; then
   if ! diff -q <(awk '{$1=$1; print}' "$STATE_DIR/queue.current") \
     <(awk '{$1=$1; print}' "$STATE_DIR/queue.all.q") >/dev/null; then
-    qconf -Mq "$STATE_DIR/queue.all.q" >/dev/null 2>&1 || die "qconf -Mq all.q failed"
+    "$BIN/qconf" -Mq "$STATE_DIR/queue.all.q" >/dev/null 2>&1 || die "qconf -Mq all.q failed"
   fi
 else
-  qconf -Aq "$STATE_DIR/queue.all.q" >/dev/null 2>&1 || die "qconf -Aq all.q failed"
+  "$BIN/qconf" -Aq "$STATE_DIR/queue.all.q" >/dev/null 2>&1 || die "qconf -Aq all.q failed"
 fi
 
 # The queue instance is usable once execd has reported (no "u"nknown state), and
 # not disabled or in error (a crashed job can leave it "E": clear that).
 queue_ok() {
   local states
-  states=$(qstat -f -q "all.q@$CANON" 2>/dev/null | awk -v q="all.q@$CANON" '$1 == q {print $6}')
-  [ -n "$(qstat -f -q "all.q@$CANON" 2>/dev/null | awk -v q="all.q@$CANON" '$1 == q')" ] &&
+  states=$("$BIN/qstat" -f -q "all.q@$CANON" 2>/dev/null | awk -v q="all.q@$CANON" '$1 == q {print $6}')
+  [ -n "$("$BIN/qstat" -f -q "all.q@$CANON" 2>/dev/null | awk -v q="all.q@$CANON" '$1 == q')" ] &&
     [[ $states != *[uEdDa]* ]]
 }
-qmod -c "all.q@$CANON" >/dev/null 2>&1 || true
-qmod -e "all.q@$CANON" >/dev/null 2>&1 || true
+"$BIN/qmod" -c "all.q@$CANON" >/dev/null 2>&1 || true
+"$BIN/qmod" -e "all.q@$CANON" >/dev/null 2>&1 || true
 wait_for 30 queue_ok || {
-  qstat -f >&2 || true
+  "$BIN/qstat" -f >&2 || true
   tail -n 20 "$SPOOL/messages" "$EXECD_SPOOL/$CANON/messages" >&2 2>/dev/null || true
   die "queue all.q@$CANON not usable after 30 s"
 }
