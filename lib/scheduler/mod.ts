@@ -29,7 +29,7 @@
  * assert.match(script, /^#SBATCH --array=0-19%8$/m);
  * assert.match(script, /^export DROVER_CALLS='calls; rm -rf ~'$/m);
  *
- * const rows = parseSqueue("123_[2-19%8]|PENDING|JobArrayTaskLimit|drover-3f2a9c\n");
+ * const { jobs: rows } = parseSqueue("123_[2-19%8]|PENDING|JobArrayTaskLimit|drover-3f2a9c\n");
  * assert.equal(rows[0].throttle, 8);
  *
  * const outcome = classifyOutcome({
