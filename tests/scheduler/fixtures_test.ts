@@ -42,6 +42,7 @@ const PARSERS: Record<string, (text: string) => unknown> = {
   "sge/qacct_sge819_array.txt": parseQacct,
   "sge/qacct_sge819_exit3.txt": parseQacct,
   "sge/qacct_sge819_units.txt": parseQacct,
+  "sge/qacct_univa_riboviz.txt": parseQacct,
   "sge/qconf_sconf.txt": parseSgeConfig,
 };
 
@@ -169,6 +170,16 @@ Deno.test("parseQacct() reads units as Son of Grid Engine 8.1.9 prints them", as
     [1, 0, 0],
     [3, 0, Math.round(4.801 * 2 ** 20)],
   ]);
+});
+
+Deno.test("parseQacct() reads Univa Grid Engine's plain numbers (riboviz capture)", async () => {
+  const { jobs: [job] } = parseQacct(await fixture("sge/qacct_univa_riboviz.txt"));
+  assert.equal(job.jobId, "2701173");
+  assert.equal(job.taskId, null);
+  assert.equal(job.wallclock, 314_272);
+  assert.equal(job.maxvmem, Math.round(1.656 * 2 ** 30));
+  assert.equal(job.maxrss, 904_316 * 1024, "plain ru_maxrss is KiB");
+  assert.equal(job.fields.ioops, "1566484");
 });
 
 Deno.test("parseQacct() reads units with and without suffixes", () => {
