@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# cluster-down.sh [SLURM_STATE_DIR] [SSHD_STATE_DIR]
-#   (defaults: /tmp/drover-slurm /tmp/drover-sshd)
+# cluster-down.sh [SLURM_STATE_DIR] [SSHD_STATE_DIR] [SGE_STATE_DIR]
+#   (defaults: /tmp/drover-slurm /tmp/drover-sshd /tmp/drover-sge)
 #
-# Stops, quietly, what scripts/slurm-up.sh and scripts/sshd-up.sh started, using
-# only the pid files in their state dirs: slurmd, slurmctld (after cancelling any
-# jobs still queued), slurmdbd and mariadbd (DROVER_SLURM_ACCOUNTING=1), munged
-# (only if slurm-up.sh started it and no other slurm daemon still runs), sshd. Each
+# Stops, quietly, what scripts/slurm-up.sh, scripts/sshd-up.sh and scripts/sge-up.sh
+# started, using only the pid files in their state dirs: slurmd, slurmctld (after
+# cancelling any jobs still queued), slurmdbd and mariadbd (DROVER_SLURM_ACCOUNTING=1),
+# munged (only if slurm-up.sh started it and no other slurm daemon still runs), sshd,
+# sge_execd and sge_qmaster (after deleting any jobs still queued). Each
 # process gets SIGTERM, then SIGKILL after ~5 s. Keys, configs and logs stay in
 # the state dirs so the next *-up.sh call reuses them. Always exits 0.
 set -euo pipefail
 
 SLURM_DIR=${1:-/tmp/drover-slurm}
 SSHD_DIR=${2:-/tmp/drover-sshd}
+SGE_DIR=${3:-/tmp/drover-sge}
 
 # pid_of NAME PIDFILE: print the pid if PIDFILE names a live process called NAME.
 pid_of() {
@@ -47,6 +49,10 @@ stop() {
     sleep 0.1
   done
   kill -KILL "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 20); do
+    gone "${pids[@]}" && return 0
+    sleep 0.1
+  done
 }
 
 if [ -d "$SLURM_DIR" ]; then
@@ -72,5 +78,16 @@ fi
 
 if [ -d "$SSHD_DIR" ]; then
   stop sshd "$SSHD_DIR/sshd.pid"
+fi
+
+if [ -d "$SGE_DIR" ]; then
+  if pid_of sge_qmaster "$SGE_DIR/qmaster/qmaster.pid" >/dev/null && command -v qdel >/dev/null; then
+    # Ask the daemons to stop (qmaster takes seconds after a SIGTERM); stop() then kills leftovers.
+    SGE_ROOT=/var/lib/gridengine SGE_CELL=default timeout 5 qdel -f -u '*' >/dev/null 2>&1 || true
+    SGE_ROOT=/var/lib/gridengine SGE_CELL=default timeout 5 qconf -ke all >/dev/null 2>&1 || true
+    SGE_ROOT=/var/lib/gridengine SGE_CELL=default timeout 5 qconf -km >/dev/null 2>&1 || true
+  fi
+  stop sge_execd "$SGE_DIR"/execd/*/execd.pid
+  stop sge_qmaster "$SGE_DIR/qmaster/qmaster.pid"
 fi
 exit 0

@@ -113,7 +113,10 @@ async function checkScheduler(link: SystemLink): Promise<string> {
     const jobs = await driver.status(transport);
     return `the local scheduler answers (${plural(jobs.size, "job")} listed)`;
   }
-  const version = await sh(link, "sbatch --version && squeue --version");
+  const version = await sh(
+    link,
+    driver.name === "sge" ? "qstat -help | head -n 1" : "sbatch --version && squeue --version",
+  );
   const limits = await link.limits();
   return `${
     firstLine(version)

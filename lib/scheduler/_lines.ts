@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type ParseResult, SchedulerOutputError } from "./errors.ts";
+import { type ParseProblem, type ParseResult, SchedulerOutputError } from "./errors.ts";
 
 /** One non-blank line of output with its 1-based number. */
 export interface NumberedLine {
@@ -98,4 +98,60 @@ export function splitFields(text: string, separator: string, count: number): str
   }
   fields.push(text.slice(from));
   return fields;
+}
+
+/**
+ * Reads one record of a listing; a {@linkcode SchedulerOutputError} it throws becomes a
+ * problem (with the record's job id) instead of failing the whole listing. Other errors
+ * (bugs) propagate.
+ *
+ * @param problems Where problems go.
+ * @param jobId The record's job id, when known.
+ * @param read Reads the record.
+ * @returns The record, or undefined when it was skipped.
+ */
+export function readRecord<T>(
+  problems: ParseProblem[],
+  jobId: string | null,
+  read: () => T,
+): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof SchedulerOutputError)) throw error;
+    problems.push({
+      jobId,
+      lineNumber: error.lineNumber,
+      line: error.line,
+      message: error.message,
+    });
+    return undefined;
+  }
+}
+
+/**
+ * Finishes a listing: returns it, unless no record could be read at all while some could
+ * not (the output is not this command's), which throws the first problem.
+ *
+ * @param command The command named in the error.
+ * @param jobs The records read.
+ * @param problems The records skipped.
+ * @returns The listing.
+ * @throws {SchedulerOutputError} When every record was skipped.
+ */
+export function listing<T>(
+  command: string,
+  jobs: T[],
+  problems: ParseProblem[],
+): { jobs: T[]; problems: ParseProblem[] } {
+  if (jobs.length === 0 && problems.length > 0) {
+    const first = problems[0];
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more bad records)` : "";
+    throw new SchedulerOutputError(`${first.message}${more}`, {
+      command,
+      line: first.line,
+      lineNumber: first.lineNumber,
+    });
+  }
+  return { jobs, problems };
 }

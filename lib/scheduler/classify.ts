@@ -263,7 +263,7 @@ export function classifyOutcome(evidence: OutcomeEvidence): JobOutcome | null {
  * import { evidenceFromSacct } from "./classify.ts";
  * import { parseSacct } from "./slurm_accounting.ts";
  * import assert from "node:assert/strict";
- * const [record] = parseSacct([
+ * const { jobs: [record] } = parseSacct([
  *   "9_1|10|FAILED|0:9|00:00:30||n1|drover-a1",
  *   "9_1.batch|10.batch|OUT_OF_MEMORY|0:125|00:00:30|1024K|n1|batch",
  * ].join("\n"));

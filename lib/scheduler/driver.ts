@@ -9,6 +9,7 @@ import type { SchedulerName } from "../systems/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import type { JobSpec } from "./job_spec.ts";
 import { LocalDriver } from "./local_driver.ts";
+import { SgeDriver } from "./sge_driver.ts";
 import { SlurmDriver } from "./slurm_driver.ts";
 
 /** One array element as the scheduler reports it. */
@@ -109,16 +110,17 @@ export interface SchedulerDriver {
 
 let slurm: SlurmDriver | undefined;
 let local: LocalDriver | undefined;
+let sge: SgeDriver | undefined;
 
 /**
- * The driver of a scheduler: one shared instance per scheduler. Slurm and the local
- * scheduler can be driven; PBS and Grid Engine scripts and output parsers exist, but
- * submitting to them does not yet.
+ * The driver of a scheduler: one shared instance per scheduler. Slurm, Grid Engine and
+ * the local scheduler can be driven; PBS scripts and output parsers exist, but submitting
+ * to PBS does not yet.
  *
  * @param name The system's scheduler.
  * @returns Its driver.
- * @throws {RangeError} For `pbs` and `sge` (not supported for submission yet) and for
- *   unknown names.
+ * @throws {RangeError} For `pbs` (not supported for submission yet) and for unknown
+ *   names.
  *
  * @example
  * ```ts
@@ -126,6 +128,7 @@ let local: LocalDriver | undefined;
  * import assert from "node:assert/strict";
  * assert.equal(driverFor("slurm").name, "slurm");
  * assert.equal(driverFor("local"), driverFor("local"));
+ * assert.equal(driverFor("sge").name, "sge");
  * assert.throws(() => driverFor("pbs"), /not supported for submission yet/);
  * ```
  */
@@ -135,16 +138,15 @@ export function driverFor(name: SchedulerName): SchedulerDriver {
       return slurm ??= new SlurmDriver();
     case "local":
       return local ??= new LocalDriver();
-    case "pbs":
     case "sge":
+      return sge ??= new SgeDriver();
+    case "pbs":
       throw new RangeError(
-        `Cannot drive ${name} jobs: ${
-          name === "pbs" ? "PBS" : "Grid Engine"
-        } is not supported for submission yet (its scripts and output parsers exist; use slurm or local)`,
+        `Cannot drive pbs jobs: PBS is not supported for submission yet (its scripts and output parsers exist; use slurm, sge or local)`,
       );
     default:
       throw new RangeError(
-        `Cannot drive ${JSON.stringify(name)} jobs: the scheduler must be slurm or local`,
+        `Cannot drive ${JSON.stringify(name)} jobs: the scheduler must be slurm, sge or local`,
       );
   }
 }

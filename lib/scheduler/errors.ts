@@ -67,6 +67,35 @@ export type ParseResult<T> =
   | { readonly success: true; readonly data: T }
   | { readonly success: false; readonly error: SchedulerOutputError };
 
+/**
+ * One record of a listing that could not be read. The parser skips it and reads the rest;
+ * callers decide whether to warn (a report) or to stop (a driver, which must not take an
+ * unreadable job for a finished one).
+ */
+export interface ParseProblem {
+  /** The job id of the record, when it could be read (`"5310[2].pbs01"`, `"101"`). */
+  readonly jobId: string | null;
+  /** 1-based number of the offending line (the record's first line when no line is to blame). */
+  readonly lineNumber: number;
+  /** The offending line, without its newline. */
+  readonly line: string;
+  /** The whole message: "Cannot parse qacct -j output: line 7 ... has ..." */
+  readonly message: string;
+}
+
+/**
+ * What a listing parser returns: every record it could read, in output order, and one
+ * problem for each record it could not.
+ *
+ * @typeParam T One record.
+ */
+export interface ParsedListing<T> {
+  /** The records that were read. */
+  readonly jobs: T[];
+  /** The records that were skipped, with why. */
+  readonly problems: ParseProblem[];
+}
+
 /** Options shared by the scheduler output parsers. */
 export interface ParseOptions {
   /**

@@ -3,8 +3,8 @@
  * {@linkcode JobSpec} with every value quoted or validated, job arrays cut to the
  * cluster's limits, parsers for what `sbatch`, `squeue`, `sacct`, `scontrol`, `qstat` and
  * `qacct` print (each a throwing `parseX` and a `safeParseX`), the classification of how a
- * job element ended, and the drivers ({@linkcode driverFor}: Slurm, and a local scheduler
- * of detached background processes) that submit, list, cancel and read limits through any
+ * job element ended, and the drivers ({@linkcode driverFor}: Slurm, Grid Engine, and a
+ * local scheduler of detached background processes) that submit, list, cancel and read limits through any
  * `Transport`.
  *
  * ```ts
@@ -29,7 +29,7 @@
  * assert.match(script, /^#SBATCH --array=0-19%8$/m);
  * assert.match(script, /^export DROVER_CALLS='calls; rm -rf ~'$/m);
  *
- * const rows = parseSqueue("123_[2-19%8]|PENDING|JobArrayTaskLimit|drover-3f2a9c\n");
+ * const { jobs: rows } = parseSqueue("123_[2-19%8]|PENDING|JobArrayTaskLimit|drover-3f2a9c\n");
  * assert.equal(rows[0].throttle, 8);
  *
  * const outcome = classifyOutcome({
@@ -76,7 +76,9 @@ export {
 export { parseSlurmConfig, safeParseSlurmConfig, type SlurmConfig } from "./slurm_config.ts";
 export {
   isUnreachableMessage,
+  type ParsedListing,
   type ParseOptions,
+  type ParseProblem,
   type ParseResult,
   SchedulerCommandError,
   type SchedulerCommandErrorInit,
@@ -119,7 +121,10 @@ export {
   safeParseSgeQstat,
   type SgeJobStatus,
   type SgeQstatRow,
+  sgeStatusOf,
 } from "./sge_status.ts";
+export { parseSgeQstatXml, safeParseSgeQstatXml, type SgeXmlJob } from "./sge_qstat_xml.ts";
+export { parseSgeConfig, safeParseSgeConfig, type SgeConfig } from "./sge_config.ts";
 export { parseQacct, safeParseQacct, type SgeAccountingRecord } from "./sge_accounting.ts";
 export { hasOomHint } from "./oom_hint.ts";
 export {
@@ -140,5 +145,6 @@ export {
   type SubmitOptions,
 } from "./driver.ts";
 export { SLURM_STATUS_COMMAND, SlurmDriver } from "./slurm_driver.ts";
+export { SGE_STATUS_COMMAND, SgeDriver } from "./sge_driver.ts";
 export { LOCAL_LIMITS, LocalDriver, type LocalDriverOptions } from "./local_driver.ts";
 export { LOCAL_DIRECTIVE, LOCAL_TASK_VARIABLE, renderLocalScript } from "./local_script.ts";

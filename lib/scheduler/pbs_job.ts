@@ -5,15 +5,29 @@
  */
 
 /**
- * A PBS job state letter: B array begun, E exiting, F finished, H held, M moved, Q queued,
- * R running, S suspended, T transit, U suspended (workstation busy), W waiting,
- * X subjob finished.
+ * A PBS job state letter: B array begun, C completed (Torque; PBS Pro says F), E exiting,
+ * F finished, H held, M moved, Q queued, R running, S suspended, T transit, U suspended
+ * (workstation busy), W waiting, X subjob finished.
  */
-export type PbsJobState = "B" | "E" | "F" | "H" | "M" | "Q" | "R" | "S" | "T" | "U" | "W" | "X";
+export type PbsJobState =
+  | "B"
+  | "C"
+  | "E"
+  | "F"
+  | "H"
+  | "M"
+  | "Q"
+  | "R"
+  | "S"
+  | "T"
+  | "U"
+  | "W"
+  | "X";
 
 /** Every {@linkcode PbsJobState}. */
 export const PBS_JOB_STATES: readonly PbsJobState[] = [
   "B",
+  "C",
   "E",
   "F",
   "H",
@@ -84,6 +98,7 @@ export function parsePbsJobId(id: string): PbsJobRef | undefined {
  * import { isPbsJobState } from "./pbs_job.ts";
  * import assert from "node:assert/strict";
  * assert.equal(isPbsJobState("X"), true);
+ * assert.equal(isPbsJobState("C"), true); // Torque's completed
  * assert.equal(isPbsJobState("r"), false);
  * ```
  */

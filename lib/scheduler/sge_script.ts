@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { type JobSpec, validateJobSpec } from "./job_spec.ts";
+import {
+  ARRAY_INDEX_PLACEHOLDER,
+  ARRAY_INDEX_VARIABLE,
+  type JobSpec,
+  validateJobSpec,
+} from "./job_spec.ts";
+import { bashQuote } from "./shell_quote.ts";
 import { formatSgeWalltime, toMebibytes } from "../units/mod.ts";
 import { assembleScript, logPath } from "./_script.ts";
 
@@ -31,13 +37,30 @@ function siteName(value: string, what: string): string {
   return value;
 }
 
+/** A log path with the element's 0-based index, as a bash word. */
+function indexedPath(path: string): string {
+  return path.split(ARRAY_INDEX_PLACEHOLDER).map(bashQuote).join(`"$${ARRAY_INDEX_VARIABLE}"`);
+}
+
+/** `exec >out 2>err` to the 0-based log files of an array element, or null if none is indexed. */
+function indexedRedirect(stdout?: string, stderr?: string): string | null {
+  const indexed = (p?: string): p is string => p?.includes(ARRAY_INDEX_PLACEHOLDER) ?? false;
+  const parts: string[] = [];
+  if (indexed(stdout)) parts.push(`>${indexedPath(stdout)}`);
+  if (indexed(stderr)) parts.push(stderr === stdout ? "2>&1" : `2>${indexedPath(stderr)}`);
+  return parts.length > 0 ? `exec ${parts.join(" ")}` : null;
+}
+
 /**
  * Renders a job as an SGE `qsub` script. Directives, in order: `-N`, `-S /bin/bash`,
  * `-t 1-n` and `-tc <throttle>` (SGE task ids are 1-based), `-q` (partition),
  * `-pe smp <cores>` (when cores > 1), `-l h_rt=HH:MM:SS`, `-l h_vmem=<MiB>M` (memory per
- * node divided by the cores, since SGE limits each slot), `-l gpu=<n>`, `-o`, `-e` (with
- * `{index}` written as `$TASK_ID`, which is 1-based), then the spec's header lines. The
- * script exports `DROVER_ARRAY_INDEX=$((SGE_TASK_ID - 1))`, 0-based like elsewhere.
+ * node divided by the cores, since SGE limits each slot), `-l gpu=<n>`, `-o`, `-e`, then
+ * the spec's header lines. The script exports `DROVER_ARRAY_INDEX=$((SGE_TASK_ID - 1))`,
+ * 0-based like elsewhere. SGE can only put the 1-based `$TASK_ID` in log paths, so for an
+ * array `{index}` in `-o`/`-e` becomes `sge-task-$TASK_ID` (where SGE itself writes), and
+ * the script's first setup line sends its output to the 0-based paths
+ * (`exec >.../"$DROVER_ARRAY_INDEX".out 2>...`).
  *
  * @param spec The job.
  * @param options Site-specific resource names.
@@ -60,6 +83,14 @@ function siteName(value: string, what: string): string {
  * assert.match(script, /^#\$ -l h_rt=01:00:00$/m);
  * assert.match(script, /^#\$ -l h_vmem=1024M$/m);
  * assert.match(script, /^export DROVER_ARRAY_INDEX=\$\(\(SGE_TASK_ID - 1\)\)$/m);
+ * const logged = renderSgeScript({
+ *   name: "drover-a2",
+ *   array: { size: 3 },
+ *   stdout: "/runs/log/{index}.out",
+ *   body: ["echo hi"],
+ * });
+ * assert.match(logged, /^#\$ -o \/runs\/log\/sge-task-\$TASK_ID\.out$/m);
+ * assert.match(logged, /^exec >'\/runs\/log\/'"\$DROVER_ARRAY_INDEX"'\.out'$/m);
  * ```
  */
 export function renderSgeScript(spec: JobSpec, options: SgeScriptOptions = {}): string {
@@ -86,9 +117,14 @@ export function renderSgeScript(spec: JobSpec, options: SgeScriptOptions = {}): 
     d.push(`-l ${memoryResource}=${Math.ceil(toMebibytes(r.memory) / cores)}M`);
   }
   if (r.gpus) d.push(`-l ${gpuResource}=${r.gpus}`);
-  const token = spec.array ? "$TASK_ID" : "0";
+  // SGE can only name log files by the 1-based $TASK_ID; drover's are 0-based. So SGE's own
+  // files get the 1-based name with a "sge-task-" prefix, and the script sends its output
+  // to the 0-based file at once.
+  const token = spec.array ? "sge-task-$TASK_ID" : "0";
   if (spec.stdout !== undefined) d.push(`-o ${logPath(spec.stdout, token)}`);
   if (spec.stderr !== undefined) d.push(`-e ${logPath(spec.stderr, token)}`);
+  const redirect = spec.array ? indexedRedirect(spec.stdout, spec.stderr) : null;
+  if (redirect) spec = { ...spec, setup: [redirect, ...(spec.setup ?? [])] };
   return assembleScript(spec, {
     prefix: "#$",
     directives: d,

@@ -14,8 +14,16 @@
  *
  * @module
  */
-import type { ParseOptions, ParseResult } from "./errors.ts";
-import { failLine, type NumberedLine, outputLines, safely, splitFields } from "./_lines.ts";
+import type { ParsedListing, ParseOptions, ParseProblem, ParseResult } from "./errors.ts";
+import {
+  failLine,
+  listing,
+  type NumberedLine,
+  outputLines,
+  readRecord,
+  safely,
+  splitFields,
+} from "./_lines.ts";
 import { parseMemorySize, parseSlurmDuration } from "../units/mod.ts";
 import { parseSlurmJobId, type SlurmJobRef } from "./slurm_job_id.ts";
 import { isSlurmJobState, type SlurmJobState } from "./slurm_state.ts";
@@ -116,32 +124,59 @@ function common(command: string, line: NumberedLine, fields: string[]): Common {
  * step lines (`.batch`, `.extern`, `.0`) folded in as `steps`. `CANCELLED by 0` becomes
  * state `CANCELLED` with `cancelledBy: 0`; `ExitCode` `0:9` becomes exit code 0, signal 9.
  *
+ * A line without eight fields, with a malformed id, state, exit code, duration or size, or
+ * a step without its job line before it is skipped and reported with its job id; the
+ * others are read.
+ *
  * @param output The command's standard output.
  * @param options The command line to name in errors.
- * @returns The records, in output order.
- * @throws {SchedulerOutputError} On a line without eight fields, with a malformed id,
- *   state, exit code, duration or size, or a step without its job line before it.
+ * @returns The records, in output order, and the problems.
+ * @throws {SchedulerOutputError} When no line could be read but some could not.
  *
  * @example
  * ```ts
  * import { parseSacct } from "./slurm_accounting.ts";
  * import assert from "node:assert/strict";
- * const [element] = parseSacct([
+ * const { jobs: [element], problems } = parseSacct([
  *   "123_4|127|OUT_OF_MEMORY|0:125|00:01:02||node01|drover-a1",
  *   "123_4.batch|127.batch|OUT_OF_MEMORY|0:125|00:01:02|2097152K|node01|batch",
  *   "123_4.extern|127.extern|COMPLETED|0:0|00:01:02|0|node01|extern",
+ *   "124|128|EXPLODED|0:0|00:00:01||node02|other",
  * ].join("\n"));
+ * assert.equal(problems[0].jobId, "124");
  * assert.equal(element.jobId, "123");
  * assert.equal(element.state, "OUT_OF_MEMORY");
  * assert.equal(element.maxRss, 2 * 1024 ** 3);
  * assert.deepEqual(element.steps.map((s) => s.step), ["batch", "extern"]);
  * ```
  */
-export function parseSacct(output: string, options: ParseOptions = {}): SacctRecord[] {
+export function parseSacct(
+  output: string,
+  options: ParseOptions = {},
+): ParsedListing<SacctRecord> {
   const command = options.command ?? COMMAND;
   const records: SacctRecord[] = [];
+  const problems: ParseProblem[] = [];
   const byId = new Map<string, { record: SacctRecord; steps: SacctStep[] }>();
   for (const line of outputLines(output)) {
+    const id = line.text.split("|")[0].split(".")[0] || null;
+    readRecord(problems, id, () => readLine(command, line, records, byId));
+  }
+  const jobs = records.map((record) => {
+    const rss = [record.maxRss, ...record.steps.map((s) => s.maxRss)].filter((v) => v !== null);
+    return rss.length === 0 ? record : { ...record, maxRss: Math.max(...rss) };
+  });
+  return listing(command, jobs, problems);
+}
+
+/** Reads one line: an element (added to `records`) or a step of one read before. */
+function readLine(
+  command: string,
+  line: NumberedLine,
+  records: SacctRecord[],
+  byId: Map<string, { record: SacctRecord; steps: SacctStep[] }>,
+): void {
+  {
     const fields = splitFields(line.text, "|", SACCT_FIELDS.length);
     if (!fields) {
       failLine(
@@ -167,7 +202,7 @@ export function parseSacct(output: string, options: ParseOptions = {}): SacctRec
         elapsed: c.elapsed,
         maxRss: c.maxRss,
       });
-      continue;
+      return;
     }
     const ref = parseSlurmJobId(idText);
     if (!ref) failLine(command, line, `has a malformed JobID ${JSON.stringify(jobIdText)}`);
@@ -183,10 +218,6 @@ export function parseSacct(output: string, options: ParseOptions = {}): SacctRec
     byId.set(idText, { record, steps });
     records.push(record);
   }
-  return records.map((record) => {
-    const rss = [record.maxRss, ...record.steps.map((s) => s.maxRss)].filter((v) => v !== null);
-    return rss.length === 0 ? record : { ...record, maxRss: Math.max(...rss) };
-  });
 }
 
 /**
@@ -194,7 +225,7 @@ export function parseSacct(output: string, options: ParseOptions = {}): SacctRec
  *
  * @param output The command's standard output.
  * @param options The command line to name in errors.
- * @returns The records or the error.
+ * @returns The listing or the error.
  *
  * @example
  * ```ts
@@ -207,6 +238,6 @@ export function parseSacct(output: string, options: ParseOptions = {}): SacctRec
 export function safeParseSacct(
   output: string,
   options: ParseOptions = {},
-): ParseResult<SacctRecord[]> {
+): ParseResult<ParsedListing<SacctRecord>> {
   return safely(() => parseSacct(output, options));
 }

@@ -15,6 +15,7 @@ import type {
 } from "./driver.ts";
 import type { JobSpec } from "./job_spec.ts";
 import { shellQuote } from "./shell_quote.ts";
+import { SchedulerOutputError } from "./errors.ts";
 import { parseSlurmConfig } from "./slurm_config.ts";
 import { expandTaskRanges } from "./slurm_job_id.ts";
 import { renderSlurmScript } from "./slurm_script.ts";
@@ -94,16 +95,28 @@ export class SlurmDriver implements SchedulerDriver {
    * @param options Abort signal.
    * @returns The jobs by name.
    * @throws {SchedulerCommandError} When squeue fails.
-   * @throws {SchedulerOutputError} When its output cannot be parsed.
+   * @throws {SchedulerOutputError} When its output cannot be parsed, or one of its lines
+   *   cannot (a job drover cannot read must not look like one that ended).
    */
   async status(
     transport: Transport,
     options: StatusOptions = {},
   ): Promise<Map<string, JobStatus>> {
     const out = await runCommand(transport, SLURM_STATUS_COMMAND, { signal: options.signal });
-    const rows = parseSqueue(stdoutOf(out, "list Slurm jobs"), { command: SLURM_STATUS_COMMAND });
+    const listing = parseSqueue(stdoutOf(out, "list Slurm jobs"), {
+      command: SLURM_STATUS_COMMAND,
+    });
+    const [problem] = listing.problems;
+    if (problem) {
+      // A job drover cannot read must not look like one that ended.
+      throw new SchedulerOutputError(problem.message, {
+        command: SLURM_STATUS_COMMAND,
+        line: problem.line,
+        lineNumber: problem.lineNumber,
+      });
+    }
     const jobs = new JobCollector();
-    for (const row of rows) {
+    for (const row of listing.jobs) {
       const job = { name: row.name, id: row.jobId, order: Number.parseInt(row.jobId, 10) };
       const indices = row.arrayTasks ? expandTaskRanges(row.arrayTasks) : [0];
       for (const index of indices) {

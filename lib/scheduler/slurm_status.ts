@@ -15,8 +15,16 @@
  *
  * @module
  */
-import type { ParseOptions, ParseResult } from "./errors.ts";
-import { failLine, outputLines, safely, splitFields } from "./_lines.ts";
+import type { ParsedListing, ParseOptions, ParseProblem, ParseResult } from "./errors.ts";
+import {
+  failLine,
+  listing,
+  type NumberedLine,
+  outputLines,
+  readRecord,
+  safely,
+  splitFields,
+} from "./_lines.ts";
 import { parseSlurmJobId, type SlurmJobRef } from "./slurm_job_id.ts";
 import { isSlurmJobState, type SlurmJobState } from "./slurm_state.ts";
 
@@ -38,46 +46,61 @@ const COMMAND = `squeue --noheader --format=${SQUEUE_FORMAT}`;
 /**
  * Parses `squeue --noheader --format='%i|%T|%r|%j'` output. A pending array range such as
  * `22_[3-4,6,8-9%2]` becomes one row with its task ranges and throttle; a running
- * element `22_4` a row with the single index 4; a plain job `23` a row without tasks.
+ * element `22_4` a row with the single index 4; a plain job `23` a row without tasks. A line
+ * without four fields, with a malformed job id or an unknown state is skipped and reported
+ * with its job id; the others are read.
  *
  * @param output The command's standard output.
  * @param options The command line to name in errors.
- * @returns The rows, in output order.
- * @throws {SchedulerOutputError} On a line without four fields, with a malformed job id or
- *   with an unknown state.
+ * @returns The rows, in output order, and the problems.
+ * @throws {SchedulerOutputError} When no line could be read but some could not.
  *
  * @example
  * ```ts
  * import { parseSqueue } from "./slurm_status.ts";
  * import assert from "node:assert/strict";
- * const rows = parseSqueue([
+ * const { jobs: rows, problems } = parseSqueue([
  *   "22_[3-9%2]|PENDING|JobArrayTaskLimit|drover-a1",
  *   "22_0|RUNNING|None|drover-a1",
+ *   "23|LEVITATING|None|drover-a2",
  * ].join("\n"));
+ * assert.equal(problems[0].jobId, "23");
  * assert.equal(rows[0].throttle, 2);
  * assert.deepEqual(rows[0].arrayTasks, [{ first: 3, last: 9, step: 1 }]);
  * assert.equal(rows[1].state, "RUNNING");
  * assert.equal(rows[1].reason, null);
  * ```
  */
-export function parseSqueue(output: string, options: ParseOptions = {}): SqueueRow[] {
+export function parseSqueue(
+  output: string,
+  options: ParseOptions = {},
+): ParsedListing<SqueueRow> {
   const command = options.command ?? COMMAND;
-  return outputLines(output).map((line): SqueueRow => {
-    const fields = splitFields(line.text, "|", 4);
-    if (!fields) failLine(command, line, `has fewer than 4 fields (expected ${SQUEUE_FORMAT})`);
-    const [id, state, reason, name] = fields;
-    const ref = parseSlurmJobId(id.trim());
-    if (!ref) failLine(command, line, `has a malformed job id ${JSON.stringify(id)}`);
-    if (!isSlurmJobState(state)) {
-      failLine(command, line, `has an unknown state ${JSON.stringify(state)}`);
-    }
-    return {
-      ...ref,
-      state,
-      reason: reason === "None" || reason === "(null)" || reason === "" ? null : reason,
-      name,
-    };
-  });
+  const jobs: SqueueRow[] = [];
+  const problems: ParseProblem[] = [];
+  for (const line of outputLines(output)) {
+    const id = line.text.split("|")[0].trim() || null;
+    const row = readRecord(problems, id, () => readRow(command, line));
+    if (row) jobs.push(row);
+  }
+  return listing(command, jobs, problems);
+}
+
+function readRow(command: string, line: NumberedLine): SqueueRow {
+  const fields = splitFields(line.text, "|", 4);
+  if (!fields) failLine(command, line, `has fewer than 4 fields (expected ${SQUEUE_FORMAT})`);
+  const [id, state, reason, name] = fields;
+  const ref = parseSlurmJobId(id.trim());
+  if (!ref) failLine(command, line, `has a malformed job id ${JSON.stringify(id)}`);
+  if (!isSlurmJobState(state)) {
+    failLine(command, line, `has an unknown state ${JSON.stringify(state)}`);
+  }
+  return {
+    ...ref,
+    state,
+    reason: reason === "None" || reason === "(null)" || reason === "" ? null : reason,
+    name,
+  };
 }
 
 /**
@@ -85,7 +108,7 @@ export function parseSqueue(output: string, options: ParseOptions = {}): SqueueR
  *
  * @param output The command's standard output.
  * @param options The command line to name in errors.
- * @returns The rows or the error.
+ * @returns The listing or the error.
  *
  * @example
  * ```ts
@@ -99,6 +122,6 @@ export function parseSqueue(output: string, options: ParseOptions = {}): SqueueR
 export function safeParseSqueue(
   output: string,
   options: ParseOptions = {},
-): ParseResult<SqueueRow[]> {
+): ParseResult<ParsedListing<SqueueRow>> {
   return safely(() => parseSqueue(output, options));
 }

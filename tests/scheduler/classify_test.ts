@@ -181,7 +181,7 @@ Deno.test("classifyOutcome() marks only exceptions as not retryable", () => {
 });
 
 Deno.test("evidenceFromSacct() feeds classifyOutcome() for every element of an array", async () => {
-  const records = parseSacct(await fixture("slurm/sacct_array.txt"));
+  const records = parseSacct(await fixture("slurm/sacct_array.txt")).jobs;
   const reasons = records.map((r) => {
     const outcome = classifyOutcome({ ...LONG_GONE, ...evidenceFromSacct(r) });
     return outcome === null ? null : outcome.state === "done" ? "done" : outcome.reason;
@@ -201,11 +201,11 @@ Deno.test("evidenceFromSacct() feeds classifyOutcome() for every element of an a
 });
 
 Deno.test("evidenceFromSacct() finds an OOM hint in a step", async () => {
-  const [, , , killed] = parseSacct(await fixture("slurm/sacct_misc.txt"));
+  const [, , , killed] = parseSacct(await fixture("slurm/sacct_misc.txt")).jobs;
   assert.equal(evidenceFromSacct(killed).oomHint, false);
   const [record] = parseSacct(
     "9|9|FAILED|0:9|00:00:30||n1|a\n9.batch|9.batch|OUT_OF_MEMORY|0:125|00:00:30||n1|batch\n",
-  );
+  ).jobs;
   assert.equal(evidenceFromSacct(record).oomHint, true);
 });
 

@@ -16,7 +16,8 @@ import { fixture } from "./_golden.ts";
 // --- PBS ----------------------------------------------------------------------------------
 
 Deno.test("parsePbsQstat() reads qstat -t -x with the array, subjobs and plain jobs", async () => {
-  const rows = parsePbsQstat(await fixture("pbs/qstat_tx.txt"));
+  const { jobs: rows, problems } = parsePbsQstat(await fixture("pbs/qstat_tx.txt"));
+  assert.deepEqual(problems, []);
   assert.deepEqual(
     rows.map((r) => [r.jobNumber, r.arrayIndex, r.isArray, r.state, r.timeUsed]),
     [
@@ -36,7 +37,7 @@ Deno.test("parsePbsQstat() reads qstat -t -x with the array, subjobs and plain j
   assert.equal(rows[1].user, "alice");
 });
 
-Deno.test("parsePbsQstat() throws SchedulerOutputError on a bad line", () => {
+Deno.test("parsePbsQstat() throws SchedulerOutputError when its only line is bad", () => {
   const cases: [string, RegExp][] = [
     ["5310.pbs01 x alice 0 Z workq", /unknown state "Z"/],
     ["5310.pbs01 x alice 0 R", /has 5 columns, expected 6/],
@@ -54,7 +55,8 @@ Deno.test("parsePbsQstat() throws SchedulerOutputError on a bad line", () => {
 });
 
 Deno.test("parsePbsQstatFull() reads qstat -f blocks, joining continuation lines", async () => {
-  const jobs = parsePbsQstatFull(await fixture("pbs/qstat_f.txt"));
+  const { jobs, problems } = parsePbsQstatFull(await fixture("pbs/qstat_f.txt"));
+  assert.deepEqual(problems, []);
   assert.equal(jobs.length, 3);
   const [done, walltime, running] = jobs;
   assert.equal(done.id, "5310[0].pbs01");
@@ -80,14 +82,14 @@ Deno.test("parsePbsQstatFull() reads qstat -f blocks, joining continuation lines
 Deno.test("parsePbsQstatFull() throws SchedulerOutputError for missing or bad attributes", () => {
   const cases: [string, number, RegExp][] = [
     [
-      "Job Id: 7.pbs01\n    job_state = R\n",
+      "Job Id: 7.pbs01\n    Job_Name = a\n",
       1,
-      /line 1 "Job Id: 7.pbs01" starts a job with no Job_Name/,
+      /line 1 "Job Id: 7.pbs01" starts a job with no job_state/,
     ],
     [
       "Job Id: 7.pbs01\n    Job_Name = a\n    job_state = Z\n",
       3,
-      /has job_state "Z", which must be one of B, E, F/,
+      /has job_state "Z", which must be one of B, C, E, F/,
     ],
     [
       "Job Id: 7.pbs01\n    Job_Name = a\n    job_state = F\n    Exit_status = ok\n",
@@ -112,7 +114,8 @@ Deno.test("parsePbsQstatFull() throws SchedulerOutputError for missing or bad at
 // --- SGE ----------------------------------------------------------------------------------
 
 Deno.test("parseSgeQstat() reads running, pending, held, error and array lines", async () => {
-  const rows = parseSgeQstat(await fixture("sge/qstat.txt"));
+  const { jobs: rows, problems } = parseSgeQstat(await fixture("sge/qstat.txt"));
+  assert.deepEqual(problems, []);
   assert.deepEqual(
     rows.map((r) => [r.jobId, r.state, r.status, r.queue, r.slots]),
     [
@@ -137,10 +140,22 @@ Deno.test("parseSgeQstat() reads running, pending, held, error and array lines",
 });
 
 Deno.test("parseSgeQstat() returns no rows when the user has no jobs", () => {
-  assert.deepEqual(parseSgeQstat(""), []);
+  assert.deepEqual(parseSgeQstat(""), { jobs: [], problems: [] });
 });
 
-Deno.test("parseSgeQstat() throws SchedulerOutputError on a bad line", () => {
+Deno.test("parseSgeQstat() skips a bad line, reporting it with its job id, and reads the rest", () => {
+  const good = "    101 0.55500 drover-3f2 alice        r     05/07/2024 10:11:12 all.q@n1 1 1";
+  const bad = "    102 0.55500 drover-3f2 alice        x     05/07/2024 10:11:12 all.q@n1 1 2";
+  const { jobs, problems } = parseSgeQstat([good, bad, good.replace(" 1 1", " 1 3")].join("\n"));
+  assert.deepEqual(jobs.map((j) => j.tasks?.[0].first), [1, 3]);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0].jobId, "102");
+  assert.equal(problems[0].lineNumber, 2);
+  assert.equal(problems[0].line, bad);
+  assert.match(problems[0].message, /^Cannot parse qstat output: line 2 .* unknown state "x"$/);
+});
+
+Deno.test("parseSgeQstat() throws SchedulerOutputError when no line can be read", () => {
   const line = "    101 0.55500 drover-3f2 alice        r     05/07/2024 10:11:12 all.q@n1 1 1";
   const cases: [string, RegExp][] = [
     [line.replace(" r ", " x "), /unknown state "x"/],
@@ -157,7 +172,8 @@ Deno.test("parseSgeQstat() throws SchedulerOutputError on a bad line", () => {
 });
 
 Deno.test("parseQacct() reads qacct -j records, old and new formats", async () => {
-  const records = parseQacct(await fixture("sge/qacct.txt"));
+  const { jobs: records, problems } = parseQacct(await fixture("sge/qacct.txt"));
+  assert.deepEqual(problems, []);
   assert.equal(records.length, 3);
   const [ok, limit, old] = records;
   assert.deepEqual(

@@ -14,7 +14,8 @@ import { canonicalRange, renderJobId, squeueRow } from "./_slurm_rows.ts";
 // --- sacct --------------------------------------------------------------------------------
 
 Deno.test("parseSacct() folds steps into their element and keeps every final state", async () => {
-  const records = parseSacct(await fixture("slurm/sacct_array.txt"));
+  const { jobs: records, problems } = parseSacct(await fixture("slurm/sacct_array.txt"));
+  assert.deepEqual(problems, []);
   assert.equal(records.length, 9);
   const byTask = new Map(records.map((r) => [renderJobId(r), r]));
   const summary = records.map((r) => [
@@ -57,7 +58,8 @@ Deno.test("parseSacct() folds steps into their element and keeps every final sta
 });
 
 Deno.test("parseSacct() reads CANCELLED by 0, days, odd names and numbered steps", async () => {
-  const records = parseSacct(await fixture("slurm/sacct_misc.txt"));
+  const { jobs: records, problems } = parseSacct(await fixture("slurm/sacct_misc.txt"));
+  assert.deepEqual(problems, []);
   const [cancelled, long, nodeno, killed, requeued, boot] = records;
   assert.equal(cancelled.state, "CANCELLED");
   assert.equal(cancelled.cancelledBy, 0);
@@ -73,7 +75,7 @@ Deno.test("parseSacct() reads CANCELLED by 0, days, odd names and numbered steps
   assert.equal(boot.state, "BOOT_FAIL");
 });
 
-Deno.test("parseSacct() throws SchedulerOutputError with the offending line", () => {
+Deno.test("parseSacct() skips a bad line, reporting it with its job id and line, and reads the rest", () => {
   const good = "5|5|COMPLETED|0:0|00:00:01||n1|a";
   const cases: [string, RegExp][] = [
     [`${good}\n5|5|COMPLETED|0:0|00:00:01`, /line 2 .* has fewer than 8 fields/],
@@ -86,14 +88,17 @@ Deno.test("parseSacct() throws SchedulerOutputError with the offending line", ()
     [`${good}\n6x|6|FAILED|1:0|00:00:01||n1|a`, /malformed JobID "6x"/],
   ];
   for (const [output, message] of cases) {
-    const result = safeParseSacct(output);
-    assert.equal(result.success, false, output);
-    if (!result.success) {
-      assert.match(result.error.message, /^Cannot parse sacct --noheader --parsable2 /);
-      assert.match(result.error.message, message);
-      assert.equal(result.error.lineNumber, 2);
-      assert.equal(result.error.line, output.split("\n")[1]);
-    }
+    const { jobs, problems } = parseSacct(output);
+    assert.deepEqual(jobs.map((j) => j.jobId), ["5"], output);
+    assert.equal(problems.length, 1, output);
+    assert.match(problems[0].message, /^Cannot parse sacct --noheader --parsable2 /);
+    assert.match(problems[0].message, message);
+    assert.equal(problems[0].lineNumber, 2);
+    assert.equal(problems[0].line, output.split("\n")[1]);
+    assert.equal(problems[0].jobId, output.split("\n")[1].split(/[|.]/)[0]);
+    // Alone, the bad line is no listing at all.
+    const alone = safeParseSacct(output.split("\n")[1]);
+    assert.equal(alone.success, false, output);
   }
 });
 
@@ -182,7 +187,7 @@ Deno.test("parseSacct() reads back any rendered records (property)", () => {
     fc.property(
       fc.uniqueArray(recordArb, { selector: (r) => renderJobId(r), maxLength: 12 }),
       (records) => {
-        const parsed = parseSacct(renderSacct(records));
+        const parsed = parseSacct(renderSacct(records)).jobs;
         assert.deepEqual(
           parsed,
           records.map((r) => ({ ...r, arrayTasks: r.arrayTasks?.map(canonicalRange) ?? null })),

@@ -125,6 +125,17 @@ Deno.test("SlurmDriver.status() throws SchedulerOutputError naming the squeue co
   );
 });
 
+Deno.test("SlurmDriver.status() throws for one line it cannot read among good ones (it must not look ended)", async () => {
+  const t = new ScriptedTransport(() => ({
+    stdoutText: "22_0|RUNNING|None|dr-a\n23|SLEEPWALKING|None|dr-b\n",
+  }));
+  await assert.rejects(
+    new SlurmDriver().status(t),
+    (e: unknown) =>
+      e instanceof SchedulerOutputError && e.lineNumber === 2 && /SLEEPWALKING/.test(e.message),
+  );
+});
+
 Deno.test("SlurmDriver.status() throws SchedulerCommandError when squeue fails", async () => {
   const stderr = "slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n";
   const t = new ScriptedTransport(() => ({ code: 1, stderr }));

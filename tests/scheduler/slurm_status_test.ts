@@ -45,7 +45,8 @@ Deno.test("parseSbatch() throws SchedulerOutputError for anything but one id lin
 // --- squeue -------------------------------------------------------------------------------
 
 Deno.test("parseSqueue() reads real output with held, throttled and running elements", async () => {
-  const rows = parseSqueue(await fixture("slurm/squeue_holes.txt"));
+  const { jobs: rows, problems } = parseSqueue(await fixture("slurm/squeue_holes.txt"));
+  assert.deepEqual(problems, []);
   assert.equal(rows.length, 8);
   assert.deepEqual(rows[0], {
     jobId: "22",
@@ -90,7 +91,9 @@ Deno.test("parseSqueue() reads real output of every captured snapshot", async ()
       "squeue_cancelled_range.txt",
     ]
   ) {
-    for (const row of parseSqueue(await fixture(`slurm/${name}`))) states.add(row.state);
+    const { jobs, problems } = parseSqueue(await fixture(`slurm/${name}`));
+    assert.deepEqual(problems, [], name);
+    for (const row of jobs) states.add(row.state);
   }
   assert.deepEqual([...states].sort(), [
     "CANCELLED",
@@ -100,22 +103,22 @@ Deno.test("parseSqueue() reads real output of every captured snapshot", async ()
     "RUNNING",
     "TIMEOUT",
   ]);
-  const [timeout] = parseSqueue(await fixture("slurm/squeue_timeout.txt"));
+  const [timeout] = parseSqueue(await fixture("slurm/squeue_timeout.txt")).jobs;
   assert.equal(timeout.reason, "TimeLimit");
-  const [cancelled] = parseSqueue(await fixture("slurm/squeue_cancelled_range.txt"));
+  const [cancelled] = parseSqueue(await fixture("slurm/squeue_cancelled_range.txt")).jobs;
   assert.equal(cancelled.state, "CANCELLED");
   assert.deepEqual(expandTaskRanges(cancelled.arrayTasks!), [0, 1, 3, 4]);
 });
 
 Deno.test("parseSqueue() reads the expanded (-r) form one element a line", async () => {
-  const rows = parseSqueue(await fixture("slurm/squeue_array_expanded.txt"));
+  const rows = parseSqueue(await fixture("slurm/squeue_array_expanded.txt")).jobs;
   const pending = rows.filter((r) => r.jobId === "22" && r.state === "PENDING");
   assert.deepEqual(pending.flatMap((r) => expandTaskRanges(r.arrayTasks!)), [3, 4, 5, 6, 7, 8, 9]);
   assert.ok(pending.every((r) => r.throttle === null));
 });
 
 Deno.test("parseSqueue() reads step ranges and heterogeneous job ids", () => {
-  const rows = parseSqueue("7_[1-9:4%3]|PENDING|Priority|a\n8+1|RUNNING|None|b\n");
+  const rows = parseSqueue("7_[1-9:4%3]|PENDING|Priority|a\n8+1|RUNNING|None|b\n").jobs;
   assert.deepEqual(rows[0].arrayTasks, [{ first: 1, last: 9, step: 4 }]);
   assert.deepEqual(expandTaskRanges(rows[0].arrayTasks!), [1, 5, 9]);
   assert.equal(rows[0].throttle, 3);
@@ -123,13 +126,24 @@ Deno.test("parseSqueue() reads step ranges and heterogeneous job ids", () => {
 });
 
 Deno.test("parseSqueue() returns no rows for empty output", () => {
-  assert.deepEqual(parseSqueue(""), []);
-  assert.deepEqual(parseSqueue("\n\n"), []);
+  assert.deepEqual(parseSqueue(""), { jobs: [], problems: [] });
+  assert.deepEqual(parseSqueue("\n\n"), { jobs: [], problems: [] });
 });
 
-Deno.test("parseSqueue() throws SchedulerOutputError with the command and offending line", () => {
+Deno.test("parseSqueue() skips a bad line, reporting it with its job id, and reads the rest", () => {
+  const { jobs, problems } = parseSqueue(
+    "12|RUNNING|None|a\n13|running|None|b\n14|PENDING|Priority|c\n",
+  );
+  assert.deepEqual(jobs.map((j) => j.jobId), ["12", "14"]);
+  assert.deepEqual(problems.map((p) => [p.jobId, p.lineNumber, p.line]), [
+    ["13", 2, "13|running|None|b"],
+  ]);
+  assert.match(problems[0].message, /^Cannot parse squeue --noheader .* unknown state "running"$/);
+});
+
+Deno.test("parseSqueue() throws SchedulerOutputError with the command and offending line when no line can be read", () => {
   const cases: [string, number, RegExp][] = [
-    ["12|RUNNING|None|a\nJOBID STATE\n", 2, /has fewer than 4 fields/],
+    ["JOBID STATE\n", 1, /has fewer than 4 fields/],
     ["12|running|None|a\n", 1, /unknown state "running"/],
     ["12_[3-1]|PENDING|None|a\n", 1, /malformed job id "12_\[3-1\]"/],
     ["12_|PENDING|None|a\n", 1, /malformed job id/],
@@ -157,7 +171,7 @@ Deno.test("parseSqueue() reads back any rendered rows (property)", () => {
       const output = rows
         .map((r) => `${renderJobId(r)}|${r.state}|${r.reason ?? "None"}|${r.name}`)
         .join("\n");
-      const parsed = parseSqueue(output + "\n");
+      const parsed = parseSqueue(output + "\n").jobs;
       assert.deepEqual(parsed, rows.map(normalize));
     }),
     { numRuns: 300 },

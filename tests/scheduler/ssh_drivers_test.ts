@@ -1,10 +1,13 @@
 /**
  * The driver conformance suite again, through the SSH transport to the real sshd on
- * loopback: the local scheduler on the far side, and real Slurm reached over SSH.
+ * loopback: the local scheduler on the far side, and real Slurm and Grid Engine reached over
+ * SSH (the SSH session has no SGE_ROOT: Debian's wrappers find the cell by themselves, as
+ * a login node's profile would).
  */
 import assert from "node:assert/strict";
-import { LOCAL_LIMITS, LocalDriver, SlurmDriver } from "../../lib/scheduler/mod.ts";
+import { LOCAL_LIMITS, LocalDriver, SgeDriver, SlurmDriver } from "../../lib/scheduler/mod.ts";
 import { SshTransport } from "../../lib/transport/mod.ts";
+import { requireSge, sge } from "../_helpers/sge.ts";
 import { requireSlurm, slurm } from "../_helpers/slurm.ts";
 import { sshdTarget, testSshd } from "../_helpers/sshd.ts";
 import { driverConformance, openLocalDriver } from "./_driver_conformance.ts";
@@ -48,6 +51,19 @@ driverConformance({
       transport,
       close: () => transport.close(),
     });
+  },
+});
+
+driverConformance({
+  label: "sge over ssh",
+  ignore: (!sshd && !ci) || sge.ignore,
+  limits: { maxArraySize: 1001, maxJobCount: 10_000 },
+  timeoutMs: 60_000,
+  listsEnded: false,
+  open: () => {
+    requireSge();
+    const transport = connect();
+    return Promise.resolve({ driver: new SgeDriver(), transport, close: () => transport.close() });
   },
 });
 

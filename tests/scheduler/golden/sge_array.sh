@@ -8,8 +8,8 @@
 #$ -l h_rt=48:30:00
 #$ -l h_vmem=1536M
 #$ -l gpu=1
-#$ -o /scratch/alice/drover/logs/$TASK_ID.out
-#$ -e /scratch/alice/drover/logs/$TASK_ID.err
+#$ -o /scratch/alice/drover/logs/sge-task-$TASK_ID.out
+#$ -e /scratch/alice/drover/logs/sge-task-$TASK_ID.err
 #$ -P chem
 # a comment line
 set -euo pipefail
@@ -18,6 +18,7 @@ export DROVER_STAGE='/scratch/alice/drover/stage'
 export EVIL=$'$(touch /tmp/pwned) `id` ${HOME} \'quoted\' "double"\nnext line'
 export EMPTY=''
 cd -- '/scratch/alice/my project'"'"'s dir/$(whoami)'
+exec >'/scratch/alice/drover/logs/'"$DROVER_ARRAY_INDEX"'.out' 2>'/scratch/alice/drover/logs/'"$DROVER_ARRAY_INDEX"'.err'
 module load gcc/12
 source /opt/venv/bin/activate
 '/opt/deno/bin/deno' 'run' '-A' '/scratch/alice/drover/bundle 1.js'
