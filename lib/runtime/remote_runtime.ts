@@ -392,34 +392,22 @@ export class RemoteRuntime implements AsyncDisposable {
       }, () => {});
       return;
     }
-    for (const x of left) {
-      this.#release(x.call.key);
-      this.#fail(x.call.key, e);
+    if (this.#abort.signal.aborted) {
+      for (const x of left) this.#fail(x.call.key, e);
+      return;
     }
+    // Anything else (a bad config, authentication, a bundle that cannot be built) will not
+    // mend by itself within this run: the calls fail as refused, retried by a later run.
+    const message = e instanceof Error ? e.message : String(e);
+    this.#emit({ type: "job-refused", system, calls: left.length, message });
+    for (const x of left) this.#refuse(x, message, e);
   }
 
-  /** A call that never reached a job: its claim goes, so a rerun decides it afresh. */
-  #release(key: string): void {
-    if (!this.#store.jobs.inLiveJob(key)) {
-      this.#store.ledger.giveUp(
-        key,
-        {
-          reason: "refused",
-          retryable: true,
-          retryState: "refused",
-        },
-        { name: "SubmitError", message: "the call could not be submitted" },
-        this.#clock.now(),
-      );
-    }
-  }
-
-  #refuse(entry: Entry, message: string): void {
-    const error = new JobFailedError({
-      reason: "refused",
-      detail: message,
-      system: entry.call.route.system,
-    });
+  #refuse(entry: Entry, message: string, cause?: unknown): void {
+    const error = new JobFailedError(
+      { reason: "refused", detail: message, system: entry.call.route.system },
+      { cause },
+    );
     this.#store.ledger.giveUp(
       entry.call.key,
       {
@@ -739,7 +727,7 @@ export class RemoteRuntime implements AsyncDisposable {
             runAlive: this.#o.runAlive ?? ((id) => this.#runAlive(id)),
             submitGraceMs: this.#o.submitGraceMs ?? 60_000,
           });
-          this.#noteReachable(systemName);
+          if (report.jobs > 0) this.#noteReachable(systemName); // it answered
           changed += report.decided.length + report.recovered.length;
           if (report.decided.length > 0) crashPoint("after-gather");
           for (const r of report.recovered) {

@@ -172,6 +172,13 @@ export function guard<T>(path: string, fn: () => T): T {
       if (/database is (locked|busy)/i.test(e.message)) {
         throw new StoreLockedError(path, BUSY_TIMEOUT_MS, e);
       }
+      if (/database or disk is full|disk I\/O error/i.test(e.message)) {
+        throw new StoreError(
+          `Cannot write to store "${path}": the disk holding it is full (${e.message}); free space and run again, finished calls are kept`,
+          path,
+          { cause: e },
+        );
+      }
       throw new StoreError(`Cannot use store "${path}": ${e.message}`, path, { cause: e });
     }
     throw e;

@@ -312,9 +312,13 @@ async function sizeOf(path: string): Promise<number | undefined> {
   }
 }
 
-/** Writes an object unless a file of the same size is there (the name is its hash). */
+/** Writes an object unless an intact copy is there (the name is its hash). */
 async function writeObject(path: string, bytes: Uint8Array): Promise<void> {
-  if (await sizeOf(path) === bytes.length) return;
+  // A copy already there is kept only when it is intact (a damaged one is replaced).
+  if (await sizeOf(path) === bytes.length) {
+    const there = await Deno.readFile(path).catch(() => undefined);
+    if (there && sha256Hex(there) === basename(path)) return;
+  }
   await writeAtomic(path, bytes);
 }
 
