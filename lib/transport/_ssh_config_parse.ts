@@ -13,6 +13,10 @@ export interface SshConfigDirective {
   readonly keyword: string;
   /** Its arguments, unquoted. */
   readonly args: readonly string[];
+  /** The text after the keyword as written (the command of `ProxyCommand`). */
+  readonly rest: string;
+  /** Whether OpenSSH knows the keyword (an unknown one is an error unless `IgnoreUnknown`). */
+  readonly known: boolean;
   /** The file it is in. */
   readonly file: string;
   /** Its line number (from 1). */
@@ -109,7 +113,8 @@ const CHECKS: Record<
   },
   hostkeyalias: { name: "HostKeyAlias", one: true, expected: "a host name" },
   proxyjump: { name: "ProxyJump", one: true, expected: "[user@]host[:port][,...] or none" },
-  proxycommand: { name: "ProxyCommand", one: false, expected: "a command or none" },
+  proxycommand: { name: "ProxyCommand", one: true, expected: "a command or none" },
+  ignoreunknown: { name: "IgnoreUnknown", one: true, expected: "a list of keyword patterns" },
   connecttimeout: {
     name: "ConnectTimeout",
     one: true,
@@ -131,36 +136,106 @@ const CHECKS: Record<
 };
 
 /**
- * Splits the arguments of a line into words the way OpenSSH does: whitespace separates,
- * double quotes group, a backslash escapes a quote or backslash, and an unquoted word
- * starting with `#` ends the line.
+ * Every keyword OpenSSH 9.2's client knows (readconf.c, deprecated and unsupported ones
+ * included: OpenSSH accepts those silently), lowercased.
+ */
+const OPENSSH_KEYWORDS = new Set(
+  (
+    "addkeystoagent addressfamily afstokenpassing batchmode bindaddress bindinterface " +
+    "canonicaldomains canonicalizefallbacklocal canonicalizehostname canonicalizemaxdots " +
+    "canonicalizepermittedcnames casignaturealgorithms certificatefile " +
+    "challengeresponseauthentication checkhostip cipher ciphers clearallforwardings " +
+    "compression compressionlevel connectionattempts connecttimeout controlmaster " +
+    "controlpath controlpersist dsaauthentication dynamicforward enableescapecommandline " +
+    "enablesshkeysign escapechar exitonforwardfailure fallbacktorsh fingerprinthash " +
+    "forkafterauthentication forwardagent forwardx11 forwardx11timeout forwardx11trusted " +
+    "gatewayports globalknownhostsfile globalknownhostsfile2 gssapiauthentication " +
+    "gssapiclientidentity gssapidelegatecredentials gssapikexalgorithms gssapikeyexchange " +
+    "gssapirenewalforcesrekey gssapiserveridentity gssapitrustdns hashknownhosts host " +
+    "hostbasedacceptedalgorithms hostbasedauthentication hostbasedkeytypes " +
+    "hostkeyalgorithms hostkeyalias hostname identitiesonly identityagent identityfile " +
+    "identityfile2 ignoreunknown include ipqos kbdinteractiveauthentication " +
+    "kbdinteractivedevices keepalive kerberosauthentication kerberostgtpassing " +
+    "kexalgorithms knownhostscommand localcommand localforward loglevel logverbose macs " +
+    "match nohostauthenticationforlocalhost numberofpasswordprompts " +
+    "passwordauthentication permitlocalcommand permitremoteopen pkcs11provider port " +
+    "preferredauthentications protocol protocolkeepalives proxycommand proxyjump " +
+    "proxyusefdpass pubkeyacceptedalgorithms pubkeyacceptedkeytypes " +
+    "pubkeyauthentication rekeylimit remotecommand remoteforward requesttty " +
+    "requiredrsasize revokedhostkeys rhostsauthentication rhostsrsaauthentication " +
+    "rsaauthentication securitykeyprovider sendenv serveralivecountmax " +
+    "serveraliveinterval sessiontype setenv setuptimeout skeyauthentication " +
+    "smartcarddevice stdinnull streamlocalbindmask streamlocalbindunlink " +
+    "stricthostkeychecking syslogfacility tcpkeepalive tisauthentication tunnel " +
+    "tunneldevice updatehostkeys useblacklistedkeys useprivilegedport user " +
+    "userknownhostsfile userknownhostsfile2 useroaming usersh verifyhostkeydns " +
+    "visualhostkey xauthlocation"
+  ).split(" "),
+);
+
+/** Keywords whose value is the rest of the line as written (OpenSSH's parse_command). */
+const COMMANDS = new Set(["proxycommand", "localcommand", "remotecommand", "knownhostscommand"]);
+
+/**
+ * Splits the arguments of a line into words as OpenSSH's `argv_split` does: spaces and
+ * tabs separate, double or single quotes group, a backslash escapes a quote, a backslash
+ * or (unquoted) a space, and a word starting with `#` ends the line.
  *
  * @param text The line after its keyword.
- * @returns The words, or a message when a quote is not closed.
+ * @returns The words, or undefined when a quote is not closed.
  */
-function splitWords(text: string): string[] | string {
+function splitWords(text: string): string[] | undefined {
   const words: string[] = [];
   let i = 0;
   while (i < text.length) {
-    while (i < text.length && /\s/.test(text[i])) i++;
-    if (i >= text.length || text[i] === "#") break;
-    let word = "";
-    let quoted = false;
-    while (i < text.length && (quoted || !/\s/.test(text[i]))) {
-      const c = text[i];
-      if (c === '"') quoted = !quoted;
-      else if (c === "\\" && (text[i + 1] === '"' || text[i + 1] === "\\")) word += text[++i];
-      else word += c;
+    if (text[i] === " " || text[i] === "\t") {
       i++;
+      continue;
     }
-    if (quoted) return "a double quote is not closed";
+    if (text[i] === "#") break;
+    let word = "";
+    let quote = "";
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (c === "\\") {
+        const next = text[i + 1];
+        if (next === "'" || next === '"' || next === "\\" || (quote === "" && next === " ")) {
+          word += next;
+          i++;
+        } else word += c;
+      } else if (quote === "" && (c === " " || c === "\t")) break;
+      else if (quote === "" && (c === '"' || c === "'")) quote = c;
+      else if (quote !== "" && c === quote) quote = "";
+      else word += c;
+    }
+    if (quote !== "") return undefined;
     words.push(word);
   }
   return words;
 }
 
-/** `Keyword value`, `Keyword=value`, `Keyword = value`; comments and blank lines aside. */
-const LINE = /^\s*([^\s=#][^\s=]*)\s*(?:=\s*)?(.*)$/;
+/**
+ * Splits a line into keyword and the rest as OpenSSH's `strdelim` does: the keyword ends
+ * at whitespace, `"` or `=`, and one `=` with whitespace around it separates.
+ *
+ * @param line The line.
+ * @returns Keyword (empty for blank and comment lines) and the rest.
+ */
+function splitKeyword(line: string): { keyword: string; rest: string } {
+  const s = line.replace(/[ \t\r\n\f]+$/, "").replace(/^[ \t\r\n]+/, "");
+  const end = s.search(/[ \t\r\n"=]/);
+  if (end < 0) return { keyword: s, rest: "" };
+  let i = end + 1;
+  const skip = (): void => {
+    while (i < s.length && " \t\r\n".includes(s[i])) i++;
+  };
+  skip();
+  if (s[end] !== "=" && s[i] === "=") {
+    i++;
+    skip();
+  }
+  return { keyword: s.slice(0, end), rest: s.slice(i) };
+}
 
 /**
  * Parses the text of an SSH client config file; `Include` lines are kept, not followed.
@@ -171,17 +246,17 @@ const LINE = /^\s*([^\s=#][^\s=]*)\s*(?:=\s*)?(.*)$/;
  */
 export function safeParseSshConfig(text: string, file: string): SshConfigParseResult {
   const directives: SshConfigDirective[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.split("\n");
   for (let n = 0; n < lines.length; n++) {
     const fail = (detail: string): SshConfigParseResult => ({
       success: false,
       error: new SshConfigError(file, n + 1, detail),
     });
-    const parts = LINE.exec(lines[n]);
-    if (!parts) continue;
-    const keyword = parts[1].toLowerCase();
-    const args = splitWords(parts[2]);
-    if (typeof args === "string") return fail(args);
+    const { keyword: word, rest } = splitKeyword(lines[n]);
+    if (word === "" || word.startsWith("#")) continue;
+    const keyword = word.toLowerCase();
+    const args = COMMANDS.has(keyword) ? (rest === "" ? [] : [rest]) : splitWords(rest);
+    if (args === undefined) return fail("invalid quotes");
     const check = CHECKS[keyword];
     if (check) {
       if (args.length === 0 || (check.one && args.length > 1)) {
@@ -192,7 +267,14 @@ export function safeParseSshConfig(text: string, file: string): SshConfigParseRe
         return fail(`${check.name} must be ${check.expected} (got ${JSON.stringify(args[0])})`);
       }
     }
-    directives.push({ keyword, args, file, line: n + 1 });
+    directives.push({
+      keyword,
+      args,
+      rest,
+      known: OPENSSH_KEYWORDS.has(keyword),
+      file,
+      line: n + 1,
+    });
   }
   return { success: true, data: { file, directives } };
 }

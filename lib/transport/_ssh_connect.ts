@@ -12,12 +12,12 @@ import type { AuthMethod, Client } from "./_ssh2.d.ts";
 import { TransportError } from "./errors.ts";
 import type { SshTarget } from "./ssh_config.ts";
 import {
-  checkEntries,
+  checkTarget,
   fingerprintOf,
   type HostKeyCheck,
   keyTypeOf,
-  knownHostName,
   knownTypesFor,
+  lookupName,
   readKnownHosts,
 } from "./_known_hosts.ts";
 
@@ -91,7 +91,7 @@ export async function connectSsh(
     );
   }
   const deadline = Date.now() + options.timeoutMs;
-  const name = knownHostName(target.hostKeyAlias ?? target.hostName, target.port);
+  const name = lookupName(target);
   const knownFiles = [...target.userKnownHostsFiles, ...target.globalKnownHostsFiles];
   const entries = await readKnownHosts(knownFiles);
   const auth = options.hostKeyOnly ? [] : await authMethods(target);
@@ -187,7 +187,7 @@ export async function connectSsh(
           ...(prefer.length > 0 ? { algorithms: { serverHostKey: { prepend: prefer } } } : {}),
           hostVerifier: (key: Buffer): boolean => {
             hostKey = new Uint8Array(key);
-            check = checkEntries(entries, name, hostKey);
+            check = checkTarget(entries, target, hostKey);
             return !options.hostKeyOnly && check.status === "known";
           },
           authHandler: auth,
@@ -228,11 +228,13 @@ function describeError(
     );
   }
   if (check?.status === "mismatch") {
+    const known = check.known.map((k) => `${k.keyType} ${k.fingerprint} (${k.file}:${k.line})`)
+      .join(", ");
     return of(
       "host-key-mismatch",
-      `the host key of ${name} (${key}) differs from the one in ${check.file}:${check.line}; ` +
-        "someone may be intercepting the connection, or the host was reinstalled " +
-        `(if you are sure, delete that line and run \`${trust}\`)`,
+      `the host key of ${name} has CHANGED: the server shows ${key}, known_hosts has ` +
+        `${known}; someone may be intercepting the connection, or the host was reinstalled ` +
+        `(if you are sure, run \`${trust} --replace\`)`,
     );
   }
   if (check?.status === "revoked") {

@@ -13,7 +13,7 @@ import {
   type SshConfigDirective,
   SshConfigError,
 } from "./_ssh_config_parse.ts";
-import { resolveDirectives } from "./_ssh_config_resolve.ts";
+import { type JumpHop, resolveDirectives } from "./_ssh_config_resolve.ts";
 
 export {
   parseSshConfig,
@@ -28,7 +28,7 @@ export {
 export interface SshTarget {
   /** The host string as given: `hpc`, `me@login.example.org:2222`. */
   readonly destination: string;
-  /** Its host part, which `Host` patterns were matched against: `hpc`. */
+  /** Its host part as typed, which `Host` patterns were matched against: `hpc`. */
   readonly alias: string;
   /** The real host name or address to connect to (`HostName`). */
   readonly hostName: string;
@@ -40,6 +40,8 @@ export interface SshTarget {
   readonly label: string;
   /** Private key files to try, in order (`IdentityFile`, else OpenSSH's default names). */
   readonly identityFiles: readonly string[];
+  /** The same as written in the config, before `~` and `%` expansion (as `ssh -G` shows them). */
+  readonly identityFilesAsWritten?: readonly string[];
   /** Use only `identityFiles`, not every key in the agent (`IdentitiesOnly`). */
   readonly identitiesOnly: boolean;
   /** The agent socket (`IdentityAgent`); `"none"` for no agent; unset: `$SSH_AUTH_SOCK`. */
@@ -50,6 +52,8 @@ export interface SshTarget {
   readonly globalKnownHostsFiles: readonly string[];
   /** The name to look up in known_hosts instead of the host name (`HostKeyAlias`). */
   readonly hostKeyAlias?: string;
+  /** `ProxyJump` as `ssh -G` prints it (`user@host:port,...`). */
+  readonly proxyJump?: string;
   /** The host to connect through (`ProxyJump`), already resolved. */
   readonly jump?: SshTarget;
   /** A `ProxyCommand` (not supported: connecting refuses it). */
@@ -60,7 +64,7 @@ export interface SshTarget {
   readonly serverAliveIntervalMs?: number;
   /** `ServerAliveCountMax`. */
   readonly serverAliveCountMax?: number;
-  /** Config lines that were skipped (`Match exec` and other criteria drover does not evaluate). */
+  /** Remarks on the resolution (none at present: what drover cannot evaluate is an error). */
   readonly notes: readonly string[];
 }
 
@@ -74,9 +78,9 @@ export interface ResolveSshTargetOptions {
   readonly localUser?: string;
 }
 
-/** `user@host:port`, `user@[::1]:port`, `host`; no leading `-`. */
+/** `user@host:port`, `user@[::1]:port`, `host`, `ssh://user@host:port`; no leading `-`. */
 const DESTINATION =
-  /^(?:([^\s@:/\[\]-][^\s@/]*)@)?(?:\[([0-9A-Fa-f:.]+)\]|([^\s@:/\[\]-][^\s@:/\[\]]*))(?::(\d{1,5}))?$/;
+  /^(?:ssh:\/\/)?(?:([^\s@:/\[\]-][^\s@/]*)@)?(?:\[([0-9A-Fa-f:.]+)\]|([^\s@:/\[\]-][^\s@:/\[\]]*))(?::(\d{1,5}))?$/;
 
 /**
  * Splits `user@host:port` into its parts.
@@ -95,7 +99,7 @@ function splitDestination(destination: string): { user?: string; host: string; p
       }: expected an SSH host alias or user@host[:port]`,
     );
   }
-  return { user: m[1], host: (m[2] ?? m[3]).toLowerCase(), port };
+  return { user: m[1], host: m[2] ?? m[3], port };
 }
 
 /**
@@ -213,7 +217,7 @@ export function resolveSshTarget(
   const file = options.configFile ?? Deno.env.get("DROVER_SSH_CONFIG") ??
     join(homeDir, ".ssh", "config");
   const config = loadConfig(file, homeDir);
-  return resolveIn(config, host, { homeDir, localUser }, 0);
+  return resolveIn(config, host, splitDestination(host), { homeDir, localUser }, 0);
 }
 
 /**
@@ -221,6 +225,7 @@ export function resolveSshTarget(
  *
  * @param config The config.
  * @param destination The host string.
+ * @param given Its user, host and port.
  * @param local Home directory and local user.
  * @param depth How many jump hosts deep.
  * @returns The target.
@@ -228,10 +233,10 @@ export function resolveSshTarget(
 function resolveIn(
   config: SshConfig,
   destination: string,
+  given: JumpHop,
   local: { homeDir: string; localUser: string },
   depth: number,
 ): SshTarget {
-  const given = splitDestination(destination);
   const r = resolveDirectives(config, { ...given, ...local });
   let jump: SshTarget | undefined;
   if (r.proxyJump) {
@@ -243,7 +248,7 @@ function resolveIn(
       );
     }
     for (const hop of r.proxyJump.hops) {
-      const next: SshTarget = resolveIn(config, hop, local, depth + 1);
+      const next: SshTarget = resolveIn(config, formatHop(hop), hop, local, depth + 1);
       jump = jump ? { ...next, jump } : next;
     }
   }
@@ -256,11 +261,13 @@ function resolveIn(
     port: r.port,
     label: `${r.user}@${bracket}:${r.port}`,
     identityFiles: r.identityFiles,
+    identityFilesAsWritten: r.identityFilesAsWritten,
     identitiesOnly: r.identitiesOnly,
     ...(r.identityAgent === undefined ? {} : { identityAgent: r.identityAgent }),
     userKnownHostsFiles: r.userKnownHostsFiles,
     globalKnownHostsFiles: r.globalKnownHostsFiles,
     ...(r.hostKeyAlias === undefined ? {} : { hostKeyAlias: r.hostKeyAlias }),
+    ...(r.proxyJump ? { proxyJump: r.proxyJump.hops.map(formatHop).join(",") } : {}),
     ...(jump ? { jump } : {}),
     ...(r.proxyCommand === undefined ? {} : { proxyCommand: r.proxyCommand }),
     ...(r.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: r.connectTimeoutMs }),
@@ -270,4 +277,17 @@ function resolveIn(
     ...(r.serverAliveCountMax === undefined ? {} : { serverAliveCountMax: r.serverAliveCountMax }),
     notes: r.notes,
   };
+}
+
+/**
+ * A `ProxyJump` host as `ssh -G` prints it.
+ *
+ * @param hop The hop.
+ * @returns `user@host:port`, parts left out when not given.
+ */
+function formatHop(hop: JumpHop): string {
+  const host = hop.host.includes(":") ? `[${hop.host}]` : hop.host;
+  return `${hop.user === undefined ? "" : `${hop.user}@`}${host}${
+    hop.port === undefined ? "" : `:${hop.port}`
+  }`;
 }
