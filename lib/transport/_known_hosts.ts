@@ -145,7 +145,9 @@ export function hashHostName(name: string, salt?: Uint8Array): string {
  * @returns Whether it matches.
  */
 export function entryMatches(entry: KnownHostsEntry, name: string): boolean {
-  if (!entry.hashed) return patternListMatch(entry.patterns.map((p) => p.toLowerCase()), name);
+  if (!entry.hashed) {
+    return patternListMatch(entry.patterns.map((p) => p.toLowerCase()), name.toLowerCase());
+  }
   const mac = createHmac("sha1", entry.hashed.salt).update(name).digest();
   return bytesEqual(mac, entry.hashed.hash);
 }

@@ -39,6 +39,8 @@ export interface Resolved {
   readonly hostKeyAlias?: string;
   readonly proxyJump?: {
     readonly hops: readonly JumpHop[];
+    /** As `ssh -G` prints it: the hops before the last as written, the last one parsed. */
+    readonly text: string;
     readonly file: string;
     readonly line: number;
   };
@@ -145,9 +147,10 @@ export function resolveDirectives(config: SshConfig, input: ResolveInput): Resol
         const host = hostName === undefined
           ? input.host
           : expandHostName(hostName, input.host, values.get("hostname")!);
-        hit = matchPatternList(host, arg, true);
-      } else if (criterion === "originalhost") hit = matchPatternList(input.host, arg, true);
-      else if (criterion === "user") {
+        hit = matchPatternList(host.toLowerCase(), arg, true);
+      } else if (criterion === "originalhost") {
+        hit = matchPatternList(input.host.toLowerCase(), arg, true);
+      } else if (criterion === "user") {
         hit = matchPatternList(input.user ?? first("user") ?? input.localUser, arg, false);
       } else hit = matchPatternList(input.localUser, arg, false);
       if (hit === negate) result = false;
@@ -256,7 +259,14 @@ export function resolveDirectives(config: SshConfig, input: ResolveInput): Resol
       .filter((f) => f.toLowerCase() !== "none"),
     ...(alias === undefined ? {} : { hostKeyAlias: alias }),
     ...(jumpHops
-      ? { proxyJump: { hops: jumpHops, file: jumpSet!.file, line: jumpSet!.line } }
+      ? {
+        proxyJump: {
+          hops: jumpHops,
+          text: jumpText(jumpSet!.args[0], jumpHops[jumpHops.length - 1]),
+          file: jumpSet!.file,
+          line: jumpSet!.line,
+        },
+      }
       : {}),
     ...(command === undefined ? {} : { proxyCommand: command }),
     ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
@@ -264,6 +274,19 @@ export function resolveDirectives(config: SshConfig, input: ResolveInput): Resol
     ...(countMax === undefined ? {} : { serverAliveCountMax: Number(countMax) }),
     notes: [],
   };
+}
+
+/**
+ * `ProxyJump` as `ssh -G` prints it: the hops before the last as written, the last as
+ * `user@host:port` (parts left out when not given).
+ */
+function jumpText(written: string, last: JumpHop): string {
+  const comma = written.lastIndexOf(",");
+  const host = last.host.includes(":") ? `[${last.host}]` : last.host;
+  const formatted = `${last.user === undefined ? "" : `${last.user}@`}${host}${
+    last.port === undefined ? "" : `:${last.port}`
+  }`;
+  return comma < 0 ? formatted : `${written.slice(0, comma)},${formatted}`;
 }
 
 /**

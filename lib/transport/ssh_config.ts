@@ -52,7 +52,7 @@ export interface SshTarget {
   readonly globalKnownHostsFiles: readonly string[];
   /** The name to look up in known_hosts instead of the host name (`HostKeyAlias`). */
   readonly hostKeyAlias?: string;
-  /** `ProxyJump` as `ssh -G` prints it (`user@host:port,...`). */
+  /** `ProxyJump` as `ssh -G` prints it (`hop,...,user@host:port`). */
   readonly proxyJump?: string;
   /** The host to connect through (`ProxyJump`), already resolved. */
   readonly jump?: SshTarget;
@@ -267,7 +267,7 @@ function resolveIn(
     userKnownHostsFiles: r.userKnownHostsFiles,
     globalKnownHostsFiles: r.globalKnownHostsFiles,
     ...(r.hostKeyAlias === undefined ? {} : { hostKeyAlias: r.hostKeyAlias }),
-    ...(r.proxyJump ? { proxyJump: r.proxyJump.hops.map(formatHop).join(",") } : {}),
+    ...(r.proxyJump ? { proxyJump: r.proxyJump.text } : {}),
     ...(jump ? { jump } : {}),
     ...(r.proxyCommand === undefined ? {} : { proxyCommand: r.proxyCommand }),
     ...(r.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: r.connectTimeoutMs }),

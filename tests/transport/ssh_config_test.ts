@@ -170,7 +170,7 @@ Deno.test("resolveSshTarget() lets the first of ProxyJump and ProxyCommand win a
     "Host x\n  ProxyJump ssh://al@jump:2200,j2\n  ProxyCommand nc %h %p\n",
     "x",
   );
-  assert.equal(jump.proxyJump, "al@jump:2200,j2");
+  assert.equal(jump.proxyJump, "ssh://al@jump:2200,j2"); // as ssh -G prints it
   assert.equal(jump.proxyCommand, undefined);
   assert.equal(jump.jump?.label, "me@j2:22");
   assert.equal(jump.jump?.jump?.label, "al@jump:2200");
