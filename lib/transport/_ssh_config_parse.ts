@@ -78,6 +78,40 @@ export class SshConfigError extends Error {
   }
 }
 
+/** One host of a `ProxyJump` list. */
+export interface JumpHop {
+  readonly user?: string;
+  readonly host: string;
+  readonly port?: number;
+}
+
+/** `[user@]host[:port]`, `[user@][v6]:port`. */
+const USER_HOST_PORT = /^(?:([^@]+)@)?(?:\[([^\]]+)\]|([^\[\]:@]+))(?::(\d+))?$/;
+/** `ssh://[user@]host[:port]` as OpenSSH 9.2 takes it in ProxyJump. */
+const SSH_URI = /^ssh:\/\/(?:([^@/]+)@)?([^\[\]:@/]+)(?::(\d+))?$/;
+
+/**
+ * Parses one `ProxyJump` host as OpenSSH's `parse_ssh_uri` / `parse_user_host_port` do.
+ *
+ * @param text `ssh://user@host:port`, `user@host:port`, `host`.
+ * @returns The hop, or undefined when it is not of those forms.
+ */
+export function parseJumpHop(text: string): JumpHop | undefined {
+  const uri = SSH_URI.exec(text);
+  const m = uri ? undefined : USER_HOST_PORT.exec(text);
+  if (!uri && !m) return undefined;
+  const user = uri ? uri[1] : m![1];
+  const host = uri ? uri[2] : (m![2] ?? m![3]);
+  const portText = uri ? uri[3] : m![4];
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  return {
+    ...(user === undefined ? {} : { user }),
+    host,
+    ...(port === undefined ? {} : { port }),
+  };
+}
+
 const PORT = z.coerce.number().int().min(1).max(65535);
 const SECONDS = z.coerce.number().int().min(0);
 const YES_NO = z.enum(["yes", "no"]);
@@ -112,7 +146,14 @@ const CHECKS: Record<
     expected: "one or more file names",
   },
   hostkeyalias: { name: "HostKeyAlias", one: true, expected: "a host name" },
-  proxyjump: { name: "ProxyJump", one: true, expected: "[user@]host[:port][,...] or none" },
+  proxyjump: {
+    name: "ProxyJump",
+    one: true,
+    schema: z.string().refine((v) =>
+      v.toLowerCase() === "none" || v.split(",").every((hop) => parseJumpHop(hop) !== undefined)
+    ),
+    expected: "[user@]host[:port] or ssh://[user@]host[:port], comma-separated, or none",
+  },
   proxycommand: { name: "ProxyCommand", one: true, expected: "a command or none" },
   ignoreunknown: { name: "IgnoreUnknown", one: true, expected: "a list of keyword patterns" },
   connecttimeout: {

@@ -7,7 +7,13 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { type SshConfig, type SshConfigDirective, SshConfigError } from "./_ssh_config_parse.ts";
+import {
+  type JumpHop,
+  parseJumpHop,
+  type SshConfig,
+  type SshConfigDirective,
+  SshConfigError,
+} from "./_ssh_config_parse.ts";
 import { matchPatternList, patternListMatch } from "./_ssh_patterns.ts";
 
 /** What the command line gave, and the local facts. */
@@ -51,13 +57,6 @@ export interface Resolved {
   readonly notes: string[];
 }
 
-/** One host of a `ProxyJump` list. */
-export interface JumpHop {
-  readonly user?: string;
-  readonly host: string;
-  readonly port?: number;
-}
-
 /** OpenSSH's default identity files, in its order. */
 const DEFAULT_IDENTITIES = [
   "~/.ssh/id_rsa",
@@ -75,32 +74,7 @@ const DEFAULT_GLOBAL_KNOWN_HOSTS = ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_kn
 const EVALUATED = new Set(["all", "host", "originalhost", "user", "localuser"]);
 const NOT_EVALUATED = new Set(["canonical", "final", "exec", "localnetwork"]);
 
-/** `[user@]host[:port]`, `[user@][v6]:port`. */
-const USER_HOST_PORT = /^(?:([^@]+)@)?(?:\[([^\]]+)\]|([^\[\]:@]+))(?::(\d+))?$/;
-/** `ssh://[user@]host[:port]` as OpenSSH 9.2 takes it in ProxyJump. */
-const SSH_URI = /^ssh:\/\/(?:([^@/]+)@)?([^\[\]:@/]+)(?::(\d+))?$/;
-
-/**
- * Parses one `ProxyJump` host as OpenSSH's `parse_ssh_uri` / `parse_user_host_port` do.
- *
- * @param text `ssh://user@host:port`, `user@host:port`, `host`.
- * @returns The hop, or undefined when it is not of those forms.
- */
-export function parseJumpHop(text: string): JumpHop | undefined {
-  const uri = SSH_URI.exec(text);
-  const m = uri ? undefined : USER_HOST_PORT.exec(text);
-  if (!uri && !m) return undefined;
-  const user = uri ? uri[1] : m![1];
-  const host = uri ? uri[2] : (m![2] ?? m![3]);
-  const portText = uri ? uri[3] : m![4];
-  const port = portText === undefined ? undefined : Number(portText);
-  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
-  return {
-    ...(user === undefined ? {} : { user }),
-    host,
-    ...(port === undefined ? {} : { port }),
-  };
-}
+export type { JumpHop };
 
 /**
  * Applies a config to one host.

@@ -39,6 +39,7 @@ export {
   type HostKeyCheck,
   hostKeyFingerprint,
   type KnownHostsEntry,
+  type KnownKey,
   parseKnownHosts,
   type TrustedHost,
   trustHost,
