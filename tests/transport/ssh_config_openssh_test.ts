@@ -98,7 +98,7 @@ function drover(file: string, destination: string): Record<string, string> {
 Deno.test({
   name: "resolveSshTarget() agrees with `ssh -G` on every (config, host) pair of the corpus",
   ignore: !hasSsh && Deno.env.get("CI") !== "true",
-  async fn() {
+  async fn(): Promise<void> {
     if (!hasSsh) throw new Error("CI=true but the OpenSSH client (ssh) is not installed");
     await using dir = await tempDir();
     await Deno.mkdir(`${dir.path}/include.d`);
@@ -115,7 +115,7 @@ Deno.test({
     const rel = `drover-conformance-${crypto.randomUUID()}.conf`;
     await Deno.writeTextFile(`${sshDir}/${rel}`, "User reluser\nPort 2500\n");
     await using _cleanup = {
-      async [Symbol.asyncDispose]() {
+      async [Symbol.asyncDispose](): Promise<void> {
         await Deno.remove(`${sshDir}/${rel}`);
         if (madeSshDir) await Deno.remove(sshDir);
       },
