@@ -58,12 +58,23 @@ export type HostKeyCheck =
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
+/** A known_hosts line that is not an entry: OpenSSH ignores it, and so does drover. */
+export interface IgnoredLine {
+  /** The file. */
+  readonly file: string;
+  /** The line (from 1). */
+  readonly line: number;
+  /** Why it is not an entry. */
+  readonly reason: string;
+}
+
 /**
  * Reads the lines of a known_hosts file; lines that are not entries are skipped, as
- * OpenSSH does.
+ * OpenSSH does (named in `ignored` when given).
  *
  * @param text The file's text.
  * @param file The file's name.
+ * @param ignored Collects the lines that are not entries, with file, line and reason.
  * @returns The entries.
  *
  * @example
@@ -75,27 +86,48 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * assert.equal(e.line, 2);
  * ```
  */
-export function parseKnownHosts(text: string, file: string): KnownHostsEntry[] {
+export function parseKnownHosts(
+  text: string,
+  file: string,
+  ignored?: IgnoredLine[],
+): KnownHostsEntry[] {
   const entries: KnownHostsEntry[] = [];
   const lines = text.split(/\r?\n/);
   for (let n = 0; n < lines.length; n++) {
+    const skip = (reason: string): void => void ignored?.push({ file, line: n + 1, reason });
     const fields = lines[n].trim().split(/\s+/);
     if (fields[0] === "" || fields[0].startsWith("#")) continue;
     let marker: KnownHostsEntry["marker"];
     if (fields[0] === "@revoked" || fields[0] === "@cert-authority") {
       marker = fields[0] === "@revoked" ? "revoked" : "cert-authority";
       fields.shift();
-    } else if (fields[0].startsWith("@")) continue;
+    } else if (fields[0].startsWith("@")) {
+      skip(`unknown marker ${fields[0]}`);
+      continue;
+    }
     const [hosts, keyType, keyText] = fields;
-    if (!keyType || !keyText || !BASE64.test(keyText)) continue;
+    if (!keyType || !keyText) {
+      skip("expected host names, a key type and a base64 key");
+      continue;
+    }
+    if (!BASE64.test(keyText)) {
+      skip("the key is not base64");
+      continue;
+    }
     const key = fromBase64(keyText);
     // OpenSSH's sshkey_read refuses a line whose type names another key than its blob.
-    if (keyTypeOf(key) !== keyType) continue;
+    if (keyTypeOf(key) !== keyType) {
+      skip(`the key is not of type ${keyType}`);
+      continue;
+    }
     let hashed: KnownHostsEntry["hashed"];
     let patterns: string[] = [];
     if (hosts.startsWith("|1|")) {
       const [salt, hash] = hosts.slice(3).split("|");
-      if (!salt || !hash || !BASE64.test(salt) || !BASE64.test(hash)) continue;
+      if (!salt || !hash || !BASE64.test(salt) || !BASE64.test(hash)) {
+        skip("a hashed host name that is not |1|salt|hash");
+        continue;
+      }
       hashed = { salt: fromBase64(salt), hash: fromBase64(hash) };
     } else {
       patterns = hosts.split(",");
@@ -277,9 +309,13 @@ export function checkTarget(
  * Reads and parses known_hosts files; missing or unreadable ones count as empty.
  *
  * @param files The files, in order.
+ * @param ignored Collects the lines that are not entries.
  * @returns Their entries.
  */
-export async function readKnownHosts(files: readonly string[]): Promise<KnownHostsEntry[]> {
+export async function readKnownHosts(
+  files: readonly string[],
+  ignored?: IgnoredLine[],
+): Promise<KnownHostsEntry[]> {
   const all: KnownHostsEntry[] = [];
   for (const file of files) {
     let text: string;
@@ -288,7 +324,7 @@ export async function readKnownHosts(files: readonly string[]): Promise<KnownHos
     } catch {
       continue;
     }
-    all.push(...parseKnownHosts(text, file));
+    all.push(...parseKnownHosts(text, file, ignored));
   }
   return all;
 }

@@ -15,6 +15,7 @@ import {
   checkTarget,
   fingerprintOf,
   type HostKeyCheck,
+  type IgnoredLine,
   keyTypeOf,
   knownTypesFor,
   lookupName,
@@ -93,7 +94,8 @@ export async function connectSsh(
   const deadline = Date.now() + options.timeoutMs;
   const name = lookupName(target);
   const knownFiles = [...target.userKnownHostsFiles, ...target.globalKnownHostsFiles];
-  const entries = await readKnownHosts(knownFiles);
+  const ignored: IgnoredLine[] = [];
+  const entries = await readKnownHosts(knownFiles, ignored);
   const auth = options.hostKeyOnly ? [] : await authMethods(target);
   if (!options.hostKeyOnly && auth.length === 0) {
     throw fail(
@@ -172,7 +174,7 @@ export async function connectSsh(
       });
       client.once("error", (err: Error & { level?: string }) => {
         done();
-        reject(describeError(target, name, knownFiles, check, hostKey, err, options));
+        reject(describeError(target, name, knownFiles, check, hostKey, err, options, ignored));
       });
       client.once("close", () => {
         done();
@@ -215,7 +217,13 @@ function describeError(
   hostKey: Uint8Array,
   err: Error & { level?: string },
   options: ConnectOptions,
+  ignored: readonly IgnoredLine[],
 ): TransportError {
+  const skipped = ignored.length === 0
+    ? ""
+    : `; lines ignored (as OpenSSH ignores them): ${
+      ignored.slice(0, 3).map((l) => `${l.file}:${l.line} (${l.reason})`).join(", ")
+    }${ignored.length > 3 ? ` and ${ignored.length - 3} more` : ""}`;
   const key = `${keyTypeOf(hostKey)} ${fingerprintOf(hostKey)}`;
   const trust = `drover systems trust ${options.systemName ?? "NAME"}`;
   const of = (failure: TransportError["failure"], detail: string): TransportError =>
@@ -224,7 +232,7 @@ function describeError(
     return of(
       "host-key-unknown",
       `the host key of ${name} (${key}) is not in ${knownFiles.join(" or ")}; ` +
-        `if you trust it, run \`${trust}\``,
+        `if you trust it, run \`${trust}\`${skipped}`,
     );
   }
   if (check?.status === "mismatch") {
@@ -234,7 +242,7 @@ function describeError(
       "host-key-mismatch",
       `the host key of ${name} has CHANGED: the server shows ${key}, known_hosts has ` +
         `${known}; someone may be intercepting the connection, or the host was reinstalled ` +
-        `(if you are sure, run \`${trust} --replace\`)`,
+        `(if you are sure, run \`${trust} --replace\`)${skipped}`,
     );
   }
   if (check?.status === "revoked") {

@@ -24,6 +24,7 @@ import {
 
 export {
   type HostKeyCheck,
+  type IgnoredLine,
   type KnownHostsEntry,
   type KnownKey,
   parseKnownHosts,

@@ -38,6 +38,7 @@ export {
   hashKnownHostName,
   type HostKeyCheck,
   hostKeyFingerprint,
+  type IgnoredLine,
   type KnownHostsEntry,
   type KnownKey,
   parseKnownHosts,

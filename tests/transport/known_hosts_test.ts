@@ -58,7 +58,13 @@ Deno.test("parseKnownHosts() reads plain, bracketed, hashed and marked lines and
     "only-two fields",
     "h ssh-ed25519 not*base64",
   ].join("\n");
-  const entries = parseKnownHosts(text, "kh");
+  const ignored: { file: string; line: number; reason: string }[] = [];
+  const entries = parseKnownHosts(text, "kh", ignored);
+  assert.deepEqual(ignored, [
+    { file: "kh", line: 8, reason: "unknown marker @unknown-marker" },
+    { file: "kh", line: 9, reason: "expected host names, a key type and a base64 key" },
+    { file: "kh", line: 10, reason: "the key is not base64" },
+  ]);
   assert.deepEqual(entries.map((e) => [e.line, e.marker, e.patterns, e.keyType, !!e.hashed]), [
     [3, undefined, ["login.example.org", "10.0.0.5"], "ssh-ed25519", false],
     [4, undefined, ["[h]:2222"], "ssh-ed25519", false],

@@ -55,7 +55,7 @@ function failsWith(failure: string, text?: RegExp): (e: unknown) => boolean {
 
 sshdTest("SshTransport.exec() refuses an unknown host key with host-key-unknown", async (sshd) => {
   await using dir = await tempDir();
-  await Deno.writeTextFile(`${dir.path}/kh`, "");
+  await Deno.writeTextFile(`${dir.path}/kh`, "# only junk\nhost-without-key\n");
   await using t = new SshTransport(sshdTarget(sshd, { userKnownHostsFiles: [`${dir.path}/kh`] }), {
     systemName: "cluster",
   });
@@ -63,7 +63,7 @@ sshdTest("SshTransport.exec() refuses an unknown host key with host-key-unknown"
     t.exec("true"),
     failsWith(
       "host-key-unknown",
-      /is not in .*kh; if you trust it, run `drover systems trust cluster`/,
+      /is not in .*kh; if you trust it, run `drover systems trust cluster`; lines ignored \(as OpenSSH ignores them\): .*kh:2 \(expected host names, a key type and a base64 key\)$/,
     ),
   );
 });
