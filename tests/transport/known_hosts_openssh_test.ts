@@ -9,8 +9,8 @@
  * and the OpenSSH client.
  */
 import assert from "node:assert/strict";
-import { checkHostKey, hashKnownHostName } from "../../lib/transport/mod.ts";
-import { sshdTest, type TestSshd } from "../_helpers/sshd.ts";
+import { checkHostKey, hashKnownHostName, trustHost } from "../../lib/transport/mod.ts";
+import { sshdTarget, sshdTest, type TestSshd } from "../_helpers/sshd.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 type Verdict = "known" | "unknown" | "mismatch" | "revoked";
@@ -243,3 +243,34 @@ sshdTest("hashKnownHostName() writes names `ssh-keygen -F` finds", async (sshd) 
   }
   assert.notEqual((await run("ssh-keygen", ["-F", "other.example.org", "-f", file])).code, 0);
 });
+
+sshdTest(
+  "trustHost() writes lines a real ssh client accepts (alias, port, hashed)",
+  async (sshd) => {
+    await using dir = await tempDir();
+    const variants: { name: string; alias?: string; hash?: boolean; line: RegExp }[] = [
+      { name: "[host]:port", line: new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `) },
+      { name: "HostKeyAlias as written", alias: "cluster-key", line: /^cluster-key ssh-ed25519 / },
+      { name: "hashed", hash: true, line: /^\|1\|[^ |]+\|[^ |]+ ssh-ed25519 / },
+      { name: "hashed alias", alias: "cluster-key", hash: true, line: /^\|1\|/ },
+    ];
+    for (const [i, v] of variants.entries()) {
+      const kh = `${dir.path}/trusted${i}`;
+      const target = {
+        ...sshdTarget(sshd, { userKnownHostsFiles: [kh] }),
+        ...(v.alias ? { hostKeyAlias: v.alias } : {}),
+      };
+      assert.equal((await trustHost(target, { hash: v.hash ?? false })).added, true, v.name);
+      assert.match(await Deno.readTextFile(kh), v.line, v.name);
+      assert.equal(
+        await opensshVerdict(sshd, [kh], {
+          name: v.name,
+          files: [],
+          ...(v.alias ? { alias: v.alias } : {}),
+        }),
+        "known",
+        v.name,
+      );
+    }
+  },
+);
