@@ -298,6 +298,12 @@ export function safeParseSshConfig(text: string, file: string): SshConfigParseRe
     const keyword = word.toLowerCase();
     const args = COMMANDS.has(keyword) ? (rest === "" ? [] : [rest]) : splitWords(rest);
     if (args === undefined) return fail("invalid quotes");
+    if (
+      (keyword === "userknownhostsfile" || keyword === "globalknownhostsfile") &&
+      args.length > 1 && args.includes("none")
+    ) {
+      return fail(`keyword ${keyword} "none" argument must appear alone`);
+    }
     const check = CHECKS[keyword];
     if (check) {
       if (args.length === 0 || (check.one && args.length > 1)) {

@@ -202,7 +202,7 @@ export function resolveDirectives(config: SshConfig, input: ResolveInput): Resol
     })
     : undefined;
   const command = commandSet?.keyword === "proxycommand" &&
-      commandSet.args[0].toLowerCase() !== "none"
+      commandSet.args[0] !== "none"
     ? commandSet.args[0]
     : undefined;
   const seconds = (keyword: string): number | undefined => {
@@ -227,10 +227,10 @@ export function resolveDirectives(config: SshConfig, input: ResolveInput): Resol
         : expand(agent.args[0], agent),
     }),
     userKnownHostsFiles: (knownHostsDirective?.args ?? DEFAULT_KNOWN_HOSTS)
-      .filter((f) => f.toLowerCase() !== "none")
+      .filter((f) => f !== "none")
       .map((f) => expand(f, knownHostsDirective)),
     globalKnownHostsFiles: (values.get("globalknownhostsfile")?.args ?? DEFAULT_GLOBAL_KNOWN_HOSTS)
-      .filter((f) => f.toLowerCase() !== "none"),
+      .filter((f) => f !== "none"),
     ...(alias === undefined ? {} : { hostKeyAlias: alias }),
     ...(jumpHops
       ? {
