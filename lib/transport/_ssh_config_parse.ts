@@ -112,9 +112,40 @@ export function parseJumpHop(text: string): JumpHop | undefined {
   };
 }
 
-const PORT = z.coerce.number().int().min(1).max(65535);
-const SECONDS = z.coerce.number().int().min(0);
-const YES_NO = z.enum(["yes", "no"]);
+/**
+ * A time value as OpenSSH's `convtime` reads it: digits with an optional unit (s, m, h, d,
+ * w, any case), repeated: `30`, `5s`, `1h30m`.
+ *
+ * @param text The value.
+ * @returns Seconds, or undefined when it is not a time.
+ */
+export function parseSshTime(text: string): number | undefined {
+  if (!/^(\d+[smhdwSMHDW]?)+$/.test(text)) return undefined;
+  const unit: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  let total = 0;
+  for (const [, n, u] of text.matchAll(/(\d+)([smhdwSMHDW]?)/g)) {
+    total += Number(n) * unit[u.toLowerCase()];
+  }
+  return total;
+}
+
+/**
+ * A yes/no flag as OpenSSH reads it (`yes`, `no`, `true`, `false`, any case).
+ *
+ * @param text The value.
+ * @returns The flag, or undefined.
+ */
+export function parseSshFlag(text: string): boolean | undefined {
+  const v = text.toLowerCase();
+  return v === "yes" || v === "true" ? true : v === "no" || v === "false" ? false : undefined;
+}
+
+/** A decimal number as OpenSSH's `strtonum` reads it (an optional sign, digits). */
+const DECIMAL = /^[+]?\d+$/;
+const PORT = z.string().regex(DECIMAL).refine((v) => Number(v) >= 1 && Number(v) <= 65535);
+const SECONDS = z.string().refine((v) => parseSshTime(v) !== undefined);
+const COUNT = z.string().regex(DECIMAL);
+const YES_NO = z.string().refine((v) => parseSshFlag(v) !== undefined);
 
 /** Keywords whose values drover reads: canonical name, count, value schema, expectation. */
 const CHECKS: Record<
@@ -133,7 +164,12 @@ const CHECKS: Record<
     expected: "a whole number from 1 to 65535",
   },
   identityfile: { name: "IdentityFile", one: true, expected: "a file name" },
-  identitiesonly: { name: "IdentitiesOnly", one: true, schema: YES_NO, expected: "yes or no" },
+  identitiesonly: {
+    name: "IdentitiesOnly",
+    one: true,
+    schema: YES_NO,
+    expected: "yes or no",
+  },
   identityagent: { name: "IdentityAgent", one: true, expected: "a socket path or none" },
   userknownhostsfile: {
     name: "UserKnownHostsFile",
@@ -160,18 +196,18 @@ const CHECKS: Record<
     name: "ConnectTimeout",
     one: true,
     schema: SECONDS,
-    expected: "a whole number of seconds",
+    expected: "a time (seconds, or 30s, 5m, 1h...)",
   },
   serveraliveinterval: {
     name: "ServerAliveInterval",
     one: true,
     schema: SECONDS,
-    expected: "a whole number of seconds",
+    expected: "a time (seconds, or 30s, 5m, 1h...)",
   },
   serveralivecountmax: {
     name: "ServerAliveCountMax",
     one: true,
-    schema: SECONDS,
+    schema: COUNT,
     expected: "a whole number",
   },
 };
@@ -264,6 +300,11 @@ function splitWords(text: string): string[] | undefined {
  */
 function splitKeyword(line: string): { keyword: string; rest: string } {
   const s = line.replace(/[ \t\r\n\f]+$/, "").replace(/^[ \t\r\n]+/, "");
+  if (s.startsWith('"')) {
+    const close = s.indexOf('"', 1);
+    if (close < 0) return { keyword: "", rest: "" };
+    return { keyword: s.slice(1, close), rest: s.slice(close + 1).replace(/^[ \t\r\n]+/, "") };
+  }
   const end = s.search(/[ \t\r\n"=]/);
   if (end < 0) return { keyword: s, rest: "" };
   let i = end + 1;
@@ -306,6 +347,7 @@ export function safeParseSshConfig(text: string, file: string): SshConfigParseRe
     }
     const check = CHECKS[keyword];
     if (check) {
+      if (args.some((a) => a === "")) return fail(`${check.name}: Missing argument`);
       if (args.length === 0 || (check.one && args.length > 1)) {
         const got = args.length === 0 ? "nothing" : JSON.stringify(args.join(" "));
         return fail(`${check.name} must be ${check.expected} (got ${got})`);

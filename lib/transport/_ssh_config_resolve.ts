@@ -10,6 +10,8 @@ import { createHash } from "node:crypto";
 import {
   type JumpHop,
   parseJumpHop,
+  parseSshFlag,
+  parseSshTime,
   type SshConfig,
   type SshConfigDirective,
   SshConfigError,
@@ -207,7 +209,7 @@ export function resolveDirectives(config: SshConfig, input: ResolveInput): Resol
     : undefined;
   const seconds = (keyword: string): number | undefined => {
     const v = first(keyword);
-    return v === undefined ? undefined : Number(v) * 1000;
+    return v === undefined ? undefined : parseSshTime(v)! * 1000;
   };
   const connectTimeoutMs = seconds("connecttimeout");
   const serverAliveIntervalMs = seconds("serveraliveinterval");
@@ -220,7 +222,7 @@ export function resolveDirectives(config: SshConfig, input: ResolveInput): Resol
     identityFiles: identities.map((f) =>
       expand(f, identityFiles.length > 0 ? identityDirective(config, f) : undefined)
     ),
-    identitiesOnly: first("identitiesonly")?.toLowerCase() === "yes",
+    identitiesOnly: parseSshFlag(first("identitiesonly") ?? "no") === true,
     ...(agent === undefined ? {} : {
       identityAgent: agent.args[0] === "none" || agent.args[0] === "SSH_AUTH_SOCK"
         ? agent.args[0]

@@ -231,7 +231,12 @@ Deno.test("parseSshConfig() reports bad values with file and line", () => {
     ['IdentityFile "unterminated\n', /line 1: invalid quotes/],
     ["IdentityFile a b\n", /line 1: IdentityFile must be a file name \(got "a b"\)/],
     ["IdentitiesOnly maybe\n", /line 1: IdentitiesOnly must be yes or no/],
-    ["ServerAliveInterval -1\n", /ServerAliveInterval must be a whole number of seconds/],
+    [
+      "ServerAliveInterval -1\n",
+      /ServerAliveInterval must be a time \(seconds, or 30s, 5m, 1h...\) \(got "-1"\)/,
+    ],
+    ["Port 0x16\n", /line 1: Port must be a whole number from 1 to 65535 \(got "0x16"\)/],
+    [`User ""\n`, /line 1: User: Missing argument/],
   ];
   for (const [text, message] of cases) {
     const result = safeParseSshConfig(text, "/home/me/.ssh/config");
