@@ -101,6 +101,13 @@ export function resolveDirectives(config: SshConfig, input: ResolveInput): Resol
     for (let i = 0; i < args.length; i++) {
       const negate = args[i].startsWith("!");
       const criterion = args[i].slice(negate ? 1 : 0).toLowerCase();
+      if (criterion === "all" && i < args.length - 1) {
+        throw new SshConfigError(
+          d.file,
+          d.line,
+          "'all' cannot be combined with other Match attributes",
+        );
+      }
       if (criterion === "all" || criterion === "canonical" || criterion === "final") {
         if (criterion !== "all") unevaluated.push(criterion);
         else if (negate) result = false;
@@ -336,7 +343,7 @@ function expandPath(
       ? new SshConfigError(d.file, d.line, detail)
       : new SshConfigError("(default)", 0, detail);
   };
-  const tilde = path === "~" ? homeDir : path.startsWith("~/") ? homeDir + path.slice(1) : path;
+  const tilde = expandTilde(path, homeDir, fail);
   const env = tilde.replace(/\$\{([^}]*)\}|\$\{.*$/g, (_all, name: string | undefined) => {
     if (name === undefined) return fail(`${d?.args[0] ?? path}: "\${" is not closed`);
     const value = Deno.env.get(name);
@@ -346,4 +353,23 @@ function expandPath(
     const token = tokens[c];
     return token ? token() : fail(`unknown token %${c} in "${path}"`);
   });
+}
+
+/**
+ * A leading `~` or `~user` replaced with the home directory, as OpenSSH's
+ * `tilde_expand_filename` does (other users' from /etc/passwd).
+ */
+function expandTilde(path: string, homeDir: string, fail: (detail: string) => never): string {
+  const m = /^~([^/]*)(\/.*)?$/.exec(path);
+  if (!m) return path;
+  if (m[1] === "") return homeDir + (m[2] ?? "");
+  let passwd = "";
+  try {
+    passwd = Deno.readTextFileSync("/etc/passwd");
+  } catch {
+    // no such file: no such user
+  }
+  const entry = passwd.split("\n").map((l) => l.split(":")).find((f) => f[0] === m[1]);
+  if (!entry || entry[5] === undefined) return fail(`no such user "${m[1]}" in "${path}"`);
+  return entry[5] + (m[2] ?? "");
 }

@@ -39,6 +39,10 @@ const KEYWORDS = [
  */
 const DELIBERATE: Record<string, string> = {
   "errors_exec.conf exec-host": "Match exec is not run by drover (an error naming the line)",
+  "jump_loop.conf loop1":
+    "drover resolves ProxyJump hosts and refuses a loop naming the line; ssh -G only prints it",
+  "jump_loop.conf loop2":
+    "drover resolves ProxyJump hosts and refuses a loop naming the line; ssh -G only prints it",
 };
 
 const hasSsh = await new Deno.Command("ssh", { args: ["-V"], stderr: "null" }).output()
