@@ -192,6 +192,7 @@ const CHECKS: Record<
   },
   proxycommand: { name: "ProxyCommand", one: true, expected: "a command or none" },
   ignoreunknown: { name: "IgnoreUnknown", one: true, expected: "a list of keyword patterns" },
+  hashknownhosts: { name: "HashKnownHosts", one: true, schema: YES_NO, expected: "yes or no" },
   connecttimeout: {
     name: "ConnectTimeout",
     one: true,

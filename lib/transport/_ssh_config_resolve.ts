@@ -56,6 +56,7 @@ export interface Resolved {
   readonly connectTimeoutMs?: number;
   readonly serverAliveIntervalMs?: number;
   readonly serverAliveCountMax?: number;
+  readonly hashKnownHosts?: boolean;
   readonly notes: string[];
 }
 
@@ -255,6 +256,9 @@ export function resolveDirectives(config: SshConfig, input: ResolveInput): Resol
     ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
     ...(serverAliveIntervalMs === undefined ? {} : { serverAliveIntervalMs }),
     ...(countMax === undefined ? {} : { serverAliveCountMax: Number(countMax) }),
+    ...(first("hashknownhosts") === undefined
+      ? {}
+      : { hashKnownHosts: parseSshFlag(first("hashknownhosts")!) === true }),
     notes: [],
   };
 }

@@ -117,7 +117,7 @@ export interface TrustHostOptions {
    * Default: false (refuse).
    */
   readonly replace?: boolean;
-  /** Write the host name hashed (`HashKnownHosts yes`). Default: false. */
+  /** Write the host name hashed. Default: the target's `HashKnownHosts`, else false. */
   readonly hash?: boolean;
   /** Give up connecting after this long. Default: 20 000 ms. */
   readonly timeoutMs?: number;
@@ -225,7 +225,8 @@ export async function trustHost(
   if (options.confirm && !(await options.confirm({ keyType, fingerprint }))) {
     return { keyType, fingerprint, file, added: false, replaced: [] };
   }
-  const line = `${options.hash ? hashHostName(name) : name} ${keyType} ${toBase64(key)}\n`;
+  const hash = options.hash ?? target.hashKnownHosts ?? false;
+  const line = `${hash ? hashHostName(name) : name} ${keyType} ${toBase64(key)}\n`;
   await Deno.mkdir(dirname(file), { recursive: true, mode: 0o700 });
   if (keep !== undefined) {
     await Deno.writeTextFile(file, keep + line, { mode: 0o600 });

@@ -64,14 +64,25 @@ export interface SshTarget {
   readonly serverAliveIntervalMs?: number;
   /** `ServerAliveCountMax`. */
   readonly serverAliveCountMax?: number;
+  /** `HashKnownHosts`: new known_hosts lines are written hashed. */
+  readonly hashKnownHosts?: boolean;
   /** Remarks on the resolution (none at present: what drover cannot evaluate is an error). */
   readonly notes: readonly string[];
 }
 
 /** Options of {@linkcode resolveSshTarget}. */
 export interface ResolveSshTargetOptions {
-  /** The config file. Default: `$DROVER_SSH_CONFIG`, else `~/.ssh/config` (missing is fine). */
+  /**
+   * The config file, read alone (as `ssh -F FILE`). Default: `$DROVER_SSH_CONFIG`, else
+   * `~/.ssh/config` followed by {@linkcode ResolveSshTargetOptions.systemConfigFile} (as
+   * `ssh` reads them; missing files are fine).
+   */
   readonly configFile?: string;
+  /**
+   * The system-wide config, read after `~/.ssh/config` when no `configFile` is given.
+   * Default: `/etc/ssh/ssh_config`.
+   */
+  readonly systemConfigFile?: string;
   /** The local home directory. Default: `$HOME`. */
   readonly homeDir?: string;
   /** The local user name (the default remote user). Default: `$USER`, else the OS's. */
@@ -109,10 +120,12 @@ function splitDestination(destination: string): { user?: string; host: string; p
  *
  * @param file The file.
  * @param homeDir The local home directory.
+ * @param includeDir Where relative `Include` names are: `~/.ssh` for user configs,
+ * `/etc/ssh` for the system one.
  * @param depth Include depth so far.
  * @returns The config, includes loaded.
  */
-function loadConfig(file: string, homeDir: string, depth = 0): SshConfig {
+function loadConfig(file: string, homeDir: string, includeDir: string, depth = 0): SshConfig {
   let text: string;
   try {
     text = Deno.readTextFileSync(file);
@@ -131,8 +144,8 @@ function loadConfig(file: string, homeDir: string, depth = 0): SshConfig {
     const included: SshConfig[] = [];
     for (const arg of d.args) {
       const path = expandHome(arg, homeDir);
-      for (const name of globFiles(isAbsolute(path) ? path : join(homeDir, ".ssh", path))) {
-        included.push(loadConfig(name, homeDir, depth + 1));
+      for (const name of globFiles(isAbsolute(path) ? path : join(includeDir, path))) {
+        included.push(loadConfig(name, homeDir, includeDir, depth + 1));
       }
     }
     directives.push({ ...d, included });
@@ -214,9 +227,26 @@ export function resolveSshTarget(
 ): SshTarget {
   const homeDir = options.homeDir ?? Deno.env.get("HOME") ?? homedir();
   const localUser = options.localUser ?? Deno.env.get("USER") ?? userInfo().username;
-  const file = options.configFile ?? Deno.env.get("DROVER_SSH_CONFIG") ??
-    join(homeDir, ".ssh", "config");
-  const config = loadConfig(file, homeDir);
+  const given = options.configFile ?? Deno.env.get("DROVER_SSH_CONFIG");
+  const userDir = join(homeDir, ".ssh");
+  const user = loadConfig(given ?? join(userDir, "config"), homeDir, userDir);
+  const config = given !== undefined ? user : {
+    file: user.file,
+    // Each file starts active, and values obtained from the first win over the second.
+    directives: [
+      user,
+      loadConfig(options.systemConfigFile ?? "/etc/ssh/ssh_config", homeDir, "/etc/ssh"),
+    ]
+      .map((c): SshConfigDirective => ({
+        keyword: "include",
+        args: [c.file],
+        rest: c.file,
+        known: true,
+        file: c.file,
+        line: 0,
+        included: [c],
+      })),
+  };
   return resolveIn(config, host, splitDestination(host), { homeDir, localUser }, 0);
 }
 
@@ -275,6 +305,7 @@ function resolveIn(
       ? {}
       : { serverAliveIntervalMs: r.serverAliveIntervalMs }),
     ...(r.serverAliveCountMax === undefined ? {} : { serverAliveCountMax: r.serverAliveCountMax }),
+    ...(r.hashKnownHosts === undefined ? {} : { hashKnownHosts: r.hashKnownHosts }),
     notes: r.notes,
   };
 }

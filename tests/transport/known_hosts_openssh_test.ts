@@ -248,19 +248,28 @@ sshdTest(
   "trustHost() writes lines a real ssh client accepts (alias, port, hashed)",
   async (sshd) => {
     await using dir = await tempDir();
-    const variants: { name: string; alias?: string; hash?: boolean; line: RegExp }[] = [
+    const variants: {
+      name: string;
+      alias?: string;
+      hash?: boolean;
+      hashKnownHosts?: boolean;
+      line: RegExp;
+    }[] = [
       { name: "[host]:port", line: new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `) },
       { name: "HostKeyAlias as written", alias: "cluster-key", line: /^cluster-key ssh-ed25519 / },
       { name: "hashed", hash: true, line: /^\|1\|[^ |]+\|[^ |]+ ssh-ed25519 / },
       { name: "hashed alias", alias: "cluster-key", hash: true, line: /^\|1\|/ },
+      { name: "HashKnownHosts yes in the config", hashKnownHosts: true, line: /^\|1\|/ },
     ];
     for (const [i, v] of variants.entries()) {
       const kh = `${dir.path}/trusted${i}`;
       const target = {
         ...sshdTarget(sshd, { userKnownHostsFiles: [kh] }),
         ...(v.alias ? { hostKeyAlias: v.alias } : {}),
+        ...(v.hashKnownHosts ? { hashKnownHosts: true } : {}),
       };
-      assert.equal((await trustHost(target, { hash: v.hash ?? false })).added, true, v.name);
+      const options = v.hash === undefined ? {} : { hash: v.hash };
+      assert.equal((await trustHost(target, options)).added, true, v.name);
       assert.match(await Deno.readTextFile(kh), v.line, v.name);
       assert.equal(
         await opensshVerdict(sshd, [kh], {

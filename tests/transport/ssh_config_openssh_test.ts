@@ -49,9 +49,17 @@ const hasSsh = await new Deno.Command("ssh", { args: ["-V"], stderr: "null" }).o
   .then((r) => r.success, () => false);
 
 /** What `ssh -G` says: the keywords, or an error. */
-async function openssh(file: string, destination: string): Promise<Record<string, string>> {
+async function openssh(
+  file: string | undefined,
+  destination: string,
+): Promise<Record<string, string>> {
   const m = /^(?:([^@]+)@)?([^:]+)(?::(\d+))?$/.exec(destination)!;
-  const args = ["-G", "-F", file, ...(m[1] ? ["-l", m[1]] : []), ...(m[3] ? ["-p", m[3]] : [])];
+  const args = [
+    "-G",
+    ...(file === undefined ? [] : ["-F", file]),
+    ...(m[1] ? ["-l", m[1]] : []),
+    ...(m[3] ? ["-p", m[3]] : []),
+  ];
   const r = await new Deno.Command("ssh", { args: [...args, m[2]], stdin: "null" }).output();
   if (!r.success) return { error: "error" };
   const out: Record<string, string> = {};
@@ -66,13 +74,13 @@ async function openssh(file: string, destination: string): Promise<Record<string
   return out;
 }
 
-/** drover's resolution in `ssh -G`'s terms. */
-function drover(file: string, destination: string): Record<string, string> {
+/** drover's resolution in `ssh -G`'s terms (`file` undefined: the user's and system's). */
+function drover(file: string | undefined, destination: string): Record<string, string> {
   const me = userInfo();
   let t: SshTarget;
   try {
     t = resolveSshTarget(destination, {
-      configFile: file,
+      ...(file === undefined ? {} : { configFile: file }),
       homeDir: me.homedir,
       localUser: me.username,
     });
@@ -240,3 +248,18 @@ sshdTest(
     console.log(`IdentityFile expansion compared with ssh -v: ${compared} cases agree`);
   },
 );
+
+Deno.test({
+  name: "resolveSshTarget() reads ~/.ssh/config, then /etc/ssh/ssh_config, as `ssh -G` does",
+  ignore: (!hasSsh && Deno.env.get("CI") !== "true") ||
+    Deno.env.get("DROVER_SSH_CONFIG") !== undefined,
+  fn(): Promise<void> {
+    return (async () => {
+      for (const host of ["login.example.org", "alice@cluster:2222", "Mixed.Case"]) {
+        const want = await openssh(undefined, host);
+        const got = drover(undefined, host);
+        assert.deepEqual(got, sorted(want, got), host);
+      }
+    })();
+  },
+});

@@ -261,3 +261,24 @@ Deno.test("parseSshConfig() splits keyword=value, quotes and trailing comments",
     ["unknownkeyword", ["whatever"]],
   ]);
 });
+
+Deno.test("resolveSshTarget() reads ~/.ssh/config, then the system config, first value winning", async () => {
+  await using dir = await tempDir();
+  const home = `${dir.path}/home`;
+  await Deno.mkdir(`${home}/.ssh`, { recursive: true });
+  await Deno.writeTextFile(`${home}/.ssh/config`, "Host box\n  User fromuser\n  Include part\n");
+  await Deno.writeTextFile(`${home}/.ssh/part`, "Port 2001\n");
+  await Deno.writeTextFile(
+    `${dir.path}/system`,
+    "Host *\n  User fromsystem\n  Port 2999\n  HashKnownHosts yes\n  ConnectTimeout 9\n",
+  );
+  const opts = { homeDir: home, localUser: "me", systemConfigFile: `${dir.path}/system` };
+  const t = resolveSshTarget("box", opts);
+  assert.equal(t.label, "fromuser@box:2001");
+  assert.equal(t.connectTimeoutMs, 9000);
+  assert.equal(t.hashKnownHosts, true);
+  // A config file given explicitly is read alone, as `ssh -F FILE`.
+  const alone = resolveSshTarget("box", { ...opts, configFile: `${home}/.ssh/config` });
+  assert.equal(alone.connectTimeoutMs, undefined);
+  assert.equal(alone.hashKnownHosts, undefined);
+});
