@@ -215,7 +215,10 @@ const CHECKS: Record<
 
 /**
  * Every keyword OpenSSH 9.2's client knows (readconf.c, deprecated and unsupported ones
- * included: OpenSSH accepts those silently), lowercased.
+ * included: OpenSSH accepts those silently), lowercased; then the few later releases added
+ * (`Tag`, `ObscureKeystrokeTiming`, `ChannelTimeout`, `RefuseConnection`, `WarnWeakCrypto`)
+ * and Apple's `UseKeychain`, so that a config the user's own, newer ssh accepts is not
+ * refused by drover.
  */
 const OPENSSH_KEYWORDS = new Set(
   (
@@ -247,7 +250,8 @@ const OPENSSH_KEYWORDS = new Set(
     "stricthostkeychecking syslogfacility tcpkeepalive tisauthentication tunnel " +
     "tunneldevice updatehostkeys useblacklistedkeys useprivilegedport user " +
     "userknownhostsfile userknownhostsfile2 useroaming usersh verifyhostkeydns " +
-    "visualhostkey xauthlocation"
+    "visualhostkey xauthlocation " +
+    "tag obscurekeystroketiming channeltimeout refuseconnection warnweakcrypto usekeychain"
   ).split(" "),
 );
 

@@ -75,7 +75,17 @@ const DEFAULT_GLOBAL_KNOWN_HOSTS = ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_kn
 
 /** Match criteria drover evaluates; the others make a block that may apply an error. */
 const EVALUATED = new Set(["all", "host", "originalhost", "user", "localuser"]);
-const NOT_EVALUATED = new Set(["canonical", "final", "exec", "localnetwork"]);
+const NOT_EVALUATED = new Set([
+  "canonical",
+  "final",
+  "exec",
+  "localnetwork",
+  // Later OpenSSH releases:
+  "tagged",
+  "sessiontype",
+  "command",
+  "version",
+]);
 
 export type { JumpHop };
 
