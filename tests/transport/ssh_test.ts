@@ -385,3 +385,23 @@ sshdTest("SshTransport authenticates with keys from ssh-agent", async (sshd) => 
     await agent.status;
   }
 });
+
+sshdTest(
+  "SshTransport refuses a host known only under another key type, and accepts the plain-name fallback",
+  async (sshd) => {
+    await using dir = await tempDir();
+    const kh = `${dir.path}/kh`;
+    const rsa = "AAAAB3NzaC1yc2EAAAADAQABAAAAgQDDtbBv1cCCcHbXZP2";
+    await Deno.writeTextFile(kh, `[${sshd.host}]:${sshd.port} ssh-rsa ${rsa}\n`);
+    await using changed = new SshTransport(sshdTarget(sshd, { userKnownHostsFiles: [kh] }));
+    await assert.rejects(
+      changed.exec("true"),
+      failsWith("host-key-mismatch", /has CHANGED: the server shows ssh-ed25519 .*ssh-rsa/),
+    );
+    // Known under the plain host name only: OpenSSH accepts it for another port too.
+    const { type, base64 } = await serverKeyLine(sshd);
+    await Deno.writeTextFile(kh, `${sshd.host} ${type} ${base64}\n`);
+    await using plain = new SshTransport(sshdTarget(sshd, { userKnownHostsFiles: [kh] }));
+    assert.equal((await plain.exec("true")).code, 0);
+  },
+);
