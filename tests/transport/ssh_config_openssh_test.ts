@@ -124,14 +124,17 @@ Deno.test({
       );
     }
     // Relative Include names are read from ~/.ssh: one uniquely named file there, removed
-    // afterwards (with ~/.ssh itself when this test made it).
+    // afterwards (with ~/.ssh itself when this test made it). Where ~/.ssh cannot be
+    // written, include_relative.conf is left out (and said so).
     const sshDir = `${userInfo().homedir}/.ssh`;
     const madeSshDir = await Deno.mkdir(sshDir, { mode: 0o700 }).then(() => true, () => false);
     const rel = `drover-conformance-${crypto.randomUUID()}.conf`;
-    await Deno.writeTextFile(`${sshDir}/${rel}`, "User reluser\nPort 2500\n");
+    const relWritten = await Deno.writeTextFile(`${sshDir}/${rel}`, "User reluser\nPort 2500\n")
+      .then(() => true, () => false);
+    if (!relWritten) console.warn(`include_relative.conf left out: cannot write ${sshDir}`);
     await using _cleanup = {
       async [Symbol.asyncDispose](): Promise<void> {
-        await Deno.remove(`${sshDir}/${rel}`);
+        if (relWritten) await Deno.remove(`${sshDir}/${rel}`);
         if (madeSshDir) await Deno.remove(sshDir);
       },
     };
@@ -139,7 +142,8 @@ Deno.test({
     let deliberateCount = 0;
     const results = new Map<string, Record<string, string>>();
     const differences: string[] = [];
-    const names = [...Deno.readDirSync(CORPUS)].filter((e) => e.name.endsWith(".conf"))
+    const names = [...Deno.readDirSync(CORPUS)]
+      .filter((e) => e.name.endsWith(".conf") && (relWritten || e.name !== "include_relative.conf"))
       .map((e) => e.name).sort();
     for (const name of names) {
       const text = (await Deno.readTextFile(`${CORPUS}/${name}`)).replaceAll("$DIR", dir.path)
@@ -174,8 +178,10 @@ Deno.test({
     // two identical failures or defaults).
     const errors = [...results.values()].filter((r) => r.error).length;
     assert.ok(errors < compared / 4, `${errors} of ${compared} cases are errors`);
-    assert.equal(results.get("include_relative.conf rel1")?.user, "reluser");
-    assert.equal(results.get("include_relative.conf rel2")?.port, "2500");
+    if (relWritten) {
+      assert.equal(results.get("include_relative.conf rel1")?.user, "reluser");
+      assert.equal(results.get("include_relative.conf rel2")?.port, "2500");
+    }
     assert.equal(
       results.get("bastions.conf gpu-node")?.proxyjump,
       "ssh://gate@gw.example.org:2200,bastion",
