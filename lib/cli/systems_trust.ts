@@ -22,6 +22,10 @@ export function systemsTrustCommand(ctx: Context): CommandUnknownOpts {
     .description("add a system's SSH host key to your known_hosts")
     .argument("<name>", "the system's name")
     .option("--json", "print the key as JSON")
+    .option(
+      "--replace",
+      "the host key CHANGED (reinstalled host): replace the old key after showing both fingerprints",
+    )
     .action(async (name, options) => {
       const verb = `trust system "${name}"`;
       const system = systemNamed(configuredSystems(ctx), name, verb);
@@ -33,10 +37,14 @@ export function systemsTrustCommand(ctx: Context): CommandUnknownOpts {
       try {
         const target = resolveSshTarget(system.host, sshOptions(ctx));
         label = target.label;
-        trusted = await trustHost(target);
+        trusted = await trustHost(target, { replace: options.replace === true });
       } catch (e) {
         if (e instanceof TransportError || e instanceof SshConfigError || e instanceof TypeError) {
-          throw new CommandError(`Cannot ${verb}: ${e.message}`, { cause: e });
+          const message = e.message.replace(
+            "drover systems trust NAME",
+            `drover systems trust ${name}`,
+          );
+          throw new CommandError(`Cannot ${verb}: ${message}`, { cause: e });
         }
         throw e;
       }
@@ -44,13 +52,17 @@ export function systemsTrustCommand(ctx: Context): CommandUnknownOpts {
         ctx.out(toJson({ system: name, target: label, ...trusted }));
         return;
       }
+      const replaced = trusted.replaced.map((k) =>
+        `Replaced the ${k.keyType} key ${k.fingerprint} (${k.file}:${k.line})\n`
+      ).join("");
       ctx.out(
-        trusted.added
-          ? `Added the ${trusted.keyType} host key of ${label} to ${trusted.file}\n` +
-            `Fingerprint: ${trusted.fingerprint}\n` +
-            "Compare it with the fingerprint your cluster's administrators publish; if it differs, remove the line again.\n"
-          : `${label} is trusted already (${trusted.keyType} in ${trusted.file})\n` +
-            `Fingerprint: ${trusted.fingerprint}\n`,
+        replaced +
+          (trusted.added
+            ? `Added the ${trusted.keyType} host key of ${label} to ${trusted.file}\n` +
+              `Fingerprint: ${trusted.fingerprint}\n` +
+              "Compare it with the fingerprint your cluster's administrators publish; if it differs, remove the line again.\n"
+            : `${label} is trusted already (${trusted.keyType} in ${trusted.file})\n` +
+              `Fingerprint: ${trusted.fingerprint}\n`),
       );
     });
 }

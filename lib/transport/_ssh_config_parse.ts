@@ -13,6 +13,10 @@ export interface SshConfigDirective {
   readonly keyword: string;
   /** Its arguments, unquoted. */
   readonly args: readonly string[];
+  /** The text after the keyword as written (the command of `ProxyCommand`). */
+  readonly rest: string;
+  /** Whether OpenSSH knows the keyword (an unknown one is an error unless `IgnoreUnknown`). */
+  readonly known: boolean;
   /** The file it is in. */
   readonly file: string;
   /** Its line number (from 1). */
@@ -74,9 +78,74 @@ export class SshConfigError extends Error {
   }
 }
 
-const PORT = z.coerce.number().int().min(1).max(65535);
-const SECONDS = z.coerce.number().int().min(0);
-const YES_NO = z.enum(["yes", "no"]);
+/** One host of a `ProxyJump` list. */
+export interface JumpHop {
+  readonly user?: string;
+  readonly host: string;
+  readonly port?: number;
+}
+
+/** `[user@]host[:port]`, `[user@][v6]:port`. */
+const USER_HOST_PORT = /^(?:([^@]+)@)?(?:\[([^\]]+)\]|([^\[\]:@]+))(?::(\d+))?$/;
+/** `ssh://[user@]host[:port]` as OpenSSH 9.2 takes it in ProxyJump. */
+const SSH_URI = /^ssh:\/\/(?:([^@/]+)@)?([^\[\]:@/]+)(?::(\d+))?$/;
+
+/**
+ * Parses one `ProxyJump` host as OpenSSH's `parse_ssh_uri` / `parse_user_host_port` do.
+ *
+ * @param text `ssh://user@host:port`, `user@host:port`, `host`.
+ * @returns The hop, or undefined when it is not of those forms.
+ */
+export function parseJumpHop(text: string): JumpHop | undefined {
+  const uri = SSH_URI.exec(text);
+  const m = uri ? undefined : USER_HOST_PORT.exec(text);
+  if (!uri && !m) return undefined;
+  const user = uri ? uri[1] : m![1];
+  const host = uri ? uri[2] : (m![2] ?? m![3]);
+  const portText = uri ? uri[3] : m![4];
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  return {
+    ...(user === undefined ? {} : { user }),
+    host,
+    ...(port === undefined ? {} : { port }),
+  };
+}
+
+/**
+ * A time value as OpenSSH's `convtime` reads it: digits with an optional unit (s, m, h, d,
+ * w, any case), repeated: `30`, `5s`, `1h30m`.
+ *
+ * @param text The value.
+ * @returns Seconds, or undefined when it is not a time.
+ */
+export function parseSshTime(text: string): number | undefined {
+  if (!/^(\d+[smhdwSMHDW]?)+$/.test(text)) return undefined;
+  const unit: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  let total = 0;
+  for (const [, n, u] of text.matchAll(/(\d+)([smhdwSMHDW]?)/g)) {
+    total += Number(n) * unit[u.toLowerCase()];
+  }
+  return total;
+}
+
+/**
+ * A yes/no flag as OpenSSH reads it (`yes`, `no`, `true`, `false`, any case).
+ *
+ * @param text The value.
+ * @returns The flag, or undefined.
+ */
+export function parseSshFlag(text: string): boolean | undefined {
+  const v = text.toLowerCase();
+  return v === "yes" || v === "true" ? true : v === "no" || v === "false" ? false : undefined;
+}
+
+/** A decimal number as OpenSSH's `strtonum` reads it (an optional sign, digits). */
+const DECIMAL = /^[+]?\d+$/;
+const PORT = z.string().regex(DECIMAL).refine((v) => Number(v) >= 1 && Number(v) <= 65535);
+const SECONDS = z.string().refine((v) => parseSshTime(v) !== undefined);
+const COUNT = z.string().regex(DECIMAL);
+const YES_NO = z.string().refine((v) => parseSshFlag(v) !== undefined);
 
 /** Keywords whose values drover reads: canonical name, count, value schema, expectation. */
 const CHECKS: Record<
@@ -95,7 +164,12 @@ const CHECKS: Record<
     expected: "a whole number from 1 to 65535",
   },
   identityfile: { name: "IdentityFile", one: true, expected: "a file name" },
-  identitiesonly: { name: "IdentitiesOnly", one: true, schema: YES_NO, expected: "yes or no" },
+  identitiesonly: {
+    name: "IdentitiesOnly",
+    one: true,
+    schema: YES_NO,
+    expected: "yes or no",
+  },
   identityagent: { name: "IdentityAgent", one: true, expected: "a socket path or none" },
   userknownhostsfile: {
     name: "UserKnownHostsFile",
@@ -108,59 +182,147 @@ const CHECKS: Record<
     expected: "one or more file names",
   },
   hostkeyalias: { name: "HostKeyAlias", one: true, expected: "a host name" },
-  proxyjump: { name: "ProxyJump", one: true, expected: "[user@]host[:port][,...] or none" },
-  proxycommand: { name: "ProxyCommand", one: false, expected: "a command or none" },
+  proxyjump: {
+    name: "ProxyJump",
+    one: true,
+    schema: z.string().refine((v) =>
+      v.toLowerCase() === "none" || v.split(",").every((hop) => parseJumpHop(hop) !== undefined)
+    ),
+    expected: "[user@]host[:port] or ssh://[user@]host[:port], comma-separated, or none",
+  },
+  proxycommand: { name: "ProxyCommand", one: true, expected: "a command or none" },
+  ignoreunknown: { name: "IgnoreUnknown", one: true, expected: "a list of keyword patterns" },
+  hashknownhosts: { name: "HashKnownHosts", one: true, schema: YES_NO, expected: "yes or no" },
   connecttimeout: {
     name: "ConnectTimeout",
     one: true,
     schema: SECONDS,
-    expected: "a whole number of seconds",
+    expected: "a time (seconds, or 30s, 5m, 1h...)",
   },
   serveraliveinterval: {
     name: "ServerAliveInterval",
     one: true,
     schema: SECONDS,
-    expected: "a whole number of seconds",
+    expected: "a time (seconds, or 30s, 5m, 1h...)",
   },
   serveralivecountmax: {
     name: "ServerAliveCountMax",
     one: true,
-    schema: SECONDS,
+    schema: COUNT,
     expected: "a whole number",
   },
 };
 
 /**
- * Splits the arguments of a line into words the way OpenSSH does: whitespace separates,
- * double quotes group, a backslash escapes a quote or backslash, and an unquoted word
- * starting with `#` ends the line.
+ * Every keyword OpenSSH 9.2's client knows (readconf.c, deprecated and unsupported ones
+ * included: OpenSSH accepts those silently), lowercased; then the few later releases added
+ * (`Tag`, `ObscureKeystrokeTiming`, `ChannelTimeout`, `RefuseConnection`, `WarnWeakCrypto`)
+ * and Apple's `UseKeychain`, so that a config the user's own, newer ssh accepts is not
+ * refused by drover.
+ */
+const OPENSSH_KEYWORDS = new Set(
+  (
+    "addkeystoagent addressfamily afstokenpassing batchmode bindaddress bindinterface " +
+    "canonicaldomains canonicalizefallbacklocal canonicalizehostname canonicalizemaxdots " +
+    "canonicalizepermittedcnames casignaturealgorithms certificatefile " +
+    "challengeresponseauthentication checkhostip cipher ciphers clearallforwardings " +
+    "compression compressionlevel connectionattempts connecttimeout controlmaster " +
+    "controlpath controlpersist dsaauthentication dynamicforward enableescapecommandline " +
+    "enablesshkeysign escapechar exitonforwardfailure fallbacktorsh fingerprinthash " +
+    "forkafterauthentication forwardagent forwardx11 forwardx11timeout forwardx11trusted " +
+    "gatewayports globalknownhostsfile globalknownhostsfile2 gssapiauthentication " +
+    "gssapiclientidentity gssapidelegatecredentials gssapikexalgorithms gssapikeyexchange " +
+    "gssapirenewalforcesrekey gssapiserveridentity gssapitrustdns hashknownhosts host " +
+    "hostbasedacceptedalgorithms hostbasedauthentication hostbasedkeytypes " +
+    "hostkeyalgorithms hostkeyalias hostname identitiesonly identityagent identityfile " +
+    "identityfile2 ignoreunknown include ipqos kbdinteractiveauthentication " +
+    "kbdinteractivedevices keepalive kerberosauthentication kerberostgtpassing " +
+    "kexalgorithms knownhostscommand localcommand localforward loglevel logverbose macs " +
+    "match nohostauthenticationforlocalhost numberofpasswordprompts " +
+    "passwordauthentication permitlocalcommand permitremoteopen pkcs11provider port " +
+    "preferredauthentications protocol protocolkeepalives proxycommand proxyjump " +
+    "proxyusefdpass pubkeyacceptedalgorithms pubkeyacceptedkeytypes " +
+    "pubkeyauthentication rekeylimit remotecommand remoteforward requesttty " +
+    "requiredrsasize revokedhostkeys rhostsauthentication rhostsrsaauthentication " +
+    "rsaauthentication securitykeyprovider sendenv serveralivecountmax " +
+    "serveraliveinterval sessiontype setenv setuptimeout skeyauthentication " +
+    "smartcarddevice stdinnull streamlocalbindmask streamlocalbindunlink " +
+    "stricthostkeychecking syslogfacility tcpkeepalive tisauthentication tunnel " +
+    "tunneldevice updatehostkeys useblacklistedkeys useprivilegedport user " +
+    "userknownhostsfile userknownhostsfile2 useroaming usersh verifyhostkeydns " +
+    "visualhostkey xauthlocation " +
+    "tag obscurekeystroketiming channeltimeout refuseconnection warnweakcrypto usekeychain"
+  ).split(" "),
+);
+
+/** Keywords whose value is the rest of the line as written (OpenSSH's parse_command). */
+const COMMANDS = new Set(["proxycommand", "localcommand", "remotecommand", "knownhostscommand"]);
+
+/**
+ * Splits the arguments of a line into words as OpenSSH's `argv_split` does: spaces and
+ * tabs separate, double or single quotes group, a backslash escapes a quote, a backslash
+ * or (unquoted) a space, and a word starting with `#` ends the line.
  *
  * @param text The line after its keyword.
- * @returns The words, or a message when a quote is not closed.
+ * @returns The words, or undefined when a quote is not closed.
  */
-function splitWords(text: string): string[] | string {
+function splitWords(text: string): string[] | undefined {
   const words: string[] = [];
   let i = 0;
   while (i < text.length) {
-    while (i < text.length && /\s/.test(text[i])) i++;
-    if (i >= text.length || text[i] === "#") break;
-    let word = "";
-    let quoted = false;
-    while (i < text.length && (quoted || !/\s/.test(text[i]))) {
-      const c = text[i];
-      if (c === '"') quoted = !quoted;
-      else if (c === "\\" && (text[i + 1] === '"' || text[i + 1] === "\\")) word += text[++i];
-      else word += c;
+    if (text[i] === " " || text[i] === "\t") {
       i++;
+      continue;
     }
-    if (quoted) return "a double quote is not closed";
+    if (text[i] === "#") break;
+    let word = "";
+    let quote = "";
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (c === "\\") {
+        const next = text[i + 1];
+        if (next === "'" || next === '"' || next === "\\" || (quote === "" && next === " ")) {
+          word += next;
+          i++;
+        } else word += c;
+      } else if (quote === "" && (c === " " || c === "\t")) break;
+      else if (quote === "" && (c === '"' || c === "'")) quote = c;
+      else if (quote !== "" && c === quote) quote = "";
+      else word += c;
+    }
+    if (quote !== "") return undefined;
     words.push(word);
   }
   return words;
 }
 
-/** `Keyword value`, `Keyword=value`, `Keyword = value`; comments and blank lines aside. */
-const LINE = /^\s*([^\s=#][^\s=]*)\s*(?:=\s*)?(.*)$/;
+/**
+ * Splits a line into keyword and the rest as OpenSSH's `strdelim` does: the keyword ends
+ * at whitespace, `"` or `=`, and one `=` with whitespace around it separates.
+ *
+ * @param line The line.
+ * @returns Keyword (empty for blank and comment lines) and the rest.
+ */
+function splitKeyword(line: string): { keyword: string; rest: string } {
+  const s = line.replace(/[ \t\r\n\f]+$/, "").replace(/^[ \t\r\n]+/, "");
+  if (s.startsWith('"')) {
+    const close = s.indexOf('"', 1);
+    if (close < 0) return { keyword: "", rest: "" };
+    return { keyword: s.slice(1, close), rest: s.slice(close + 1).replace(/^[ \t\r\n]+/, "") };
+  }
+  const end = s.search(/[ \t\r\n"=]/);
+  if (end < 0) return { keyword: s, rest: "" };
+  let i = end + 1;
+  const skip = (): void => {
+    while (i < s.length && " \t\r\n".includes(s[i])) i++;
+  };
+  skip();
+  if (s[end] !== "=" && s[i] === "=") {
+    i++;
+    skip();
+  }
+  return { keyword: s.slice(0, end), rest: s.slice(i) };
+}
 
 /**
  * Parses the text of an SSH client config file; `Include` lines are kept, not followed.
@@ -171,19 +333,26 @@ const LINE = /^\s*([^\s=#][^\s=]*)\s*(?:=\s*)?(.*)$/;
  */
 export function safeParseSshConfig(text: string, file: string): SshConfigParseResult {
   const directives: SshConfigDirective[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.split("\n");
   for (let n = 0; n < lines.length; n++) {
     const fail = (detail: string): SshConfigParseResult => ({
       success: false,
       error: new SshConfigError(file, n + 1, detail),
     });
-    const parts = LINE.exec(lines[n]);
-    if (!parts) continue;
-    const keyword = parts[1].toLowerCase();
-    const args = splitWords(parts[2]);
-    if (typeof args === "string") return fail(args);
+    const { keyword: word, rest } = splitKeyword(lines[n]);
+    if (word === "" || word.startsWith("#")) continue;
+    const keyword = word.toLowerCase();
+    const args = COMMANDS.has(keyword) ? (rest === "" ? [] : [rest]) : splitWords(rest);
+    if (args === undefined) return fail("invalid quotes");
+    if (
+      (keyword === "userknownhostsfile" || keyword === "globalknownhostsfile") &&
+      args.length > 1 && args.includes("none")
+    ) {
+      return fail(`keyword ${keyword} "none" argument must appear alone`);
+    }
     const check = CHECKS[keyword];
     if (check) {
+      if (args.some((a) => a === "")) return fail(`${check.name}: Missing argument`);
       if (args.length === 0 || (check.one && args.length > 1)) {
         const got = args.length === 0 ? "nothing" : JSON.stringify(args.join(" "));
         return fail(`${check.name} must be ${check.expected} (got ${got})`);
@@ -192,7 +361,14 @@ export function safeParseSshConfig(text: string, file: string): SshConfigParseRe
         return fail(`${check.name} must be ${check.expected} (got ${JSON.stringify(args[0])})`);
       }
     }
-    directives.push({ keyword, args, file, line: n + 1 });
+    directives.push({
+      keyword,
+      args,
+      rest,
+      known: OPENSSH_KEYWORDS.has(keyword),
+      file,
+      line: n + 1,
+    });
   }
   return { success: true, data: { file, directives } };
 }

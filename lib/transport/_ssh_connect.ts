@@ -12,12 +12,13 @@ import type { AuthMethod, Client } from "./_ssh2.d.ts";
 import { TransportError } from "./errors.ts";
 import type { SshTarget } from "./ssh_config.ts";
 import {
-  checkEntries,
+  checkTarget,
   fingerprintOf,
   type HostKeyCheck,
+  type IgnoredLine,
   keyTypeOf,
-  knownHostName,
   knownTypesFor,
+  lookupName,
   readKnownHosts,
 } from "./_known_hosts.ts";
 
@@ -99,9 +100,10 @@ export async function connectSsh(
     );
   }
   const deadline = Date.now() + options.timeoutMs;
-  const name = knownHostName(target.hostKeyAlias ?? target.hostName, target.port);
+  const name = lookupName(target);
   const knownFiles = [...target.userKnownHostsFiles, ...target.globalKnownHostsFiles];
-  const entries = await readKnownHosts(knownFiles);
+  const ignored: IgnoredLine[] = [];
+  const entries = await readKnownHosts(knownFiles, ignored);
   const auth = options.hostKeyOnly ? [] : await authMethods(target);
   if (!options.hostKeyOnly && auth.length === 0) {
     throw fail(
@@ -180,7 +182,7 @@ export async function connectSsh(
       });
       client.once("error", (err: Error & { level?: string }) => {
         done();
-        reject(describeError(target, name, knownFiles, check, hostKey, err, options));
+        reject(describeError(target, name, knownFiles, check, hostKey, err, options, ignored));
       });
       client.once("close", () => {
         done();
@@ -195,7 +197,7 @@ export async function connectSsh(
           ...(prefer.length > 0 ? { algorithms: { serverHostKey: { prepend: prefer } } } : {}),
           hostVerifier: (key: Buffer): boolean => {
             hostKey = new Uint8Array(key);
-            check = checkEntries(entries, name, hostKey);
+            check = checkTarget(entries, target, hostKey);
             return !options.hostKeyOnly && check.status === "known";
           },
           authHandler: auth,
@@ -223,7 +225,13 @@ function describeError(
   hostKey: Uint8Array,
   err: Error & { level?: string },
   options: ConnectOptions,
+  ignored: readonly IgnoredLine[],
 ): TransportError {
+  const skipped = ignored.length === 0
+    ? ""
+    : `; lines ignored (as OpenSSH ignores them): ${
+      ignored.slice(0, 3).map((l) => `${l.file}:${l.line} (${l.reason})`).join(", ")
+    }${ignored.length > 3 ? ` and ${ignored.length - 3} more` : ""}`;
   const key = `${keyTypeOf(hostKey)} ${fingerprintOf(hostKey)}`;
   const trust = `drover systems trust ${options.systemName ?? "NAME"}`;
   const of = (failure: TransportError["failure"], detail: string): TransportError =>
@@ -232,15 +240,17 @@ function describeError(
     return of(
       "host-key-unknown",
       `the host key of ${name} (${key}) is not in ${knownFiles.join(" or ")}; ` +
-        `if you trust it, run \`${trust}\``,
+        `if you trust it, run \`${trust}\`${skipped}`,
     );
   }
   if (check?.status === "mismatch") {
+    const known = check.known.map((k) => `${k.keyType} ${k.fingerprint} (${k.file}:${k.line})`)
+      .join(", ");
     return of(
       "host-key-mismatch",
-      `the host key of ${name} (${key}) differs from the one in ${check.file}:${check.line}; ` +
-        "someone may be intercepting the connection, or the host was reinstalled " +
-        `(if you are sure, delete that line and run \`${trust}\`)`,
+      `the host key of ${name} has CHANGED: the server shows ${key}, known_hosts has ` +
+        `${known}; someone may be intercepting the connection, or the host was reinstalled ` +
+        `(if you are sure, run \`${trust} --replace\`)${skipped}`,
     );
   }
   if (check?.status === "revoked") {

@@ -13,7 +13,7 @@ import {
   type SshConfigDirective,
   SshConfigError,
 } from "./_ssh_config_parse.ts";
-import { resolveDirectives } from "./_ssh_config_resolve.ts";
+import { type JumpHop, resolveDirectives } from "./_ssh_config_resolve.ts";
 
 export {
   parseSshConfig,
@@ -28,7 +28,7 @@ export {
 export interface SshTarget {
   /** The host string as given: `hpc`, `me@login.example.org:2222`. */
   readonly destination: string;
-  /** Its host part, which `Host` patterns were matched against: `hpc`. */
+  /** Its host part as typed, which `Host` patterns were matched against: `hpc`. */
   readonly alias: string;
   /** The real host name or address to connect to (`HostName`). */
   readonly hostName: string;
@@ -40,6 +40,8 @@ export interface SshTarget {
   readonly label: string;
   /** Private key files to try, in order (`IdentityFile`, else OpenSSH's default names). */
   readonly identityFiles: readonly string[];
+  /** The same as written in the config, before `~` and `%` expansion (as `ssh -G` shows them). */
+  readonly identityFilesAsWritten?: readonly string[];
   /** Use only `identityFiles`, not every key in the agent (`IdentitiesOnly`). */
   readonly identitiesOnly: boolean;
   /** The agent socket (`IdentityAgent`); `"none"` for no agent; unset: `$SSH_AUTH_SOCK`. */
@@ -50,6 +52,8 @@ export interface SshTarget {
   readonly globalKnownHostsFiles: readonly string[];
   /** The name to look up in known_hosts instead of the host name (`HostKeyAlias`). */
   readonly hostKeyAlias?: string;
+  /** `ProxyJump` as `ssh -G` prints it (`hop,...,user@host:port`). */
+  readonly proxyJump?: string;
   /** The host to connect through (`ProxyJump`), already resolved. */
   readonly jump?: SshTarget;
   /** A `ProxyCommand` (not supported: connecting refuses it). */
@@ -60,23 +64,34 @@ export interface SshTarget {
   readonly serverAliveIntervalMs?: number;
   /** `ServerAliveCountMax`. */
   readonly serverAliveCountMax?: number;
-  /** Config lines that were skipped (`Match exec` and other criteria drover does not evaluate). */
+  /** `HashKnownHosts`: new known_hosts lines are written hashed. */
+  readonly hashKnownHosts?: boolean;
+  /** Remarks on the resolution (none at present: what drover cannot evaluate is an error). */
   readonly notes: readonly string[];
 }
 
 /** Options of {@linkcode resolveSshTarget}. */
 export interface ResolveSshTargetOptions {
-  /** The config file. Default: `$DROVER_SSH_CONFIG`, else `~/.ssh/config` (missing is fine). */
+  /**
+   * The config file, read alone (as `ssh -F FILE`). Default: `$DROVER_SSH_CONFIG`, else
+   * `~/.ssh/config` followed by {@linkcode ResolveSshTargetOptions.systemConfigFile} (as
+   * `ssh` reads them; missing files are fine).
+   */
   readonly configFile?: string;
+  /**
+   * The system-wide config, read after `~/.ssh/config` when no `configFile` is given.
+   * Default: `/etc/ssh/ssh_config`.
+   */
+  readonly systemConfigFile?: string;
   /** The local home directory. Default: `$HOME`. */
   readonly homeDir?: string;
   /** The local user name (the default remote user). Default: `$USER`, else the OS's. */
   readonly localUser?: string;
 }
 
-/** `user@host:port`, `user@[::1]:port`, `host`; no leading `-`. */
+/** `user@host:port`, `user@[::1]:port`, `host`, `ssh://user@host:port`; no leading `-`. */
 const DESTINATION =
-  /^(?:([^\s@:/\[\]-][^\s@/]*)@)?(?:\[([0-9A-Fa-f:.]+)\]|([^\s@:/\[\]-][^\s@:/\[\]]*))(?::(\d{1,5}))?$/;
+  /^(?:ssh:\/\/)?(?:([^\s@:/\[\]-][^\s@/]*)@)?(?:\[([0-9A-Fa-f:.]+)\]|([^\s@:/\[\]-][^\s@:/\[\]]*))(?::(\d{1,5}))?$/;
 
 /**
  * Splits `user@host:port` into its parts.
@@ -95,7 +110,7 @@ function splitDestination(destination: string): { user?: string; host: string; p
       }: expected an SSH host alias or user@host[:port]`,
     );
   }
-  return { user: m[1], host: (m[2] ?? m[3]).toLowerCase(), port };
+  return { user: m[1], host: m[2] ?? m[3], port };
 }
 
 /**
@@ -105,10 +120,12 @@ function splitDestination(destination: string): { user?: string; host: string; p
  *
  * @param file The file.
  * @param homeDir The local home directory.
+ * @param includeDir Where relative `Include` names are: `~/.ssh` for user configs,
+ * `/etc/ssh` for the system one.
  * @param depth Include depth so far.
  * @returns The config, includes loaded.
  */
-function loadConfig(file: string, homeDir: string, depth = 0): SshConfig {
+function loadConfig(file: string, homeDir: string, includeDir: string, depth = 0): SshConfig {
   let text: string;
   try {
     text = Deno.readTextFileSync(file);
@@ -127,8 +144,8 @@ function loadConfig(file: string, homeDir: string, depth = 0): SshConfig {
     const included: SshConfig[] = [];
     for (const arg of d.args) {
       const path = expandHome(arg, homeDir);
-      for (const name of globFiles(isAbsolute(path) ? path : join(homeDir, ".ssh", path))) {
-        included.push(loadConfig(name, homeDir, depth + 1));
+      for (const name of globFiles(isAbsolute(path) ? path : join(includeDir, path))) {
+        included.push(loadConfig(name, homeDir, includeDir, depth + 1));
       }
     }
     directives.push({ ...d, included });
@@ -210,10 +227,27 @@ export function resolveSshTarget(
 ): SshTarget {
   const homeDir = options.homeDir ?? Deno.env.get("HOME") ?? homedir();
   const localUser = options.localUser ?? Deno.env.get("USER") ?? userInfo().username;
-  const file = options.configFile ?? Deno.env.get("DROVER_SSH_CONFIG") ??
-    join(homeDir, ".ssh", "config");
-  const config = loadConfig(file, homeDir);
-  return resolveIn(config, host, { homeDir, localUser }, 0);
+  const given = options.configFile ?? Deno.env.get("DROVER_SSH_CONFIG");
+  const userDir = join(homeDir, ".ssh");
+  const user = loadConfig(given ?? join(userDir, "config"), homeDir, userDir);
+  const config = given !== undefined ? user : {
+    file: user.file,
+    // Each file starts active, and values obtained from the first win over the second.
+    directives: [
+      user,
+      loadConfig(options.systemConfigFile ?? "/etc/ssh/ssh_config", homeDir, "/etc/ssh"),
+    ]
+      .map((c): SshConfigDirective => ({
+        keyword: "include",
+        args: [c.file],
+        rest: c.file,
+        known: true,
+        file: c.file,
+        line: 0,
+        included: [c],
+      })),
+  };
+  return resolveIn(config, host, splitDestination(host), { homeDir, localUser }, 0);
 }
 
 /**
@@ -221,6 +255,7 @@ export function resolveSshTarget(
  *
  * @param config The config.
  * @param destination The host string.
+ * @param given Its user, host and port.
  * @param local Home directory and local user.
  * @param depth How many jump hosts deep.
  * @returns The target.
@@ -228,10 +263,10 @@ export function resolveSshTarget(
 function resolveIn(
   config: SshConfig,
   destination: string,
+  given: JumpHop,
   local: { homeDir: string; localUser: string },
   depth: number,
 ): SshTarget {
-  const given = splitDestination(destination);
   const r = resolveDirectives(config, { ...given, ...local });
   let jump: SshTarget | undefined;
   if (r.proxyJump) {
@@ -243,7 +278,7 @@ function resolveIn(
       );
     }
     for (const hop of r.proxyJump.hops) {
-      const next: SshTarget = resolveIn(config, hop, local, depth + 1);
+      const next: SshTarget = resolveIn(config, formatHop(hop), hop, local, depth + 1);
       jump = jump ? { ...next, jump } : next;
     }
   }
@@ -256,11 +291,13 @@ function resolveIn(
     port: r.port,
     label: `${r.user}@${bracket}:${r.port}`,
     identityFiles: r.identityFiles,
+    identityFilesAsWritten: r.identityFilesAsWritten,
     identitiesOnly: r.identitiesOnly,
     ...(r.identityAgent === undefined ? {} : { identityAgent: r.identityAgent }),
     userKnownHostsFiles: r.userKnownHostsFiles,
     globalKnownHostsFiles: r.globalKnownHostsFiles,
     ...(r.hostKeyAlias === undefined ? {} : { hostKeyAlias: r.hostKeyAlias }),
+    ...(r.proxyJump ? { proxyJump: r.proxyJump.text } : {}),
     ...(jump ? { jump } : {}),
     ...(r.proxyCommand === undefined ? {} : { proxyCommand: r.proxyCommand }),
     ...(r.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: r.connectTimeoutMs }),
@@ -268,6 +305,20 @@ function resolveIn(
       ? {}
       : { serverAliveIntervalMs: r.serverAliveIntervalMs }),
     ...(r.serverAliveCountMax === undefined ? {} : { serverAliveCountMax: r.serverAliveCountMax }),
+    ...(r.hashKnownHosts === undefined ? {} : { hashKnownHosts: r.hashKnownHosts }),
     notes: r.notes,
   };
+}
+
+/**
+ * A `ProxyJump` host as `ssh -G` prints it.
+ *
+ * @param hop The hop.
+ * @returns `user@host:port`, parts left out when not given.
+ */
+function formatHop(hop: JumpHop): string {
+  const host = hop.host.includes(":") ? `[${hop.host}]` : hop.host;
+  return `${hop.user === undefined ? "" : `${hop.user}@`}${host}${
+    hop.port === undefined ? "" : `:${hop.port}`
+  }`;
 }

@@ -7,6 +7,10 @@ import { runCli } from "./_fixture.ts";
 import { localProject } from "./_local_system.ts";
 import { sshdTest, type TestSshd } from "../_helpers/sshd.ts";
 
+/** A real RSA public key (any will do: the test sshd has only an ed25519 key). */
+const RSA_KEY =
+  "AAAAB3NzaC1yc2EAAAADAQABAAAAgQCf4LOETQyAt3uVzmozN9qmbhLuhz0QgVC0K6YdHm8GTjpZg6vDRVxzKMGZyj88y5yeMUB5NKlVu8Y9k5Cy7BqKyYv73aAyfSiUAyVJFSRiDGcZz3Q69RaolOqtxtKUYwMMYYFrYzKl/v8gBXQ8jNVJUxmH906P51z7wx7tHlslZw==";
+
 /** An SSH config for alias `cluster` with its own (empty unless given) known_hosts file. */
 async function sshConfig(dir: string, sshd: TestSshd, knownHosts: string): Promise<string> {
   const path = `${dir}/ssh_config`;
@@ -72,8 +76,25 @@ sshdTest(
     const env = { DROVER_SSH_CONFIG: await sshConfig(p.dir, sshd, knownHosts) };
     const r = await runCli(["systems", "trust", "cluster"], p.dir, { env });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^drover: Cannot trust system "cluster": .*differs/);
+    assert.match(
+      r.stderr,
+      /^drover: Cannot trust system "cluster": .*has CHANGED: known_hosts has ssh-ed25519 SHA256:\S+ \(.*known_hosts:1\); the server shows ssh-ed25519 SHA256:\S+\. .*drover systems trust cluster --replace/,
+    );
     assert.equal(await Deno.readTextFile(knownHosts), line);
+    // A host known only under another key type has CHANGED too (OpenSSH refuses it).
+    const rsa = `[${sshd.host}]:${sshd.port} ssh-rsa ${RSA_KEY}\n`;
+    await Deno.writeTextFile(knownHosts, rsa);
+    const otherType = await runCli(["systems", "trust", "cluster"], p.dir, { env });
+    assert.equal(otherType.code, 1);
+    assert.match(otherType.stderr, /has CHANGED: known_hosts has ssh-rsa SHA256:/);
+    assert.equal(await Deno.readTextFile(knownHosts), rsa);
+    const replaced = await runCli(["systems", "trust", "cluster", "--replace"], p.dir, { env });
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(
+      replaced.stdout,
+      /^Replaced the ssh-rsa key SHA256:\S+ \(<TMP>\/known_hosts:1\)\nAdded the ssh-ed25519 host key of .*\nFingerprint: SHA256:/,
+    );
+    assert.match(await Deno.readTextFile(knownHosts), /^\[127\.0\.0\.1\]:\d+ ssh-ed25519 \S+\n$/);
   },
 );
 

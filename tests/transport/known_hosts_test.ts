@@ -42,7 +42,7 @@ async function check(
     userKnownHostsFiles: [`${dir.path}/missing`, `${dir.path}/known_hosts`],
     globalKnownHostsFiles: [],
   }, key);
-  return "file" in result ? { ...result, file: result.file.replace(dir.path, "DIR") } : result;
+  return JSON.parse(JSON.stringify(result).replaceAll(dir.path, "DIR"));
 }
 
 Deno.test("parseKnownHosts() reads plain, bracketed, hashed and marked lines and skips junk", () => {
@@ -58,7 +58,13 @@ Deno.test("parseKnownHosts() reads plain, bracketed, hashed and marked lines and
     "only-two fields",
     "h ssh-ed25519 not*base64",
   ].join("\n");
-  const entries = parseKnownHosts(text, "kh");
+  const ignored: { file: string; line: number; reason: string }[] = [];
+  const entries = parseKnownHosts(text, "kh", ignored);
+  assert.deepEqual(ignored, [
+    { file: "kh", line: 8, reason: "unknown marker @unknown-marker" },
+    { file: "kh", line: 9, reason: "expected host names, a key type and a base64 key" },
+    { file: "kh", line: 10, reason: "the key is not base64" },
+  ]);
   assert.deepEqual(entries.map((e) => [e.line, e.marker, e.patterns, e.keyType, !!e.hashed]), [
     [3, undefined, ["login.example.org", "10.0.0.5"], "ssh-ed25519", false],
     [4, undefined, ["[h]:2222"], "ssh-ed25519", false],
@@ -80,28 +86,74 @@ Deno.test("checkHostKey() knows a key under [host]:port only for that port", asy
   assert.equal((await check(`h ssh-ed25519 ${b64(KEY_A)}\n`, "h", 22, KEY_A)).status, "known");
 });
 
-Deno.test("checkHostKey() says mismatch for another key of the same type, unknown for another type", async () => {
+Deno.test("checkHostKey() says mismatch (CHANGED) for another key, of the same or another type", async () => {
   const text = `# x\nh ssh-ed25519 ${b64(KEY_B)}\n`;
+  const known = [{
+    keyType: "ssh-ed25519",
+    fingerprint: hostKeyFingerprint(KEY_B),
+    file: "DIR/known_hosts",
+    line: 2,
+  }];
   assert.deepEqual(await check(text, "h", 22, KEY_A), {
     status: "mismatch",
     file: "DIR/known_hosts",
     line: 2,
+    known,
   });
+  // OpenSSH: a host known only under other key types has CHANGED, it is not new.
   assert.deepEqual(await check(text, "h", 22, KEY_RSA), {
-    status: "unknown",
-    knownTypes: ["ssh-ed25519"],
+    status: "mismatch",
+    file: "DIR/known_hosts",
+    line: 2,
+    known,
   });
   const rotated = `h ssh-ed25519 ${b64(KEY_B)}\nh ssh-ed25519 ${b64(KEY_A)}\n`;
   assert.equal((await check(rotated, "h", 22, KEY_A)).status, "known");
 });
 
-Deno.test("checkHostKey() refuses a revoked key even when a line trusts it", async () => {
-  const text = `h ssh-ed25519 ${b64(KEY_A)}\n@revoked other ssh-ed25519 ${b64(KEY_A)}\n`;
-  assert.deepEqual(await check(text, "h", 22, KEY_A), {
-    status: "revoked",
-    file: "DIR/known_hosts",
-    line: 2,
-  });
+Deno.test("checkHostKey() applies @revoked to the hosts it names only", async () => {
+  const trusted = `h ssh-ed25519 ${b64(KEY_A)}\n`;
+  assert.equal(
+    (await check(`${trusted}@revoked other ssh-ed25519 ${b64(KEY_A)}\n`, "h", 22, KEY_A)).status,
+    "known",
+  );
+  assert.deepEqual(
+    await check(`${trusted}@revoked h ssh-ed25519 ${b64(KEY_A)}\n`, "h", 22, KEY_A),
+    {
+      status: "revoked",
+      file: "DIR/known_hosts",
+      line: 2,
+    },
+  );
+  assert.equal(
+    (await check(`@revoked * ssh-ed25519 ${b64(KEY_A)}\n`, "h", 22, KEY_A)).status,
+    "revoked",
+  );
+});
+
+Deno.test("checkHostKey() falls back to the plain name for another port only to accept", async () => {
+  const plain = `h ssh-ed25519 ${b64(KEY_A)}\n`;
+  assert.equal((await check(plain, "h", 2222, KEY_A)).status, "known");
+  // A different key under the plain name is not a CHANGED [h]:2222: OpenSSH says new.
+  assert.equal((await check(plain, "h", 2222, KEY_B)).status, "unknown");
+  // Any line for [h]:2222 ends the lookup there.
+  const both = `[h]:2222 ssh-rsa ${b64(KEY_RSA)}\n${plain}`;
+  assert.equal((await check(both, "h", 2222, KEY_A)).status, "mismatch");
+});
+
+Deno.test("checkHostKey() looks a HostKeyAlias up as written, whatever the port", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/kh`, `myalias ssh-ed25519 ${b64(KEY_A)}\n`);
+  const target = {
+    hostName: "h",
+    port: 2222,
+    hostKeyAlias: "myalias",
+    userKnownHostsFiles: [`${dir.path}/kh`],
+    globalKnownHostsFiles: [],
+  };
+  assert.equal((await checkHostKey(target, KEY_A)).status, "known");
+  await Deno.writeTextFile(`${dir.path}/kh`, `[myalias]:2222 ssh-ed25519 ${b64(KEY_A)}\n`);
+  assert.equal((await checkHostKey(target, KEY_A)).status, "unknown");
 });
 
 Deno.test("checkHostKey() honours wildcard and negated patterns", async () => {

@@ -30,9 +30,13 @@ Deno.test("resolveSshTarget() parses user@host:port without a config file", () =
   assert.equal(t.port, 2222);
   assert.equal(t.label, "alice@login.example.org:2222");
   assert.deepEqual(t.identityFiles, [
-    "/home/me/.ssh/id_ed25519",
-    "/home/me/.ssh/id_ecdsa",
     "/home/me/.ssh/id_rsa",
+    "/home/me/.ssh/id_ecdsa",
+    "/home/me/.ssh/id_ecdsa_sk",
+    "/home/me/.ssh/id_ed25519",
+    "/home/me/.ssh/id_ed25519_sk",
+    "/home/me/.ssh/id_xmss",
+    "/home/me/.ssh/id_dsa",
   ]);
   assert.deepEqual(t.userKnownHostsFiles, [
     "/home/me/.ssh/known_hosts",
@@ -107,16 +111,14 @@ Host *
   assert.equal((await resolveWith(config, "node-X")).user, "node");
 });
 
-Deno.test("resolveSshTarget() evaluates Match all/host/originalhost and notes the rest", async () => {
+Deno.test("resolveSshTarget() evaluates Match all/host/originalhost/user/localuser", async () => {
   const t = await resolveWith(
     `
 Host short
   HostName long.example.org
 Match host long.example.org
   User matched
-Match exec "true"
-  Port 2200
-Match originalhost short
+Match originalhost short user matched localuser me
   IdentityFile ~/id_short
 Match all
   Port 2300
@@ -126,8 +128,57 @@ Match all
   assert.equal(t.user, "matched");
   assert.equal(t.port, 2300);
   assert.deepEqual(t.identityFiles, ["/home/me/id_short"]);
-  assert.equal(t.notes.length, 1);
-  assert.match(t.notes[0], /config:6: Match exec is not evaluated by drover; block skipped/);
+});
+
+Deno.test("resolveSshTarget() refuses a Match exec/canonical/final that could apply, naming file and line", async () => {
+  for (const criterion of ['exec "true"', "canonical", "final", "localnetwork 10.0.0.0/8"]) {
+    const e = await resolveWith(`Host x\n  User a\nMatch ${criterion}\n  Port 2200\n`, "x")
+      .catch((e) => e);
+    assert.ok(e instanceof SshConfigError, criterion);
+    assert.equal(e.line, 3);
+    assert.match(
+      e.message,
+      /config": line 3: Match .* cannot be evaluated by drover and could apply to host "x"/,
+    );
+  }
+  // Excluded by a criterion drover evaluates: no error.
+  const t = await resolveWith('Match host other exec "false"\n  Port 2200\n', "x");
+  assert.equal(t.port, 22);
+});
+
+Deno.test("resolveSshTarget() stops at an unknown keyword unless IgnoreUnknown covers it", async () => {
+  const e = await resolveWith("Host other\n  Hostnmae foo\n", "x").catch((e) => e);
+  assert.ok(e instanceof SshConfigError);
+  assert.match(e.message, /config": line 2: Bad configuration option: hostnmae$/);
+  const t = await resolveWith(
+    "IgnoreUnknown host*,UseKeychain\nHost x\n  Hostnmae foo\n  UseKeychain yes\n",
+    "x",
+  );
+  assert.equal(t.hostName, "x");
+});
+
+Deno.test("resolveSshTarget() matches Host case-sensitively and lowercases HostName", async () => {
+  const config = "Host HPC\n  HostName Login.%h.Example.ORG\nHost *\n  User u\n";
+  assert.equal((await resolveWith(config, "HPC")).hostName, "login.hpc.example.org");
+  assert.equal((await resolveWith(config, "hpc")).hostName, "hpc");
+  const e = await resolveWith("Host x\n  HostName a%p\n", "x").catch((e) => e);
+  assert.match(e.message, /line 2: HostName may hold only the tokens %h and %% \(got "%p"\)/);
+});
+
+Deno.test("resolveSshTarget() lets the first of ProxyJump and ProxyCommand win and reads ssh:// hops", async () => {
+  const jump = await resolveWith(
+    "Host x\n  ProxyJump ssh://al@jump:2200,j2\n  ProxyCommand nc %h %p\n",
+    "x",
+  );
+  assert.equal(jump.proxyJump, "ssh://al@jump:2200,j2"); // as ssh -G prints it
+  assert.equal(jump.proxyCommand, undefined);
+  assert.equal(jump.jump?.label, "me@j2:22");
+  assert.equal(jump.jump?.jump?.label, "al@jump:2200");
+  const command = await resolveWith("Host x\n  ProxyCommand nc %h %p # c\n  ProxyJump j\n", "x");
+  assert.equal(command.proxyCommand, "nc %h %p # c");
+  assert.equal(command.jump, undefined);
+  const none = await resolveWith("Host x\n  ProxyJump none\n  ProxyCommand nc\n", "x");
+  assert.equal(none.proxyCommand, "nc");
 });
 
 Deno.test("resolveSshTarget() follows Include files, globbed, inside and outside Host blocks", async () => {
@@ -177,10 +228,15 @@ Deno.test("parseSshConfig() reports bad values with file and line", () => {
     ["Host x\n  Port abc\n", /line 2: Port must be a whole number from 1 to 65535 \(got "abc"\)/],
     ["Port 70000\n", /line 1: Port must be a whole number from 1 to 65535/],
     ["Host\n", /line 1: Host must be one or more host patterns \(got nothing\)/],
-    ['IdentityFile "unterminated\n', /line 1: a double quote is not closed/],
+    ['IdentityFile "unterminated\n', /line 1: invalid quotes/],
     ["IdentityFile a b\n", /line 1: IdentityFile must be a file name \(got "a b"\)/],
     ["IdentitiesOnly maybe\n", /line 1: IdentitiesOnly must be yes or no/],
-    ["ServerAliveInterval -1\n", /ServerAliveInterval must be a whole number of seconds/],
+    [
+      "ServerAliveInterval -1\n",
+      /ServerAliveInterval must be a time \(seconds, or 30s, 5m, 1h...\) \(got "-1"\)/,
+    ],
+    ["Port 0x16\n", /line 1: Port must be a whole number from 1 to 65535 \(got "0x16"\)/],
+    [`User ""\n`, /line 1: User: Missing argument/],
   ];
   for (const [text, message] of cases) {
     const result = safeParseSshConfig(text, "/home/me/.ssh/config");
@@ -204,4 +260,25 @@ Deno.test("parseSshConfig() splits keyword=value, quotes and trailing comments",
     ["identityfile", ['/a b/"k"']],
     ["unknownkeyword", ["whatever"]],
   ]);
+});
+
+Deno.test("resolveSshTarget() reads ~/.ssh/config, then the system config, first value winning", async () => {
+  await using dir = await tempDir();
+  const home = `${dir.path}/home`;
+  await Deno.mkdir(`${home}/.ssh`, { recursive: true });
+  await Deno.writeTextFile(`${home}/.ssh/config`, "Host box\n  User fromuser\n  Include part\n");
+  await Deno.writeTextFile(`${home}/.ssh/part`, "Port 2001\n");
+  await Deno.writeTextFile(
+    `${dir.path}/system`,
+    "Host *\n  User fromsystem\n  Port 2999\n  HashKnownHosts yes\n  ConnectTimeout 9\n",
+  );
+  const opts = { homeDir: home, localUser: "me", systemConfigFile: `${dir.path}/system` };
+  const t = resolveSshTarget("box", opts);
+  assert.equal(t.label, "fromuser@box:2001");
+  assert.equal(t.connectTimeoutMs, 9000);
+  assert.equal(t.hashKnownHosts, true);
+  // A config file given explicitly is read alone, as `ssh -F FILE`.
+  const alone = resolveSshTarget("box", { ...opts, configFile: `${home}/.ssh/config` });
+  assert.equal(alone.connectTimeoutMs, undefined);
+  assert.equal(alone.hashKnownHosts, undefined);
 });

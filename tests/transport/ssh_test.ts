@@ -55,7 +55,7 @@ function failsWith(failure: string, text?: RegExp): (e: unknown) => boolean {
 
 sshdTest("SshTransport.exec() refuses an unknown host key with host-key-unknown", async (sshd) => {
   await using dir = await tempDir();
-  await Deno.writeTextFile(`${dir.path}/kh`, "");
+  await Deno.writeTextFile(`${dir.path}/kh`, "# only junk\nhost-without-key\n");
   await using t = new SshTransport(sshdTarget(sshd, { userKnownHostsFiles: [`${dir.path}/kh`] }), {
     systemName: "cluster",
   });
@@ -63,7 +63,7 @@ sshdTest("SshTransport.exec() refuses an unknown host key with host-key-unknown"
     t.exec("true"),
     failsWith(
       "host-key-unknown",
-      /is not in .*kh; if you trust it, run `drover systems trust cluster`/,
+      /is not in .*kh; if you trust it, run `drover systems trust cluster`; lines ignored \(as OpenSSH ignores them\): .*kh:2 \(expected host names, a key type and a base64 key\)$/,
     ),
   );
 });
@@ -77,7 +77,10 @@ sshdTest(
     await using t = new SshTransport(sshdTarget(sshd, { userKnownHostsFiles: [kh] }));
     await assert.rejects(
       t.exec("true"),
-      failsWith("host-key-mismatch", /differs from the one in .*kh:1/),
+      failsWith(
+        "host-key-mismatch",
+        /has CHANGED: the server shows ssh-ed25519 SHA256:\S+, known_hosts has ssh-ed25519 SHA256:\S+ \(.*kh:1\)/,
+      ),
     );
   },
 );
@@ -167,7 +170,18 @@ sshdTest("trustHost() writes hashed names and refuses a changed key", async (ssh
   await using t = new SshTransport(target);
   assert.equal((await t.exec("true")).code, 0);
   await Deno.writeTextFile(kh, `[${sshd.host}]:${sshd.port} ssh-ed25519 ${randomEd25519()}\n`);
-  await assert.rejects(trustHost(target), failsWith("host-key-mismatch", /delete that line first/));
+  await assert.rejects(
+    trustHost(target),
+    failsWith(
+      "host-key-mismatch",
+      /has CHANGED: known_hosts has ssh-ed25519 SHA256:\S+ \(.*kh:1\); the server shows ssh-ed25519 SHA256:/,
+    ),
+  );
+  const replaced = await trustHost(target, { replace: true });
+  assert.equal(replaced.added, true);
+  assert.equal(replaced.replaced.length, 1);
+  const { type, base64 } = await serverKeyLine(sshd);
+  assert.equal(await Deno.readTextFile(kh), `[${sshd.host}]:${sshd.port} ${type} ${base64}\n`);
 });
 
 sshdTest("transportFor() resolves an alias through the SSH config", async (sshd) => {
@@ -192,7 +206,8 @@ sshdTest("SshTransport connects through a ProxyJump host", async (sshd) => {
     `  HostName localhost`,
     `  Port ${sshd.port}`,
     `  User ${sshd.user}`,
-    `  HostKeyAlias ${sshd.host}`,
+    // OpenSSH looks a HostKeyAlias up as written: the alias names the known_hosts entry.
+    `  HostKeyAlias [${sshd.host}]:${sshd.port}`,
     `  IdentityFile "${sshd.key}"`,
     `  UserKnownHostsFile "${sshd.knownHosts}"`,
     "  IdentityAgent none",
@@ -370,3 +385,23 @@ sshdTest("SshTransport authenticates with keys from ssh-agent", async (sshd) => 
     await agent.status;
   }
 });
+
+sshdTest(
+  "SshTransport refuses a host known only under another key type, and accepts the plain-name fallback",
+  async (sshd) => {
+    await using dir = await tempDir();
+    const kh = `${dir.path}/kh`;
+    const rsa = "AAAAB3NzaC1yc2EAAAADAQABAAAAgQDDtbBv1cCCcHbXZP2";
+    await Deno.writeTextFile(kh, `[${sshd.host}]:${sshd.port} ssh-rsa ${rsa}\n`);
+    await using changed = new SshTransport(sshdTarget(sshd, { userKnownHostsFiles: [kh] }));
+    await assert.rejects(
+      changed.exec("true"),
+      failsWith("host-key-mismatch", /has CHANGED: the server shows ssh-ed25519 .*ssh-rsa/),
+    );
+    // Known under the plain host name only: OpenSSH accepts it for another port too.
+    const { type, base64 } = await serverKeyLine(sshd);
+    await Deno.writeTextFile(kh, `${sshd.host} ${type} ${base64}\n`);
+    await using plain = new SshTransport(sshdTarget(sshd, { userKnownHostsFiles: [kh] }));
+    assert.equal((await plain.exec("true")).code, 0);
+  },
+);
