@@ -153,5 +153,6 @@ export function jobSummary(job: JobRecord, calls: JobCallCounts): Record<string,
     submittedAt: job.submittedAt,
     endedAt: job.endedAt,
     error: job.error,
+    pendingReason: job.pendingReason ?? null,
   };
 }

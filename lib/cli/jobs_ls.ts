@@ -75,7 +75,7 @@ export function jobsLsCommand(ctx: Context): CommandUnknownOpts {
           j.name,
           j.system,
           j.schedulerId ?? "-",
-          colorJobState(ctx.style, j.state),
+          colorJobState(ctx.style, j.state) + (j.pendingReason ? ` (${j.pendingReason})` : ""),
           String(j.size),
           String(c.done),
           c.failed ? ctx.style.red(String(c.failed)) : "0",

@@ -188,3 +188,33 @@ Deno.test("gc while a job is recorded but not submitted keeps what the job needs
   using store = p.store();
   assert.equal(store.jobs.listJobs().length, 1, "the staged job was submitted, not a second one");
 });
+
+Deno.test({
+  name: "a job the scheduler holds pending shows the scheduler's reason in progress and jobs ls",
+  ignore: slurm.ignore,
+  async fn(): Promise<void> {
+    await using p = await remoteProject(requireSlurm());
+    await Deno.writeTextFile(
+      `${p.path}/drover.yaml`,
+      `systems:\n  slurm: { scheduler: slurm, rundir: ${p.path}/runs, pollMs: 50, header: ["#SBATCH --begin=now+1hour"] }\n`,
+    );
+    const child = p.spawn("remote_workflow.ts", {
+      route: routeSquare("slurm"),
+      env: { N: "2", DROVER_PROGRESS: "plain" },
+    });
+    await waitUntil(() => {
+      using store = p.store();
+      return store.jobs.listJobs().some((j) => j.pendingReason === "BeginTime");
+    }, "the pending reason to be recorded");
+    const ls = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${REPO_ROOT}/cli.ts`, "jobs", "ls"],
+      cwd: p.path,
+      env: { ...p.env, NO_COLOR: "1" },
+      stdout: "piped",
+    }).output();
+    assert.match(dec.decode(ls.stdout), /submitted \(BeginTime\)/);
+    child.kill("SIGKILL");
+    const out = await child.output();
+    assert.match(dec.decode(out.stderr), /BeginTime/);
+  },
+});
