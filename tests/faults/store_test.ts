@@ -20,7 +20,9 @@ function lines(file: string): string[] {
 Deno.test("another process holding the store's write lock past the busy timeout: the driver waits, loses nothing", async () => {
   await using p = await remoteProject("");
   const count = `${p.path}/count.txt`;
-  const child = p.spawn("remote_workflow.ts", { env: { N: "40", SLEEP_MS: "40", COUNT_FILE: count } });
+  const child = p.spawn("remote_workflow.ts", {
+    env: { N: "40", SLEEP_MS: "40", COUNT_FILE: count },
+  });
   await waitUntil(() => lines(count).length >= 3, "the first calls to run");
   const db = new DatabaseSync(`${p.path}/.drover/drover.db`);
   db.exec("PRAGMA busy_timeout = 10000");
@@ -46,7 +48,9 @@ Deno.test("a full disk under .drover stops the run with a clear message; what fi
     stderr: "piped",
   }).output();
   if (mount.code !== 0) {
-    if (Deno.env.get("CI") === "true") throw new Error(`cannot mount a tmpfs: ${dec.decode(mount.stderr)}`);
+    if (Deno.env.get("CI") === "true") {
+      throw new Error(`cannot mount a tmpfs: ${dec.decode(mount.stderr)}`);
+    }
     console.warn("SKIPPED disk-full test: cannot mount a tmpfs here");
     return;
   }
@@ -75,7 +79,9 @@ Deno.test("a full disk under .drover stops the run with a clear message; what fi
     using store = p.store();
     const done = store.listCalls({ states: ["done"] });
     assert.ok(done.length > 0, "calls finished before the disk filled are recorded");
-    for (const c of done) assert.ok(store.objects.get(c.resultRef!), `result of ${c.key} is intact`);
+    for (const c of done) {
+      assert.ok(store.objects.get(c.resultRef!), `result of ${c.key} is intact`);
+    }
     const db = new DatabaseSync(`${p.path}/.drover/drover.db`, { readOnly: true });
     assert.equal(db.prepare("PRAGMA integrity_check").get()?.integrity_check, "ok");
     db.close();
