@@ -123,8 +123,8 @@ const ROUTE = z.object({
   resources: RESOURCES_OR_FUNCTION,
   inputsPerJob: wholeNumber(1).default(1),
   inputFiles: z.array(
-    z.string(expect("a path or glob")).regex(/\S/, expect("a path or glob")),
-    expect("a list of paths or globs"),
+    z.string(expect("a path of a file or directory, or a glob")).regex(/\S/, expect("a path of a file or directory, or a glob")),
+    expect("a list of paths of files or directories, or globs"),
   ).readonly().default([]),
   env: ENV.default({}),
   maxRestarts: wholeNumber(0).default(2),

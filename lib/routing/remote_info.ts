@@ -38,7 +38,8 @@ export interface RouteInput {
   readonly resources?: ResourcesInput | ResourcesFunction;
   /** Calls packed into one job (one array element). Default: 1. */
   readonly inputsPerJob?: number;
-  /** Files (paths or globs) staged next to every job. Default: none. */
+  /** Files and directories (paths, or last-part globs) staged next to every job, keeping
+   * their layout (a directory with everything in it). Default: none. */
   readonly inputFiles?: readonly string[];
   /** Environment variables set in every job. Default: none. */
   readonly env?: Readonly<Record<string, string | number | boolean>>;
@@ -59,7 +60,7 @@ export interface Route {
   readonly resources: Resources | ResourcesFunction;
   /** Calls packed into one job. */
   readonly inputsPerJob: number;
-  /** Files (paths or globs) staged next to every job. */
+  /** Files and directories (paths, or last-part globs) staged next to every job. */
   readonly inputFiles: readonly string[];
   /** Environment variables set in every job. */
   readonly env: Readonly<Record<string, string>>;

@@ -190,11 +190,11 @@ Deno.test("parseRemoteInfo() names the source, the path and what was expected in
     ],
     [
       '{"gpu": {"system": "c", "inputFiles": "a.txt"}}',
-      'gpu.inputFiles must be a list of paths or globs (got "a.txt")',
+      'gpu.inputFiles must be a list of paths of files or directories, or globs (got "a.txt")',
     ],
     [
       '{"gpu": {"system": "c", "inputFiles": ["a", " "]}}',
-      'gpu.inputFiles[1] must be a path or glob (got " ")',
+      'gpu.inputFiles[1] must be a path of a file or directory, or a glob (got " ")',
     ],
     [
       '{"gpu": {"system": "c", "inputsPerJob": 0}}',
