@@ -41,7 +41,13 @@ export interface RouteInput {
   /** Files and directories (paths, or last-part globs) staged next to every job, keeping
    * their layout (a directory with everything in it). Default: none. */
   readonly inputFiles?: readonly string[];
-  /** Environment variables set in every job. Default: none. */
+  /**
+   * Environment variables set in every job. Default: none. A value may refer to the job's
+   * resources as `${DROVER_CORES}` (all cores), `${DROVER_NODES}`, `${DROVER_CORES_PER_NODE}`,
+   * `${DROVER_MEMORY_MB}`, `${DROVER_GPUS}`, `${DROVER_TIME_S}`, or by ExPyRe's names
+   * (`${EXPYRE_NUM_CORES_PER_NODE}`); the job expands those and nothing else:
+   * `{ "OMP_NUM_THREADS": "${DROVER_CORES_PER_NODE}" }`.
+   */
   readonly env?: Readonly<Record<string, string | number | boolean>>;
   /** Restarts after transient failures (timeout, node failure, ...). Default: 2. */
   readonly maxRestarts?: number;
@@ -62,7 +68,7 @@ export interface Route {
   readonly inputsPerJob: number;
   /** Files and directories (paths, or last-part globs) staged next to every job. */
   readonly inputFiles: readonly string[];
-  /** Environment variables set in every job. */
+  /** Environment variables set in every job (`${DROVER_CORES}`-style references expand there). */
   readonly env: Readonly<Record<string, string>>;
   /** Restarts after transient failures. */
   readonly maxRestarts: number;

@@ -185,6 +185,10 @@ Deno.test("parseRemoteInfo() names the source, the path and what was expected in
       "gpu.env.X must be text, a number or true/false (got null)",
     ],
     [
+      '{"gpu": {"system": "c", "env": {"DROVER_CORES": 4}}}',
+      "gpu.env.DROVER_CORES is set by drover from the job (refer to it as ${DROVER_CORES} instead)",
+    ],
+    [
       '{"gpu": {"system": "c", "env": []}}',
       "gpu.env must be a mapping from variable names to values (got a list)",
     ],
