@@ -121,6 +121,7 @@ const ROUTE_KEYS = [
   "inputsPerJob",
   "inputFiles",
   "env",
+  "setup",
   "maxRestarts",
 ];
 
@@ -140,6 +141,10 @@ const ROUTE = z.object({
     expect("a list of paths of files or directories, or globs"),
   ).readonly().default([]),
   env: ENV.default({}),
+  setup: z.array(
+    z.string(expect("a line of shell")).regex(/^[^\r\n\0]*$/, expect("a line of shell")),
+    expect("a list of shell lines"),
+  ).readonly().optional(),
   maxRestarts: wholeNumber(0).default(2),
 }, expect("a mapping with at least a system")).strict(expect(`one of ${ROUTE_KEYS.join(", ")}`))
   .readonly();

@@ -37,6 +37,13 @@ export type {
   RouteRule,
 } from "./remote_info.ts";
 export { AmbiguousRouteError, RemoteInfoError } from "./errors.ts";
+export {
+  EVERY_CALL_KEY,
+  EXPYRE_ROUTE_KEYS,
+  isExpyreRoute,
+  type RemoteInfoNote,
+  translateExpyreInfo,
+} from "./expyre_info.ts";
 export { IN_CODE, parseRemoteInfo, safeParseRemoteInfo } from "./parse_remote_info.ts";
 export { loadRemoteInfo, type LoadRemoteInfoOptions, REMOTE_INFO_VAR } from "./load_remote_info.ts";
 export {

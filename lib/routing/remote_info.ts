@@ -5,6 +5,7 @@
  * @module
  */
 import type { Resources } from "../systems/mod.ts";
+import type { RemoteInfoNote } from "./expyre_info.ts";
 
 /**
  * Resources as written in remote info: walltime and memory as Slurm writes them. A whole
@@ -49,6 +50,11 @@ export interface RouteInput {
    * `{ "OMP_NUM_THREADS": "${DROVER_CORES_PER_NODE}" }`.
    */
   readonly env?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Shell lines run in every job after the system's `setup` (`module load vasp`), verbatim:
+   * commands by design, as in the systems config. Default: none.
+   */
+  readonly setup?: readonly string[];
   /** Restarts after transient failures (timeout, node failure, ...). Default: 2. */
   readonly maxRestarts?: number;
 }
@@ -70,6 +76,11 @@ export interface Route {
   readonly inputFiles: readonly string[];
   /** Environment variables set in every job (`${DROVER_CORES}`-style references expand there). */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Shell lines run in every job after the system's setup, verbatim; absent when none
+   * (optional so that routes built in code before it existed still type-check).
+   */
+  readonly setup?: readonly string[];
   /** Restarts after transient failures. */
   readonly maxRestarts: number;
 }
@@ -103,4 +114,10 @@ export interface RemoteInfo {
   readonly rules: readonly RouteRule[];
   /** Where it was read from, as error messages name it (`from DROVER_REMOTE_INFO`). */
   readonly source: string;
+  /**
+   * One note per field translated from wfl/ExPyRe remote info (`sys_name -> system`), for
+   * the caller to show; empty for remote info written for drover. Absent on remote info
+   * built by hand.
+   */
+  readonly notes?: readonly RemoteInfoNote[];
 }
