@@ -21,8 +21,9 @@ export const IN_CODE = "given in code";
  * (`"relax_all.ts::main,lib/relax.ts::relax"`, see {@linkcode matchRoute}). Values hold
  * `system` (required), `jobName`, `resources` (`nodes`, `cores`, `time`, `memory`,
  * `partition`, `gpus`; in code also a function of the attempt number), `inputsPerJob`
- * (default 1), `inputFiles` (default none), `env` (default none) and `maxRestarts`
- * (default 2). Times and sizes are parsed here into ms and bytes.
+ * (default 1), `inputFiles` (files or directories, default none), `env` (default none;
+ * values may refer to `${DROVER_CORES}` and the other resource variables), `setup` (shell
+ * lines, default none) and `maxRestarts` (default 2). Times and sizes are parsed here into ms and bytes.
  *
  * Routes written for wfl/ExPyRe (with `sys_name`, as in `WFL_EXPYRE_INFO`) are read too,
  * translated by {@linkcode translateExpyreInfo}; the result's `notes` say, one line per
