@@ -16,6 +16,7 @@ import {
   WALLTIME_FORMS,
 } from "../systems/mod.ts";
 import type { ResourcesFunction, Route, RouteRule } from "./remote_info.ts";
+import { ARRAY_INDEX_VARIABLE, RESOURCE_VARIABLES } from "../scheduler/mod.ts";
 import { formatRoutePattern, ROUTE_KEY_FORMS, safeParseRouteKey } from "./route_key.ts";
 import type { Assert, Equals, Plain } from "../_type_check.ts";
 
@@ -100,6 +101,15 @@ const ENV = z.record(
             "is not a valid variable name: use letters, digits and _, not starting with a digit",
         },
       });
+    } else if (name === ARRAY_INDEX_VARIABLE || RESOURCE_VARIABLES.includes(name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: "a variable drover does not set itself",
+        params: {
+          text: `is set by drover from the job (refer to it as \${${name}} instead)`,
+        },
+      });
     }
   }
 }).readonly();
@@ -111,6 +121,7 @@ const ROUTE_KEYS = [
   "inputsPerJob",
   "inputFiles",
   "env",
+  "setup",
   "maxRestarts",
 ];
 
@@ -123,10 +134,17 @@ const ROUTE = z.object({
   resources: RESOURCES_OR_FUNCTION,
   inputsPerJob: wholeNumber(1).default(1),
   inputFiles: z.array(
-    z.string(expect("a path or glob")).regex(/\S/, expect("a path or glob")),
-    expect("a list of paths or globs"),
+    z.string(expect("a path of a file or directory, or a glob")).regex(
+      /\S/,
+      expect("a path of a file or directory, or a glob"),
+    ),
+    expect("a list of paths of files or directories, or globs"),
   ).readonly().default([]),
   env: ENV.default({}),
+  setup: z.array(
+    z.string(expect("a line of shell")).regex(/^[^\r\n\0]*$/, expect("a line of shell")),
+    expect("a list of shell lines"),
+  ).readonly().optional(),
   maxRestarts: wholeNumber(0).default(2),
 }, expect("a mapping with at least a system")).strict(expect(`one of ${ROUTE_KEYS.join(", ")}`))
   .readonly();

@@ -7,6 +7,7 @@ import { describeIssue, type SafeParseResult } from "../systems/mod.ts";
 import { RemoteInfoError } from "./errors.ts";
 import type { RemoteInfo, RemoteInfoInput } from "./remote_info.ts";
 import { REMOTE_INFO } from "./_schema.ts";
+import { translateExpyreInfo } from "./expyre_info.ts";
 
 /** How remote info given in code is named in messages. */
 export const IN_CODE = "given in code";
@@ -20,8 +21,13 @@ export const IN_CODE = "given in code";
  * (`"relax_all.ts::main,lib/relax.ts::relax"`, see {@linkcode matchRoute}). Values hold
  * `system` (required), `jobName`, `resources` (`nodes`, `cores`, `time`, `memory`,
  * `partition`, `gpus`; in code also a function of the attempt number), `inputsPerJob`
- * (default 1), `inputFiles` (default none), `env` (default none) and `maxRestarts`
- * (default 2). Times and sizes are parsed here into ms and bytes.
+ * (default 1), `inputFiles` (files or directories, default none), `env` (default none;
+ * values may refer to `${DROVER_CORES}` and the other resource variables), `setup` (shell
+ * lines, default none) and `maxRestarts` (default 2). Times and sizes are parsed here into ms and bytes.
+ *
+ * Routes written for wfl/ExPyRe (with `sys_name`, as in `WFL_EXPYRE_INFO`) are read too,
+ * translated by {@linkcode translateExpyreInfo}; the result's `notes` say, one line per
+ * field, what each became.
  *
  * @param input JSON text, or the object itself.
  * @param source Where it came from, as messages name it: `from DROVER_REMOTE_INFO`,
@@ -44,6 +50,17 @@ export const IN_CODE = "given in code";
  * assert.equal(info.rules[0].route.system, "cluster");
  * assert.deepEqual(info.rules[0].route.resources, { cores: 16, time: 7_200_000 });
  * assert.equal(info.rules[0].route.maxRestarts, 2);
+ * const wfl = parseRemoteInfo(JSON.stringify({
+ *   "minim.py::run": { sys_name: "cluster", resources: { num_nodes: 1, max_time: "24h" } },
+ * }));
+ * assert.deepEqual(wfl.rules[0].route.resources, { nodes: 1, time: 86_400_000 });
+ * assert.deepEqual(wfl.notes?.map((n) => n.field), [
+ *   "key",
+ *   "sys_name",
+ *   "resources.max_time",
+ *   "resources.num_nodes",
+ *   "num_inputs_per_queued_job",
+ * ]);
  * assert.throws(
  *   () => parseRemoteInfo('{"gpu": {"system": "c", "maxRestarts": -1}}', "from DROVER_REMOTE_INFO"),
  *   {
@@ -98,6 +115,9 @@ export function safeParseRemoteInfo(
       };
     }
   }
+  const translated = translateExpyreInfo(value, source);
+  if (!translated.success) return translated;
+  value = translated.data.value;
   const parsed = REMOTE_INFO.safeParse(value);
   if (!parsed.success) {
     return {
@@ -105,5 +125,8 @@ export function safeParseRemoteInfo(
       error: new RemoteInfoError(source, describeIssue(parsed.error.issues[0], value)),
     };
   }
-  return { success: true, data: { rules: parsed.data.rules, source } };
+  return {
+    success: true,
+    data: { rules: parsed.data.rules, source, notes: translated.data.notes },
+  };
 }

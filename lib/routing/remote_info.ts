@@ -5,6 +5,7 @@
  * @module
  */
 import type { Resources } from "../systems/mod.ts";
+import type { RemoteInfoNote } from "./expyre_info.ts";
 
 /**
  * Resources as written in remote info: walltime and memory as Slurm writes them. A whole
@@ -38,10 +39,22 @@ export interface RouteInput {
   readonly resources?: ResourcesInput | ResourcesFunction;
   /** Calls packed into one job (one array element). Default: 1. */
   readonly inputsPerJob?: number;
-  /** Files (paths or globs) staged next to every job. Default: none. */
+  /** Files and directories (paths, or last-part globs) staged next to every job, keeping
+   * their layout (a directory with everything in it). Default: none. */
   readonly inputFiles?: readonly string[];
-  /** Environment variables set in every job. Default: none. */
+  /**
+   * Environment variables set in every job. Default: none. A value may refer to the job's
+   * resources as `${DROVER_CORES}` (all cores), `${DROVER_NODES}`, `${DROVER_CORES_PER_NODE}`,
+   * `${DROVER_MEMORY_MB}`, `${DROVER_GPUS}`, `${DROVER_TIME_S}`, or by ExPyRe's names
+   * (`${EXPYRE_NUM_CORES_PER_NODE}`); the job expands those and nothing else:
+   * `{ "OMP_NUM_THREADS": "${DROVER_CORES_PER_NODE}" }`.
+   */
   readonly env?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Shell lines run in every job after the system's `setup` (`module load vasp`), verbatim:
+   * commands by design, as in the systems config. Default: none.
+   */
+  readonly setup?: readonly string[];
   /** Restarts after transient failures (timeout, node failure, ...). Default: 2. */
   readonly maxRestarts?: number;
 }
@@ -59,10 +72,15 @@ export interface Route {
   readonly resources: Resources | ResourcesFunction;
   /** Calls packed into one job. */
   readonly inputsPerJob: number;
-  /** Files (paths or globs) staged next to every job. */
+  /** Files and directories (paths, or last-part globs) staged next to every job. */
   readonly inputFiles: readonly string[];
-  /** Environment variables set in every job. */
+  /** Environment variables set in every job (`${DROVER_CORES}`-style references expand there). */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Shell lines run in every job after the system's setup, verbatim; absent when none
+   * (optional so that routes built in code before it existed still type-check).
+   */
+  readonly setup?: readonly string[];
   /** Restarts after transient failures. */
   readonly maxRestarts: number;
 }
@@ -96,4 +114,10 @@ export interface RemoteInfo {
   readonly rules: readonly RouteRule[];
   /** Where it was read from, as error messages name it (`from DROVER_REMOTE_INFO`). */
   readonly source: string;
+  /**
+   * One note per field translated from wfl/ExPyRe remote info (`sys_name -> system`), for
+   * the caller to show; empty for remote info written for drover. Absent on remote info
+   * built by hand.
+   */
+  readonly notes?: readonly RemoteInfoNote[];
 }

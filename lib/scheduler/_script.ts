@@ -10,6 +10,7 @@ import {
   type JobSpec,
 } from "./job_spec.ts";
 import { bashQuote } from "./shell_quote.ts";
+import { envValueWord, resourceVariables } from "./resource_variables.ts";
 
 /** How one scheduler writes the common parts. */
 export interface ScriptDialect {
@@ -45,8 +46,10 @@ export function logPath(path: string, token: string): string {
 
 /**
  * Writes the whole script: shebang, directives, the spec's header lines, strict mode, the
- * index variable, the environment, the working directory, setup and body. Values are quoted
- * with `bashQuote`, so none of them starts a new line.
+ * index variable, the resource variables (`DROVER_CORES`, ...), the environment, the
+ * working directory, setup and body. Values are quoted with `bashQuote`, so none of them
+ * starts a new line; in environment values only `${...}` references to resource variables
+ * expand (see `envValueWord`).
  *
  * @param spec A validated spec.
  * @param dialect The scheduler's parts.
@@ -59,8 +62,11 @@ export function assembleScript(spec: JobSpec, dialect: ScriptDialect): string {
   lines.push("set -euo pipefail");
   const index = spec.array ? dialect.indexExpression : "0";
   lines.push(`export ${ARRAY_INDEX_VARIABLE}=${index}`);
+  for (const [name, value] of Object.entries(resourceVariables(spec.resources))) {
+    lines.push(`export ${name}=${value === "" ? "''" : value}`);
+  }
   for (const [name, value] of Object.entries(spec.env ?? {})) {
-    lines.push(`export ${name}=${bashQuote(value)}`);
+    lines.push(`export ${name}=${envValueWord(value)}`);
   }
   if (spec.workdir !== undefined) lines.push(`cd -- ${bashQuote(spec.workdir)}`);
   lines.push(...(spec.setup ?? []), ...spec.body);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { RESOURCE_VARIABLES } from "./resource_variables.ts";
 
 /**
  * The placeholder for the array element's index in {@linkcode JobSpec.stdout} and
@@ -85,7 +86,13 @@ export interface JobSpec {
   readonly stdout?: string;
   /** Absolute path of the scheduler's stderr file; same rules as `stdout`. */
   readonly stderr?: string;
-  /** Environment variables exported before the setup; names match `[A-Za-z_][A-Za-z0-9_]*`. */
+  /**
+   * Environment variables exported before the setup, after the resource variables
+   * (`DROVER_NODES`, `DROVER_CORES_PER_NODE`, `DROVER_CORES`, `DROVER_MEMORY_MB`,
+   * `DROVER_GPUS`, `DROVER_TIME_S`, from `resources`); names match `[A-Za-z_][A-Za-z0-9_]*`.
+   * In values, `${DROVER_CORES}` and the other resource variables (or ExPyRe's names for
+   * them, `${EXPYRE_NUM_CORES_PER_NODE}`) expand in the job; everything else is literal.
+   */
   readonly env?: Readonly<Record<string, string>>;
 }
 
@@ -199,7 +206,9 @@ export function validateJobSpec(spec: JobSpec): void {
     if (!ENV_NAME.test(name)) {
       fail(`environment variable name ${JSON.stringify(name)} must match [A-Za-z_][A-Za-z0-9_]*`);
     }
-    if (name === ARRAY_INDEX_VARIABLE) fail(`${ARRAY_INDEX_VARIABLE} is set by drover itself`);
+    if (name === ARRAY_INDEX_VARIABLE || RESOURCE_VARIABLES.includes(name)) {
+      fail(`${name} is set by drover itself`);
+    }
     if (typeof value !== "string") fail(`environment variable ${name} must be a string`);
     checkText(value, `environment variable ${name}`);
   }

@@ -55,6 +55,14 @@ export {
   validateJobSpec,
 } from "./job_spec.ts";
 export { bashQuote, shellJoin, shellQuote } from "./shell_quote.ts";
+export {
+  envValueWord,
+  RESOURCE_VARIABLE_ALIASES,
+  RESOURCE_VARIABLES,
+  resourceReferences,
+  resourceVariableOf,
+  resourceVariables,
+} from "./resource_variables.ts";
 export { renderSlurmScript } from "./slurm_script.ts";
 export { renderPbsScript } from "./pbs_script.ts";
 export { renderSgeScript, type SgeScriptOptions } from "./sge_script.ts";

@@ -3,15 +3,25 @@
  *
  * @module
  */
+import type { CallOptions } from "./definition.ts";
 import { MapResult } from "./map_result.ts";
 import type { Step } from "./step.ts";
 
-/** Options of {@linkcode map}. */
-export interface MapOptions {
+/**
+ * Options of {@linkcode map}. `label` and `retryFailed` apply to every call, as they do to
+ * one call (`relax(inputs, { label: "gpu" })`); `callOptions` gives options per element and
+ * wins over them.
+ */
+export interface MapOptions<I = unknown> extends CallOptions {
   /** Most calls of this map in flight at once. Default: all (the session's limit still applies). */
   readonly concurrency?: number;
   /** Stops starting new calls when aborted (running ones finish; unstarted ones fail with the reason). */
   readonly signal?: AbortSignal;
+  /**
+   * Options of the call of one element, from its input and index; what it returns wins over
+   * `label` and `retryFailed`. Default: those two for every call.
+   */
+  readonly callOptions?: (input: I, index: number) => CallOptions | undefined;
 }
 
 /**
@@ -20,7 +30,8 @@ export interface MapOptions {
  *
  * @param s The step.
  * @param inputs One input object per call.
- * @param options Concurrency and abort signal.
+ * @param options Concurrency, abort signal, and the options of the calls (`label`,
+ * `retryFailed`, or `callOptions` per element).
  * @returns Values in input order plus failures.
  * @throws {RangeError} for a concurrency below 1.
  *
@@ -38,6 +49,13 @@ export interface MapOptions {
  * const r = await map(inv, [{ x: 1 }, { x: 0 }, { x: 4 }]);
  * assert.deepEqual(r.values, [1, undefined, 0.25]);
  * assert.equal(r.failures[0].index, 1);
+ * // Options of every call, like one call's: run the failed element again.
+ * const again = await map(inv, [{ x: 1 }, { x: 0 }], { retryFailed: true, label: "inverse" });
+ * assert.equal(again.failures[0].index, 1);
+ * // Or per element: label only the large inputs.
+ * await map(inv, [{ x: 1 }, { x: 1000 }], {
+ *   callOptions: ({ x }) => (x > 100 ? { label: "big" } : undefined),
+ * });
  * useSession(previous);
  * await session.close();
  * await Deno.remove(dir, { recursive: true });
@@ -46,7 +64,7 @@ export interface MapOptions {
 export async function map<I, O>(
   s: Step<I, O>,
   inputs: readonly I[],
-  options: MapOptions = {},
+  options: MapOptions<I> = {},
 ): Promise<MapResult<O>> {
   const concurrency = options.concurrency ?? inputs.length;
   if (!(concurrency >= 1) && inputs.length > 0) {
@@ -56,6 +74,15 @@ export async function map<I, O>(
   }
   const values: (O | undefined)[] = new Array(inputs.length).fill(undefined);
   const failures: { index: number; error: unknown }[] = [];
+  const shared: CallOptions = {
+    ...(options.label === undefined ? {} : { label: options.label }),
+    ...(options.retryFailed === undefined ? {} : { retryFailed: options.retryFailed }),
+  };
+  const optionsOf = (index: number): CallOptions | undefined => {
+    const own = options.callOptions?.(inputs[index], index);
+    const merged = { ...shared, ...own };
+    return Object.keys(merged).length === 0 ? undefined : merged;
+  };
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < inputs.length) {
@@ -65,7 +92,7 @@ export async function map<I, O>(
         continue;
       }
       try {
-        values[index] = await s(inputs[index]);
+        values[index] = await s(inputs[index], optionsOf(index));
       } catch (error) {
         failures.push({ index, error });
       }

@@ -51,6 +51,7 @@ Deno.test("parseRemoteInfo() parses times and sizes and reads every field when a
         inputsPerJob: 10,
         inputFiles: ["potentials/*.json", "data/si.xyz"],
         env: { OMP_NUM_THREADS: 1, DEBUG: true, MODE: "fast" },
+        setup: ["module load vasp/6.4"],
         maxRestarts: 0,
       },
       "other.ts::*": { system: "hpc", resources: { time: 90, memory: 2048 } },
@@ -71,6 +72,7 @@ Deno.test("parseRemoteInfo() parses times and sizes and reads every field when a
     inputsPerJob: 10,
     inputFiles: ["potentials/*.json", "data/si.xyz"],
     env: { OMP_NUM_THREADS: "1", DEBUG: "true", MODE: "fast" },
+    setup: ["module load vasp/6.4"],
     maxRestarts: 0,
   });
   assert.deepEqual(info.rules[1].route.resources, {
@@ -185,16 +187,24 @@ Deno.test("parseRemoteInfo() names the source, the path and what was expected in
       "gpu.env.X must be text, a number or true/false (got null)",
     ],
     [
+      '{"gpu": {"system": "c", "env": {"DROVER_CORES": 4}}}',
+      "gpu.env.DROVER_CORES is set by drover from the job (refer to it as ${DROVER_CORES} instead)",
+    ],
+    [
+      '{"gpu": {"system": "c", "setup": ["a\\nb"]}}',
+      'gpu.setup[0] must be a line of shell (got "a\\nb")',
+    ],
+    [
       '{"gpu": {"system": "c", "env": []}}',
       "gpu.env must be a mapping from variable names to values (got a list)",
     ],
     [
       '{"gpu": {"system": "c", "inputFiles": "a.txt"}}',
-      'gpu.inputFiles must be a list of paths or globs (got "a.txt")',
+      'gpu.inputFiles must be a list of paths of files or directories, or globs (got "a.txt")',
     ],
     [
       '{"gpu": {"system": "c", "inputFiles": ["a", " "]}}',
-      'gpu.inputFiles[1] must be a path or glob (got " ")',
+      'gpu.inputFiles[1] must be a path of a file or directory, or a glob (got " ")',
     ],
     [
       '{"gpu": {"system": "c", "inputsPerJob": 0}}',
@@ -210,7 +220,7 @@ Deno.test("parseRemoteInfo() names the source, the path and what was expected in
     ],
     [
       '{"gpu": {"system": "c", "sytem": "c"}}',
-      "gpu.sytem is not a known setting (expected one of system, jobName, resources, inputsPerJob, inputFiles, env, maxRestarts)",
+      "gpu.sytem is not a known setting (expected one of system, jobName, resources, inputsPerJob, inputFiles, env, setup, maxRestarts)",
     ],
     ['{"gpu": "c"}', 'gpu must be a mapping with at least a system (got "c")'],
     [

@@ -34,6 +34,8 @@ const FULL: JobSpec = {
     DROVER_STAGE: "/scratch/alice/drover/stage",
     EVIL: "$(touch /tmp/pwned) `id` ${HOME} 'quoted' \"double\"\nnext line",
     EMPTY: "",
+    WFL_NUM_PYTHON_SUBPROCESSES: "${EXPYRE_NUM_CORES_PER_NODE}",
+    MPI_ARGS: "-np ${DROVER_CORES} --mem ${DROVER_MEMORY_MB}M ${HOME} $(id) ${DROVER_CORES",
   },
 };
 
@@ -125,6 +127,7 @@ const REJECTED: [string, Partial<JobSpec>, RegExp][] = [
   ["an env var name starting with a digit", { env: { "1A": "x" } }, /environment variable/],
   ["an env var name with a command", { env: { "A=$(id);B": "x" } }, /environment variable/],
   ["DROVER_ARRAY_INDEX in env", { env: { DROVER_ARRAY_INDEX: "3" } }, /set by drover/],
+  ["DROVER_CORES in env", { env: { DROVER_CORES: "3" } }, /DROVER_CORES is set by drover/],
   ["a NUL in an env value", { env: { A: "x\0y" } }, /NUL/],
   ["a relative stdout path", { stdout: "logs/{index}.out" }, /stdout path/],
   ["a space in the stdout path", { stderr: "/tmp/a b.err" }, /stderr path/],
@@ -266,9 +269,107 @@ Deno.test("renderSlurmScript() keeps every env value on its own line and intact 
       });
       const exportLine = script.split("\n").filter((l) => l.startsWith("export V="));
       assert.equal(exportLine.length, 1);
-      assert.equal(script.split("\n").length, 7); // shebang, name, set, index, V, body, ""
+      // shebang, name, set, index, 6 resource variables, V, body, ""
+      assert.equal(script.split("\n").length, 13);
       const result = await runScript(script, {});
       assert.equal(result.stdout, v);
+    }),
+    { numRuns: 60 },
+  );
+});
+
+Deno.test("render*Script() exports the resource variables and expands references to them in env", async () => {
+  const spec: JobSpec = {
+    name: "drover-resources",
+    resources: { nodes: 2, cores: 8, memory: 3 * GIB, time: 90_500, gpus: 1 },
+    env: {
+      THREADS: "${EXPYRE_NUM_CORES_PER_NODE}",
+      OLD: "${EXPYRE_NCORES_PER_NODE}/${EXPYRE_NNODES}/${EXPYRE_TOT_NCORES}",
+      ARGS: "-np ${DROVER_CORES} ${HOME} $(touch pwned) `id` '${DROVER_GPUS}' ${DROVER_CORES",
+    },
+    setup: [],
+    body: [
+      `printf '%s|' "$DROVER_NODES" "$DROVER_CORES_PER_NODE" "$DROVER_CORES" "$DROVER_MEMORY_MB"`,
+      `printf '%s|' "$DROVER_GPUS" "$DROVER_TIME_S" "$THREADS" "$OLD" "$ARGS"`,
+    ],
+  };
+  const expected = "2|8|16|3072|1|91|8|8/2/16|" +
+    "-np 16 ${HOME} $(touch pwned) `id` '1' ${DROVER_CORES|";
+  const cases: [string, string, Record<string, string>][] = [
+    ["slurm", renderSlurmScript(spec), {}],
+    ["pbs", renderPbsScript(spec), {}],
+    ["local", renderLocalScript(spec), {}],
+  ];
+  const work = await Deno.makeTempDir({ prefix: "drover-work-" });
+  try {
+    for (const [scheduler, script, env] of cases) {
+      const result = await runScript(script, { ...env, HOME: work });
+      assert.equal(result.code, 0, `${scheduler}: ${result.stderr}`);
+      assert.equal(result.stdout, expected, scheduler);
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("render*Script() exports defaults for resources a job does not ask for", async () => {
+  const script = renderSlurmScript({
+    name: "drover-defaults",
+    env: { N: "${DROVER_CORES}x${DROVER_MEMORY_MB}x${DROVER_TIME_S}" },
+    body: [`printf '%s|%s|%s' "$DROVER_NODES" "$DROVER_GPUS" "$N"`],
+  });
+  const result = await runScript(script, {});
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "1|0|1xx");
+});
+
+Deno.test("renderSlurmScript() expands only resource references in env values, in bash (property, 60 runs)", async () => {
+  const resources = { nodes: 3, cores: 5, gpus: 2 };
+  const values: Record<string, string> = {
+    DROVER_NODES: "3",
+    DROVER_CORES_PER_NODE: "5",
+    DROVER_CORES: "15",
+    DROVER_GPUS: "2",
+    EXPYRE_NUM_CORES_PER_NODE: "5",
+  };
+  const value = fc.array(
+    fc.oneof(
+      fc.constantFrom(
+        ...Object.keys(values).map((n) => `\${${n}}`),
+        "${HOME}",
+        "${DROVER_NOPE}",
+        "$DROVER_CORES",
+        "${DROVER_CORES",
+        "$(",
+        "`id`",
+        "'",
+        '"',
+        "\\",
+        "\n",
+        "\t",
+        "$",
+        "{",
+        "}",
+      ),
+      fc.string({ unit: "grapheme", minLength: 1, maxLength: 2 }),
+    ),
+    { maxLength: 8 },
+  ).map((parts) => parts.join("")).filter((s) => !s.includes("\0"));
+  await fc.assert(
+    fc.asyncProperty(value, async (v) => {
+      const script = renderSlurmScript({
+        name: "drover-prop",
+        resources,
+        env: { V: v },
+        body: [`printf '%s' "$V"`],
+      });
+      assert.equal(script.split("\n").filter((l) => l.startsWith("export V=")).length, 1);
+      const expected = v.replace(
+        /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+        (all, name: string) => values[name] ?? all,
+      );
+      const result = await runScript(script, {});
+      assert.equal(result.stdout, expected);
     }),
     { numRuns: 60 },
   );
