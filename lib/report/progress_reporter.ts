@@ -122,6 +122,10 @@ export class ProgressReporter {
     const now = this.#clock.now();
     const failure = this.#state.apply(event, now);
     if (this.mode === "off") return;
+    if (event.type === "remote-info-note") {
+      this.log(`drover: ${escapeLine(event.message)}\n`);
+      return;
+    }
     if (this.mode === "tty") this.#dirty = true;
     if (failure && failure.nth <= this.#failuresShown) {
       const shown = failure.nth === this.#failuresShown

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import { z } from "npm:zod@^3.25.0";
 import { formatPath } from "../systems/mod.ts";
 import { RemoteInfoError } from "./errors.ts";
 import { EXPYRE_MEMORY_FORMS, EXPYRE_TIME_FORMS } from "./_expyre_units.ts";

@@ -26,7 +26,12 @@ export interface JobPlan {
   /** The job script object. */
   readonly script: string;
   /** Input files staged into the job directory: path there and object. */
-  readonly files?: readonly { readonly target: string; readonly ref: string }[];
+  readonly files?: readonly {
+    readonly target: string;
+    readonly ref: string;
+    /** Permission bits to keep (executables stay executable). */
+    readonly mode?: number;
+  }[];
   /** The route's environment (re-attached restarts keep it). */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -48,7 +53,8 @@ const SCHEMA = z.object({
   bundle: HEX,
   manifest: HEX,
   script: HEX,
-  files: z.array(z.object({ target: z.string(), ref: HEX })).optional(),
+  files: z.array(z.object({ target: z.string(), ref: HEX, mode: z.number().int().optional() }))
+    .optional(),
   env: z.record(z.string()).optional(),
 });
 

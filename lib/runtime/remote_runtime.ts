@@ -497,7 +497,7 @@ export class RemoteRuntime implements AsyncDisposable {
       array: { size: elements.length, throttle: Math.min(elements.length, system.maxJobs) },
       resources: ctx.resources,
       header: system.header,
-      setup: system.setup,
+      setup: [...system.setup, ...(first.route.setup ?? [])],
       env: { ...first.route.env, ...jobEnv(layout, dir) },
       workdir: dir.dir,
       body: wrapperBody(ctx.deno, layout.object(ctx.bundleRef), dir),
@@ -507,6 +507,7 @@ export class RemoteRuntime implements AsyncDisposable {
     const files = expandInputFiles(first.route.inputFiles, this.#o.cwd ?? Deno.cwd()).map((f) => ({
       target: f.target,
       ref: this.#store.objects.put(Deno.readFileSync(f.source)),
+      ...(f.mode === undefined ? {} : { mode: f.mode }),
     }));
     const plan: JobPlan = {
       routeKey: first.routeKey,

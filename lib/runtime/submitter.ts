@@ -76,7 +76,7 @@ export async function stageAndSubmit(
       ...(plan.files ?? []).map((f) => ({
         path: `${dir.dir}/${f.target}`,
         data: need(f.ref),
-        mode: 0o600,
+        mode: (f.mode ?? 0o600) & 0o700,
       })),
       ...dir.keepFiles.map((path) => ({ path, data: empty, mode: 0o600 })),
     ]);

@@ -18,6 +18,11 @@ export type DroverEvent =
     readonly failed?: boolean;
   }
   | {
+    /** How a remote info written for wfl/ExPyRe was translated (one note per field). */
+    readonly type: "remote-info-note";
+    readonly message: string;
+  }
+  | {
     /** A run began; its id is what `drover jobs cancel --run ID` takes. */
     readonly type: "run-start";
     readonly runId: string;

@@ -248,11 +248,13 @@ export class Session implements AsyncDisposable {
 
   /** The router (remote info read once, when first needed). */
   get router(): Router {
-    return this.#router ??= new Router({
-      remoteInfo: this.#o.remoteInfo,
-      env: this.#env,
-      cwd: this.#cwd,
-    });
+    if (this.#router) return this.#router;
+    this.#router = new Router({ remoteInfo: this.#o.remoteInfo, env: this.#env, cwd: this.#cwd });
+    // How a wfl/ExPyRe remote info was read, once per session.
+    for (const note of this.#router.info?.notes ?? []) {
+      this.#emit({ type: "remote-info-note", message: note.message });
+    }
+    return this.#router;
   }
 
   async #resolve<I, O>(
