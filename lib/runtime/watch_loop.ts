@@ -1,0 +1,226 @@
+/**
+ * Watching (folder private): one poll loop per system (politely paced, backing off while
+ * nothing changes, sharing the store's poll turn with other processes), settling waiting
+ * calls from what was decided, and the retry decision for each failed one.
+ *
+ * @module
+ */
+import type { FailureReason, JobRecord } from "../store/mod.ts";
+import { crashPoint } from "./_crash.ts";
+import {
+  CURSOR_MARGIN_MS,
+  type Entry,
+  isUnreachable,
+  type RuntimeState,
+} from "./_runtime_state.ts";
+import { pollSystem } from "./poller.ts";
+import { decideRetry, JobFailedError } from "./retry_policy.ts";
+
+/** The watching part of a remote runtime. */
+export class Watcher {
+  readonly #s: RuntimeState;
+
+  /**
+   * @param state The runtime's state.
+   */
+  constructor(state: RuntimeState) {
+    this.#s = state;
+  }
+
+  ensurePolling(system: string): void {
+    if (this.#s.loops.has(system) || this.#s.abort.signal.aborted) return;
+    const loop = this.pollLoop(system).catch((e) => {
+      for (const [key, entry] of this.#s.entries) if (entry.system === system) this.#s.fail(key, e);
+    }).finally(() => {
+      this.#s.loops.delete(system);
+      // Work may have arrived while the loop was ending.
+      if (this.hasWork(system)) this.ensurePolling(system);
+    });
+    this.#s.loops.set(system, loop);
+  }
+
+  hasWork(system: string): boolean {
+    for (const e of this.#s.entries.values()) if (e.system === system) return true;
+    return false;
+  }
+
+  async pollLoop(systemName: string): Promise<void> {
+    const link = this.#s.link(systemName);
+    const pollMs = link.system.pollMs;
+    const maxMs = this.#s.o.maxPollMs ?? Math.min(60_000, 30 * pollMs);
+    let interval = pollMs;
+    this.#s.cursor.set(systemName, this.#s.clock.now() - CURSOR_MARGIN_MS);
+    while (this.hasWork(systemName) && !this.#s.abort.signal.aborted) {
+      try {
+        await this.#s.clock.sleep(interval, this.#s.abort.signal);
+      } catch {
+        return;
+      }
+      let changed = 0;
+      const now = this.#s.clock.now();
+      try {
+        if (this.#s.store.jobs.takePollTurn(systemName, this.#s.o.owner, now, pollMs)) {
+          const report = await pollSystem(this.#s.store, link, {
+            now,
+            graceMs: this.#s.graceMs,
+            submitting: this.#s.submitting,
+            runAlive: this.#s.o.runAlive ?? ((id) => this.runAlive(id)),
+            submitGraceMs: this.#s.o.submitGraceMs ?? 60_000,
+          });
+          if (report.jobs > 0) this.#s.noteReachable(systemName); // it answered
+          changed += report.decided.length + report.recovered.length;
+          if (report.decided.length > 0) crashPoint("after-gather");
+          for (const r of report.recovered) {
+            this.#s.emit({
+              type: "job-recovered",
+              system: systemName,
+              job: r.job.name,
+              how: r.how,
+            });
+          }
+          for (const p of report.pending) {
+            this.#s.emit({
+              type: "job-state",
+              system: systemName,
+              job: p.job.name,
+              ...(p.job.schedulerId ? { schedulerId: p.job.schedulerId } : {}),
+              state: "pending",
+              reason: p.reason,
+            });
+          }
+          for (const job of report.orphans) {
+            changed++;
+            this.#s.submitChain = this.#s.submitChain.then(() =>
+              this.#s.submitter.resubmit(link, job)
+            );
+          }
+          this.#s.emit({
+            type: "job-poll",
+            system: systemName,
+            jobs: report.jobs,
+            changed,
+            nextMs: changed ? pollMs : Math.min(maxMs, Math.round(interval * 1.5)),
+          });
+        }
+      } catch (e) {
+        if (!isUnreachable(e)) throw e;
+        if (this.#s.noteUnreachable(systemName, e)) {
+          for (const entry of [...this.#s.entries.values()]) {
+            if (entry.system === systemName) this.#s.giveUpUnreachable(entry, e);
+          }
+          return;
+        }
+      }
+      changed += this.settleSystem(systemName);
+      if (this.#s.kick.delete(systemName)) changed++;
+      interval = changed ? pollMs : Math.min(maxMs, Math.round(interval * 1.5));
+    }
+  }
+
+  settleSystem(system: string): number {
+    const since = this.#s.cursor.get(system) ?? 0;
+    const now = this.#s.clock.now();
+    const keys = this.#s.store.jobs.changedSince(system, since);
+    // Another process's clock may lag a little: look a few seconds back (settling is idempotent).
+    this.#s.cursor.set(system, now - CURSOR_MARGIN_MS);
+    let n = 0;
+    for (const key of keys) {
+      if (this.#s.entries.has(key) && this.settleKey(key)) n++;
+    }
+    return n;
+  }
+
+  settleKey(key: string): boolean {
+    const entry = this.#s.entries.get(key);
+    if (
+      !entry || entry.phase === "batched" || entry.phase === "submitting" ||
+      entry.phase === "restart-pending"
+    ) {
+      return false;
+    }
+    const latest = this.#s.store.jobs.latestCallOf(key);
+    if (!latest) return false;
+    const { job, call } = latest;
+    entry.system = job.system;
+    if (call.state === "pending") {
+      if (job.state === "staged" || job.state === "submitted") return false;
+      if (job.state === "refused") return this.settleFromRow(key, "refused");
+      // The job ended without deciding the call (cancelled by hand): restart it.
+      return this.retryOrGiveUp(
+        entry,
+        job,
+        "cancelled-by-user",
+        `job ${job.name} was ${job.state}`,
+      );
+    }
+    if (call.state === "done" && call.resultRef) {
+      this.#s.settle(key, { ok: true, resultRef: call.resultRef, system: job.system });
+      return true;
+    }
+    const reason = (call.reason ?? "lost") as FailureReason;
+    return this.retryOrGiveUp(entry, job, reason, call.detail ?? reason);
+  }
+
+  settleFromRow(key: string, fallback: FailureReason): boolean {
+    const row = this.#s.store.getCall(key);
+    const failure = row?.failure;
+    this.#s.settle(key, {
+      ok: false,
+      error: row?.error ?? { name: "JobFailedError", message: "the call failed" },
+      reason: failure?.reason ?? fallback,
+      retryState: failure?.retryState ?? "non-retryable",
+    });
+    return true;
+  }
+
+  retryOrGiveUp(entry: Entry, job: JobRecord, reason: FailureReason, detail: string): boolean {
+    const key = entry.call.key;
+    const attemptsStarted = this.#s.store.jobs.attemptsOf(key);
+    const decision = decideRetry(reason, {
+      attemptsStarted,
+      restartsThisRun: entry.restartsThisRun,
+    }, entry.call.route);
+    if (decision.action === "restart") {
+      if (!this.#s.move(entry, "retry")) return false;
+      if (reason !== "not-started") entry.restartsThisRun++;
+      entry.system = entry.call.route.system;
+      this.#s.emit({
+        type: "job-restart",
+        system: job.system,
+        job: job.name,
+        calls: 1,
+        reason,
+        attempt: decision.attempt,
+        keys: [key],
+        ...(job.schedulerId ? { schedulerId: job.schedulerId } : {}),
+      });
+      this.#s.batcher.add(key);
+      return true;
+    }
+    if (decision.retryState === "non-retryable") return this.settleFromRow(key, reason);
+    const error = new JobFailedError({
+      reason,
+      detail: `${detail} (after ${attemptsStarted} attempt${attemptsStarted === 1 ? "" : "s"})`,
+      system: job.system,
+      job: job.name,
+      schedulerId: job.schedulerId,
+    });
+    const failure = { reason, retryable: true, retryState: decision.retryState };
+    if (!this.#s.store.ledger.giveUp(key, failure, error.toStored(), this.#s.clock.now())) {
+      return this.settleFromRow(key, reason);
+    }
+    this.#s.settle(key, {
+      ok: false,
+      error: error.toStored(),
+      reason,
+      retryState: decision.retryState,
+    });
+    return true;
+  }
+
+  runAlive(runId: number | null): boolean {
+    if (runId === null || runId === this.#s.o.runId) return false;
+    this.#s.store.markInterruptedRuns();
+    return this.#s.store.getRun(runId)?.status === "running";
+  }
+}
