@@ -33,18 +33,13 @@ export {
   RemoteRuntime,
   type RemoteRuntimeOptions,
 } from "./remote_runtime.ts";
+export { type PollReport, pollSystem, type PollSystemOptions } from "./poller.ts";
+export { type JobMarkers, observe, type PollObservation, readMarkers } from "./observe.ts";
 export {
   decideElements,
   type ElementDecisions,
   type ElementEvidence,
-  type JobMarkers,
-  observe,
-  type PollObservation,
-  type PollReport,
-  pollSystem,
-  type PollSystemOptions,
-  readMarkers,
-} from "./poller.ts";
+} from "./element_decisions.ts";
 export {
   decideRetry,
   JobFailedError,

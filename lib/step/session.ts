@@ -5,83 +5,31 @@
  *
  * @module
  */
-import { dirname } from "node:path";
-import { decode, encode, sha256Hex } from "../codec/mod.ts";
-import type { RemoteInfo, RemoteInfoInput, RouteMatch } from "../routing/mod.ts";
-import { type Clock, RemoteRuntime, systemClock, SystemLink } from "../runtime/mod.ts";
-import { driverFor } from "../scheduler/mod.ts";
+import { decode } from "../codec/mod.ts";
+import type { RouteMatch } from "../routing/mod.ts";
+import { type Clock, systemClock } from "../runtime/mod.ts";
 import { type CallLookup, newOwnerId, openStore, type Store } from "../store/mod.ts";
-import { loadSystems, type System } from "../systems/mod.ts";
-import { transportFor } from "../transport/mod.ts";
 import { decideCached } from "./cache.ts";
+import { ignoredOf, keyInfo, readEnv, validate } from "./call_input.ts";
 import { CallWriter } from "./call_writer.ts";
 import { Claims } from "./claims.ts";
-import type { CallOptions, StepDefinition } from "./definition.ts";
+import type { StepDefinition } from "./definition.ts";
 import { StepFailedError } from "./errors.ts";
 import type { DroverEvent, EventSink } from "./events.ts";
 import { resolveIdentity, type StepIdentity } from "./identity_cache.ts";
-import { argumentHashes, callKey, inputsHash, type KeyParts, legacyCallKey } from "./key.ts";
+import { argumentHashes, legacyCallKey } from "./key.ts";
 import { LocalExecutor, type PreparedCall } from "./local_executor.ts";
+import { RemoteExecutor } from "./remote_executor.ts";
 import { currentLabel } from "./remote_label.ts";
 import { type RemoteRouting, Router } from "./router.ts";
+import type { CallKeyInfo, SessionCallOptions, SessionOptions } from "./session_options.ts";
 
-/** Remote execution options of a session. */
-export interface RemoteOptions {
-  /** Remote info given in code; default: `DROVER_REMOTE_INFO`, if set. */
-  readonly remoteInfo?: RemoteInfo | RemoteInfoInput;
-  /** Systems given in code; default: the project's `drover.yaml` over the user's config. */
-  readonly systems?: Readonly<Record<string, System>>;
-  /** An element missing from its scheduler with no markers is lost after this, ms. Default: 60 000. */
-  readonly graceMs?: number;
-  /** Calls arriving within this many ms share a job array. Default: 20. */
-  readonly batchMs?: number;
-  /** Poll interval ceiling, ms. Default: 30 x the system's `pollMs`, at most 60 000. */
-  readonly maxPollMs?: number;
-  /** How long a system may stay unreachable before its calls fail, ms. Default: 600 000. */
-  readonly unreachableLimitMs?: number;
-}
-
-/** Options of {@linkcode openSession}. */
-export interface SessionOptions extends RemoteOptions {
-  /** The `.drover` directory. Default: found from `cwd` or `DROVER_PROJECT`. */
-  readonly dir?: string;
-  /** Where to look for the project and read input files. Default: `Deno.cwd()`. */
-  readonly cwd?: string;
-  /** The environment (remote info, flags). Default: `Deno.env.toObject()`, read once. */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Most in-process calls running at once. Default: 64. */
-  readonly concurrency?: number;
-  /** Most isolate workers. Default: `navigator.hardwareConcurrency`. */
-  readonly isolateWorkers?: number;
-  /** Run every step isolated. Default: each step's own option. */
-  readonly isolate?: boolean;
-  /** Re-run failed calls instead of rethrowing. Default: `DROVER_RETRY_FAILED=1`, else false. */
-  readonly retryFailed?: boolean;
-  /** Receives runtime events. */
-  readonly onEvent?: EventSink;
-  /** Time source. Default: the system clock. */
-  readonly clock?: Clock;
-  /** Longest a finished call waits for its group commit, ms. Default: 0 (this turn). */
-  readonly flushMs?: number;
-  /** Record this process as a run (script, argv). Default: true. */
-  readonly recordRun?: boolean;
-  /** How long a claim on a call lasts without renewal, ms. Default: 60 000. */
-  readonly leaseMs?: number;
-}
-
-/** The key of one call and what it is made of. */
-export interface CallKeyInfo extends KeyParts {
-  /** The key. */
-  readonly key: string;
-  /** The identity parts behind `codeHash`. */
-  readonly codeParts: Readonly<Record<string, string>>;
-}
-
-/** Per-call options the session also takes from `map`. */
-export interface SessionCallOptions extends CallOptions {
-  /** An extra limit on local execution (a map's `concurrency`); routed calls ignore it. */
-  readonly limiter?: import("../runtime/mod.ts").Limiter;
-}
+export type {
+  CallKeyInfo,
+  RemoteOptions,
+  SessionCallOptions,
+  SessionOptions,
+} from "./session_options.ts";
 
 /**
  * The runtime of one process against one project store.
@@ -120,8 +68,7 @@ export class Session implements AsyncDisposable {
   // deno-lint-ignore no-explicit-any
   readonly #identityValues = new Map<StepDefinition<any, any>, StepIdentity>();
   #router: Router | undefined;
-  #remote: RemoteRuntime | undefined;
-  #systems: Readonly<Record<string, System>> | undefined;
+  readonly #remote: RemoteExecutor;
   #closed = false;
 
   /**
@@ -158,6 +105,15 @@ export class Session implements AsyncDisposable {
       this.runId = null;
     }
     if (this.runId !== null) this.#emit({ type: "run-start", runId: String(this.runId) });
+    this.#remote = new RemoteExecutor({
+      ...options,
+      store: this.store,
+      runId: this.runId,
+      owner: this.owner,
+      clock: this.#clock,
+      emit: (e) => this.#emit(e),
+      cwd: this.#cwd,
+    });
     this.#local = new LocalExecutor({
       writer: this.#writer,
       clock: this.#clock,
@@ -292,7 +248,7 @@ export class Session implements AsyncDisposable {
           this.#emit({ type: "call-cached", step: def.name, key: info.key });
           return decode(decision.bytes) as O;
         case "fetch": {
-          const bytes = await this.#remoteRuntime().fetchResult(decision.resultRef);
+          const bytes = await this.#remote.fetchResult(decision.resultRef);
           if (bytes) {
             this.#emit({ type: "call-cached", step: def.name, key: info.key });
             return decode(bytes) as O;
@@ -415,90 +371,9 @@ export class Session implements AsyncDisposable {
     match: RouteMatch | undefined,
     attach: boolean,
   ): Promise<O> {
-    if (!def.site) {
-      throw new TypeError(
-        `Cannot run step "${def.name}" remotely: the module that defines it is unknown`,
-      );
-    }
-    const runtime = this.#remoteRuntime();
-    const routed = match
-      ? { route: match.route, routeKey: match.key }
-      : runtime.routeOfLastJob(info.key);
-    if (!routed) throw new Error(`Cannot re-attach call ${info.key}: no job holds it`);
-    const bytes = encode(inputs, { root: "args" });
-    const call = {
-      key: info.key,
-      step: def.name,
-      module: def.site.file,
-      codeHash: info.codeHash,
-      version: info.version,
-      argHashes: prepared.argHashes,
-      inputs: bytes,
-      inputsRef: sha256Hex(bytes),
-      routeKey: routed.routeKey,
-      route: routed.route,
-    };
-    const location = routed.route.system;
-    const startedAt = this.#clock.now();
-    this.#emit({ type: "call-start", step: def.name, key: info.key, location });
-    const outcome =
-      await (attach ? (runtime.attach(call) ?? runtime.run(call)) : runtime.run(call));
-    if (!outcome.ok) {
-      this.#emit({
-        type: "call-failed",
-        step: def.name,
-        key: info.key,
-        location,
-        error: `${outcome.error.name}: ${outcome.error.message}`,
-      });
-      throw new StepFailedError({
-        step: def.name,
-        key: info.key,
-        error: outcome.error,
-        fromStore: false,
-        reason: outcome.reason,
-        retryState: outcome.retryState,
-      });
-    }
-    const result = await runtime.fetchResult(outcome.resultRef, [outcome.system]);
-    if (!result) {
-      // The result object is missing or corrupt on the system: forget it and run once more.
-      this.store.ledger.forgetResult(info.key, outcome.system, this.#clock.now());
-      return await this.#resolve(def, inputs, info, {}, undefined);
-    }
-    this.#emit({
-      type: "call-done",
-      step: def.name,
-      key: info.key,
-      location,
-      durationMs: this.#clock.now() - startedAt,
-    });
-    return decode(result) as O;
-  }
-
-  #remoteRuntime(): RemoteRuntime {
-    return this.#remote ??= new RemoteRuntime({
-      store: this.store,
-      runId: this.runId,
-      owner: this.owner,
-      systems: () => this.#systemsConfig(),
-      connect: (system) =>
-        new SystemLink(system, transportFor(system), driverFor(system.scheduler)),
-      clock: this.#clock,
-      onEvent: (e) => this.#emit(e),
-      graceMs: this.#o.graceMs,
-      batchMs: this.#o.batchMs,
-      maxPollMs: this.#o.maxPollMs,
-      leaseMs: this.#o.leaseMs,
-      unreachableLimitMs: this.#o.unreachableLimitMs,
-      cwd: this.#cwd,
-    });
-  }
-
-  #systemsConfig(): Readonly<Record<string, System>> {
-    this.#systems ??= this.#o.systems ??
-      loadSystems({ projectDir: dirname(this.store.dir) }).systems;
-    return this.#systems;
+    const r = await this.#remote.run(def, inputs, info, prepared, match, attach);
+    // The result object went missing on the system: it was forgotten; run once more.
+    return r.found ? r.value as O : await this.#resolve(def, inputs, info, {}, undefined);
   }
 
   #emit(event: DroverEvent): void {
@@ -534,7 +409,7 @@ export class Session implements AsyncDisposable {
     if (this.#closed) return;
     this.endRun("done");
     this.#closed = true;
-    await this.#remote?.close();
+    await this.#remote.close();
     await this.#local.close();
     this.#writer.close();
     this.#claims.close();
@@ -544,50 +419,6 @@ export class Session implements AsyncDisposable {
   /** Same as {@linkcode Session.close}. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-}
-
-// deno-lint-ignore no-explicit-any
-const IGNORED = new WeakMap<StepDefinition<any, any>, ReadonlySet<string>>();
-
-function ignoredOf<I, O>(def: StepDefinition<I, O>): ReadonlySet<string> {
-  let set = IGNORED.get(def);
-  if (!set) IGNORED.set(def, set = new Set(def.options.ignore ?? []));
-  return set;
-}
-
-function keyInfo<I, O>(def: StepDefinition<I, O>, inputs: I, identity: StepIdentity): CallKeyInfo {
-  const parts = {
-    step: def.name,
-    codeHash: identity.hash,
-    version: def.options.version ?? "",
-    argsHash: inputsHash(inputs as Record<string, unknown>, ignoredOf(def)),
-  };
-  return { ...parts, key: callKey(parts), codeParts: identity.parts };
-}
-
-function validate<I, O>(def: StepDefinition<I, O>, inputs: I): I {
-  if (inputs === null || typeof inputs !== "object" || Array.isArray(inputs)) {
-    throw new TypeError(
-      `Cannot call step "${def.name}": inputs must be an object of named arguments (got ${
-        Array.isArray(inputs) ? "an array" : inputs === null ? "null" : typeof inputs
-      })`,
-    );
-  }
-  const schema = def.options.input;
-  if (!schema) return inputs;
-  const parsed = schema.safeParse(inputs);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = ["inputs", ...(issue?.path ?? []).map(String)].join(".");
-  throw new TypeError(`Cannot call step "${def.name}": ${path}: ${issue?.message ?? "invalid"}`);
-}
-
-function readEnv(): Readonly<Record<string, string>> {
-  try {
-    return Deno.env.toObject();
-  } catch {
-    return {};
   }
 }
 

@@ -1,0 +1,180 @@
+/**
+ * Running calls on a system through the remote runtime, as the session sees it: the call
+ * built from the step and its key, the runtime opened on first use, the outcome turned
+ * into a value or a `StepFailedError`, and the result read back (from the local store, else
+ * from the system that holds it).
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { decode, encode, sha256Hex } from "../codec/mod.ts";
+import type { RouteMatch } from "../routing/mod.ts";
+import { type Clock, RemoteRuntime, SystemLink } from "../runtime/mod.ts";
+import { driverFor } from "../scheduler/mod.ts";
+import type { Store } from "../store/mod.ts";
+import { loadSystems, type System } from "../systems/mod.ts";
+import { transportFor } from "../transport/mod.ts";
+import type { StepDefinition } from "./definition.ts";
+import { StepFailedError } from "./errors.ts";
+import type { DroverEvent } from "./events.ts";
+import type { PreparedCall } from "./local_executor.ts";
+import type { CallKeyInfo, RemoteOptions } from "./session_options.ts";
+
+/** What a remote call came to: its value, or its result object missing on the system. */
+export type RemoteRunResult = { readonly found: true; readonly value: unknown } | {
+  readonly found: false;
+};
+
+/** Options of {@linkcode RemoteExecutor}. */
+export interface RemoteExecutorOptions extends RemoteOptions {
+  /** The project store. */
+  readonly store: Store;
+  /** The session's run. */
+  readonly runId: number | null;
+  /** The session's claim owner id. */
+  readonly owner: string;
+  /** Time. */
+  readonly clock: Clock;
+  /** Event sink. */
+  readonly emit: (event: DroverEvent) => void;
+  /** How long claims last, ms. */
+  readonly leaseMs?: number;
+  /** Where input files are read from. */
+  readonly cwd: string;
+}
+
+/** The session's door to the remote runtime (opened when first needed). */
+export class RemoteExecutor {
+  readonly #o: RemoteExecutorOptions;
+  #runtime: RemoteRuntime | undefined;
+  #systems: Readonly<Record<string, System>> | undefined;
+
+  /**
+   * @param options Store, run, owner, clock, events, remote options.
+   */
+  constructor(options: RemoteExecutorOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * A result object: from the local store, else from a system that holds it.
+   *
+   * @param hash The object.
+   * @returns Its bytes, or undefined when no system has an intact copy.
+   */
+  async fetchResult(hash: string): Promise<Uint8Array | undefined> {
+    return await this.#rt().fetchResult(hash);
+  }
+
+  /**
+   * Runs (or re-attaches to) a call on its system.
+   *
+   * @param def The step.
+   * @param inputs Its inputs.
+   * @param info Its key.
+   * @param prepared Its argument hashes.
+   * @param match Its route (absent: the route of its last job).
+   * @param attach Whether the call is already in a job.
+   * @returns The value, or `found: false` when its result object went missing (forgotten).
+   * @throws {StepFailedError} When the call failed, with its reason and retry state.
+   */
+  async run<I, O>(
+    def: StepDefinition<I, O>,
+    inputs: I,
+    info: CallKeyInfo,
+    prepared: PreparedCall,
+    match: RouteMatch | undefined,
+    attach: boolean,
+  ): Promise<RemoteRunResult> {
+    const { store, clock, emit } = this.#o;
+    if (!def.site) {
+      throw new TypeError(
+        `Cannot run step "${def.name}" remotely: the module that defines it is unknown`,
+      );
+    }
+    const runtime = this.#rt();
+    const routed = match
+      ? { route: match.route, routeKey: match.key }
+      : runtime.routeOfLastJob(info.key);
+    if (!routed) throw new Error(`Cannot re-attach call ${info.key}: no job holds it`);
+    const bytes = encode(inputs, { root: "args" });
+    const call = {
+      key: info.key,
+      step: def.name,
+      module: def.site.file,
+      codeHash: info.codeHash,
+      version: info.version,
+      argHashes: prepared.argHashes,
+      inputs: bytes,
+      inputsRef: sha256Hex(bytes),
+      routeKey: routed.routeKey,
+      route: routed.route,
+    };
+    const location = routed.route.system;
+    const startedAt = clock.now();
+    emit({ type: "call-start", step: def.name, key: info.key, location });
+    const outcome =
+      await (attach ? (runtime.attach(call) ?? runtime.run(call)) : runtime.run(call));
+    if (!outcome.ok) {
+      emit({
+        type: "call-failed",
+        step: def.name,
+        key: info.key,
+        location,
+        error: `${outcome.error.name}: ${outcome.error.message}`,
+      });
+      throw new StepFailedError({
+        step: def.name,
+        key: info.key,
+        error: outcome.error,
+        fromStore: false,
+        reason: outcome.reason,
+        retryState: outcome.retryState,
+      });
+    }
+    const result = await runtime.fetchResult(outcome.resultRef, [outcome.system]);
+    if (!result) {
+      store.ledger.forgetResult(info.key, outcome.system, clock.now());
+      return { found: false };
+    }
+    emit({
+      type: "call-done",
+      step: def.name,
+      key: info.key,
+      location,
+      durationMs: clock.now() - startedAt,
+    });
+    return { found: true, value: decode(result) };
+  }
+
+  /** Closes the runtime, if it was opened. */
+  async close(): Promise<void> {
+    await this.#runtime?.close();
+  }
+
+  #rt(): RemoteRuntime {
+    const o = this.#o;
+    return this.#runtime ??= new RemoteRuntime({
+      store: o.store,
+      runId: o.runId,
+      owner: o.owner,
+      systems: () => this.#systemsConfig(),
+      connect: (system) =>
+        new SystemLink(system, transportFor(system), driverFor(system.scheduler)),
+      clock: o.clock,
+      onEvent: o.emit,
+      graceMs: o.graceMs,
+      batchMs: o.batchMs,
+      maxPollMs: o.maxPollMs,
+      leaseMs: o.leaseMs,
+      unreachableLimitMs: o.unreachableLimitMs,
+      cwd: o.cwd,
+    });
+  }
+
+  #systemsConfig(): Readonly<Record<string, System>> {
+    this.#systems ??= this.#o.systems ??
+      loadSystems({ projectDir: dirname(this.#o.store.dir) }).systems;
+    return this.#systems;
+  }
+}
