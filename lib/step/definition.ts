@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Limiter } from "../runtime/mod.ts";
 import type { CallSite } from "../routing/mod.ts";
 
 /** A schema that validates and types a step's inputs (a zod schema fits). */
@@ -54,4 +55,11 @@ export interface CallOptions {
   readonly retryFailed?: boolean;
   /** A label remote info can route this call by (overrides the step's). */
   readonly label?: string;
+  /**
+   * An extra limit on running this call here (what `map`'s `concurrency` uses). A routed call
+   * is never held back by it: every routed call of a map goes into one job array.
+   */
+  readonly limiter?: Limiter;
+  /** Stops the call before it starts running here (its reason is thrown). */
+  readonly signal?: AbortSignal;
 }

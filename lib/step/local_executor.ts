@@ -89,11 +89,13 @@ export class LocalExecutor {
     call: PreparedCall,
     previous: Pick<CallRecord, "attempts" | "createdAt"> | null,
     limiter?: Limiter,
+    signal?: AbortSignal,
   ): Promise<O> {
     const isolate = this.#o.isolate ?? def.options.isolate ?? false;
     const location = isolate ? "local:isolate" : "local";
     const run = (): Promise<{ outcome: IsolatedOutcome; startedAt: number; endedAt: number }> =>
       this.#limiter.run(async () => {
+        signal?.throwIfAborted();
         await this.#yieldIfBusy();
         const startedAt = this.#o.clock.now();
         this.#o.emit({ type: "call-start", step: def.name, key: call.key, location });

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Limiter } from "../runtime/mod.ts";
 import type { CallOptions } from "./definition.ts";
 import { MapResult } from "./map_result.ts";
 import type { Step } from "./step.ts";
@@ -13,10 +14,12 @@ import type { Step } from "./step.ts";
  * wins over them.
  */
 export interface MapOptions<I = unknown> extends CallOptions {
-  /** Most calls of this map in flight at once. Default: all (the session's limit still applies). */
+  /**
+   * Most calls of this map running here at once. Default: all (the session's limit still
+   * applies). It limits local execution only: the map's routed calls are all handed to the
+   * remote runtime at once, so they go into one job array.
+   */
   readonly concurrency?: number;
-  /** Stops starting new calls when aborted (running ones finish; unstarted ones fail with the reason). */
-  readonly signal?: AbortSignal;
   /**
    * Options of the call of one element, from its input and index; what it returns wins over
    * `label` and `retryFailed`. Default: those two for every call.
@@ -83,22 +86,26 @@ export async function map<I, O>(
     const merged = { ...shared, ...own };
     return Object.keys(merged).length === 0 ? undefined : merged;
   };
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < inputs.length) {
-      const index = next++;
-      if (options.signal?.aborted) {
-        failures.push({ index, error: options.signal.reason });
-        continue;
-      }
-      try {
-        values[index] = await s(inputs[index], optionsOf(index));
-      } catch (error) {
-        failures.push({ index, error });
-      }
+  const limiter = options.concurrency === undefined ? undefined : new Limiter(concurrency);
+  await Promise.all(inputs.map(async (input, index) => {
+    if (options.signal?.aborted) {
+      failures.push({ index, error: options.signal.reason });
+      return;
     }
-  };
-  const workers = Math.min(concurrency, inputs.length);
-  await Promise.all(Array.from({ length: workers }, worker));
+    try {
+      const own = optionsOf(index);
+      const call = limiter || options.signal
+        ? {
+          ...own,
+          ...(limiter ? { limiter } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        }
+        : own;
+      values[index] = await s(input, call);
+    } catch (error) {
+      failures.push({ index, error });
+    }
+  }));
+  failures.sort((a, b) => a.index - b.index);
   return new MapResult(s.stepName, values, failures);
 }

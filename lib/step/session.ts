@@ -156,6 +156,7 @@ export class Session implements AsyncDisposable {
         { key: "", codeHash: "", argHashes: {} },
         null,
         options.limiter,
+        options.signal,
       );
     }
     const identity = this.#identityValues.get(def) ?? await this.identityOf(def);
@@ -322,7 +323,14 @@ export class Session implements AsyncDisposable {
             return await this.#runRemote(def, inputs, info, prepare(), match, true);
           }
           if (match) return await this.#runRemote(def, inputs, info, prepare(), match, false);
-          return await this.#local.execute(def, inputs, prepare(), lookup ?? null, options.limiter);
+          return await this.#local.execute(
+            def,
+            inputs,
+            prepare(),
+            lookup ?? null,
+            options.limiter,
+            options.signal,
+          );
         }
       }
     }

@@ -62,8 +62,5 @@ export interface CallKeyInfo extends KeyParts {
   readonly codeParts: Readonly<Record<string, string>>;
 }
 
-/** Per-call options the session also takes from `map`. */
-export interface SessionCallOptions extends CallOptions {
-  /** An extra limit on local execution (a map's `concurrency`); routed calls ignore it. */
-  readonly limiter?: Limiter;
-}
+/** Per-call options of `Session.call` (the same as a step call's). */
+export type SessionCallOptions = CallOptions;

@@ -17,7 +17,9 @@ Deno.test({
     await Deno.writeTextFile(`${p.dir}/drover.yaml`, yaml.replace("RUNDIR", `${p.dir}/grid`));
     const r = await runCli(["systems", "check", "grid", "--json"], p.dir);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const scheduler = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === "scheduler");
+    const scheduler = JSON.parse(r.stdout).checks.find((c: { name: string }) =>
+      c.name === "scheduler"
+    );
     assert.equal(scheduler.ok, true);
     assert.equal(scheduler.detail, "SGE 8.1.9; arrays up to 1001 elements, 10000 jobs");
   },

@@ -161,6 +161,8 @@ Deno.test({
       index: 7,
       name: "RangeError",
       message: "x = 7 is not allowed",
+      reason: "exception",
+      retryState: "non-retryable",
     }]);
     assert.equal(out.values[8], 64);
     assert.equal(p.sbatchCalls().length, 1);

@@ -127,3 +127,17 @@ Deno.test("resources no partition fits are refused before any submission, with t
   using store = p.store();
   assert.equal(store.jobs.listJobs().length, 0, "nothing was submitted");
 });
+
+Deno.test("a map's concurrency limits local work only: its routed calls go into one array", async () => {
+  await using p = await remoteProject("");
+  const r = await p.run("remote_workflow.ts", {
+    route: routeSquare("here", { inputsPerJob: 5 }),
+    env: { N: "50", CONCURRENCY: "8" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).values, squares(50));
+  using store = p.store();
+  const jobs = store.jobs.listJobs();
+  assert.equal(jobs.length, 1, "one submission");
+  assert.equal(jobs[0].size, 10);
+});

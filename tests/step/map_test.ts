@@ -22,10 +22,13 @@ Deno.test("map() passes no call options when none are given", async () => {
 Deno.test("map() gives label and retryFailed to every call", async () => {
   const { s, seen } = recorder();
   await map(s, [{ x: 0 }, { x: 1 }], { label: "gpu", retryFailed: true, concurrency: 1 });
-  assert.deepEqual(seen, [{ label: "gpu", retryFailed: true }, {
+  // concurrency travels as a limiter on each call (it limits local execution only)
+  const plain = seen.map((o) => ({ label: o?.label, retryFailed: o?.retryFailed }));
+  assert.deepEqual(plain, [{ label: "gpu", retryFailed: true }, {
     label: "gpu",
     retryFailed: true,
   }]);
+  assert.ok(seen.every((o) => o?.limiter !== undefined));
 });
 
 Deno.test("map() lets callOptions override the shared options per element", async () => {
