@@ -96,7 +96,7 @@ export function planArrays<T>(
  * );
  * const route = { system: "hpc", resources: { cores: 4 }, inputsPerJob: 1, inputFiles: [], env: {}, maxRestarts: 0 };
  * assert.equal(jobResources(systems.hpc, route, 1).partition, "short");
- * assert.throws(() => jobResources(systems.hpc, { ...route, resources: { cores: 64 } }, 1), /no partition fits/);
+ * assert.throws(() => jobResources(systems.hpc, { ...route, resources: { cores: 64 } }, 1), /Cannot pick a partition of system "hpc"/);
  * ```
  */
 export function jobResources(system: System, route: Route, attempt: number): JobResources {
