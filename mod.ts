@@ -145,7 +145,7 @@ export type {
   RetryState,
 } from "./lib/store/mod.ts";
 export type { RemoteRouting, Router, SessionCallOptions } from "./lib/step/mod.ts";
-export type { RouteMatch, StackFrame } from "./lib/routing/mod.ts";
+export type { RemoteInfoNote, RouteMatch, StackFrame } from "./lib/routing/mod.ts";
 export type { Limiter } from "./lib/runtime/mod.ts";
 
 import { installScriptHooks } from "./lib/cli/script_hooks.ts";

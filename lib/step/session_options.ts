@@ -4,7 +4,7 @@
  * @module
  */
 import type { RemoteInfo, RemoteInfoInput } from "../routing/mod.ts";
-import type { Clock, Limiter } from "../runtime/mod.ts";
+import type { Clock } from "../runtime/mod.ts";
 import type { System } from "../systems/mod.ts";
 import type { CallOptions } from "./definition.ts";
 import type { EventSink } from "./events.ts";
