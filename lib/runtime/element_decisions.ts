@@ -63,7 +63,7 @@ export interface ElementDecisions {
  *
  * @example
  * ```ts
- * import { decideElements } from "./poller.ts";
+ * import { decideElements } from "./element_decisions.ts";
  * import assert from "node:assert/strict";
  * const d = decideElements({
  *   pending: new Map([[0, ["k1", "k2"]]]),

@@ -142,6 +142,7 @@ export class SystemLink {
     const files = unique.filter((o) => missing.has(o.hash)).map((o) => ({
       path: `${root}/${o.hash.slice(0, 2)}/${o.hash}`,
       data: o.bytes(),
+      mode: 0o600,
     }));
     if (files.length) await this.transport.writeFiles(files);
     return files.length;
@@ -181,7 +182,7 @@ export class SystemLink {
       const bytes = await Deno.readFile(this.#denoPath);
       const path = `${await this.rundir()}/bin/deno-${sha256Hex(bytes).slice(0, 16)}`;
       const r = await this.transport.exec(`test -x ${q(path)}`);
-      if (r.code !== 0) await this.transport.writeFiles([{ path, data: bytes, mode: 0o755 }]);
+      if (r.code !== 0) await this.transport.writeFiles([{ path, data: bytes, mode: 0o700 }]);
       return path;
     })();
     this.#deno.catch(() => (this.#deno = undefined));

@@ -27,7 +27,10 @@ const DIR = "__drover_d";
  * Makes the private temp directory and removes it when the shell ends, also when it ends by
  * a signal or by writing to a connection that is gone (SIGPIPE).
  */
-const START = `${DIR}=$(mktemp -d "\${TMPDIR:-/tmp}/drover.XXXXXX") || exit 97
+// Everything drover creates on a system is private (0700 directories, 0600 files) whatever
+// the login's umask: job directories, objects, results and logs hold the user's data.
+const START = `umask 077
+${DIR}=$(mktemp -d "\${TMPDIR:-/tmp}/drover.XXXXXX") || exit 97
 trap 'rm -rf "$${DIR}"' EXIT
 trap 'exit 143' TERM HUP PIPE
 `;

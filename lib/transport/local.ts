@@ -40,7 +40,8 @@ export class LocalTransport implements Transport {
    */
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const child = new Deno.Command("sh", {
-      args: ["-c", command],
+      // Files drover makes are private (0700 directories, 0600 files), as over SSH.
+      args: ["-c", `umask 077\n${command}`],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -110,7 +111,7 @@ export class LocalTransport implements Transport {
       const dir = dirname(file.path);
       try {
         if (!made.has(dir)) {
-          await Deno.mkdir(dir, { recursive: true });
+          await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
           made.add(dir);
         }
         const tmp = `${file.path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
