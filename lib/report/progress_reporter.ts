@@ -126,6 +126,15 @@ export class ProgressReporter {
       this.log(`drover: ${escapeLine(event.message)}\n`);
       return;
     }
+    if (event.type === "remote-info-unused") {
+      const near = event.nearest.length
+        ? `; calls made here: ${event.nearest.map(escapeLine).join(", ")}`
+        : "";
+      this.log(
+        `drover: warning: remote info key "${escapeLine(event.key)}" matched no call${near}\n`,
+      );
+      return;
+    }
     if (this.mode === "tty") this.#dirty = true;
     if (failure && failure.nth <= this.#failuresShown) {
       const shown = failure.nth === this.#failuresShown

@@ -7,6 +7,7 @@
  * @module
  */
 import type { JobRecord } from "../store/mod.ts";
+import { lintSystem } from "../systems/mod.ts";
 import { type Entry, isUnreachable, type RuntimeState } from "./_runtime_state.ts";
 import { expandInputFiles } from "./input_files.ts";
 import { jobEnv, jobLayout, wrapperBody } from "./job_layout.ts";
@@ -82,6 +83,15 @@ export class JobSubmission {
     const route = first.route;
     const link = this.#s.link(route.system);
     const system = link.system;
+    // What can never work (a relative rundir, a header line that is no directive, ...) is
+    // refused before anything is sent, with the same checks as `drover systems check`.
+    const problems = lintSystem(system);
+    if (problems.length > 0) {
+      const message = `Cannot submit to system "${system.name}": ${problems[0].message}`;
+      this.#s.emit({ type: "job-refused", system: system.name, calls: entries.length, message });
+      for (const x of entries) this.#s.refuse(x, message);
+      return;
+    }
     let resources: JobPlan["resources"];
     try {
       resources = jobResources(system, route, attempt);

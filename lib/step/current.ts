@@ -23,6 +23,23 @@ export interface ScriptHooks {
 }
 
 let hooks: ScriptHooks = {};
+let guard: string | undefined;
+let guardTripped = 0;
+
+/**
+ * While set, any step call fails with this message (the element runner sets it while it
+ * loads a workflow module in a job: a step called then means the module's own work is not
+ * inside `if (import.meta.main)`).
+ *
+ * @param message The message, or undefined to allow calls again.
+ * @returns How many step calls the previous guard refused (even if user code caught them).
+ */
+export function guardStepCalls(message: string | undefined): number {
+  const tripped = guardTripped;
+  guard = message;
+  guardTripped = 0;
+  return tripped;
+}
 
 /**
  * Sets the script hooks (see {@linkcode ScriptHooks}); the previous ones are replaced.
@@ -72,6 +89,10 @@ export function useSession(session: Session | undefined): Session | undefined {
  * @returns The session.
  */
 export function currentSession(): Session {
+  if (guard !== undefined) {
+    guardTripped++;
+    throw new TypeError(guard);
+  }
   if (current) return current;
   // An isolate worker's nested step calls share the driver's store but are not a run of their own.
   return adopt(new Session(withHooks({ recordRun: !isIsolateWorker() })));

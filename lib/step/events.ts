@@ -18,6 +18,13 @@ export type DroverEvent =
     readonly failed?: boolean;
   }
   | {
+    /** A remote-info key matched no call of the run: its calls (if any) ran here. */
+    readonly type: "remote-info-unused";
+    readonly key: string;
+    /** The call sites of the run most like the key. */
+    readonly nearest: readonly string[];
+  }
+  | {
     /** How a remote info written for wfl/ExPyRe was translated (one note per field). */
     readonly type: "remote-info-note";
     readonly message: string;

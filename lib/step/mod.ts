@@ -36,6 +36,7 @@ export { type RemoteRouting, Router, type RouterOptions } from "./router.ts";
 export {
   configure,
   currentSession,
+  guardStepCalls,
   type ScriptHooks,
   setScriptHooks,
   useSession,

@@ -51,6 +51,8 @@ export class Router {
   /** The remote info in force, if any. */
   readonly info: RemoteInfo | undefined;
   readonly #sites = new Set<string>();
+  readonly #matched = new Set<string>();
+  readonly #candidates = new Set<string>();
 
   /**
    * Reads the remote info (given, or from the environment).
@@ -101,6 +103,24 @@ export class Router {
   }
 
   /**
+   * The keys of the remote info that matched none of the calls seen so far.
+   *
+   * @returns Each unused key with the three call sites most like it.
+   */
+  unused(): UnusedKey[] {
+    if (!this.info || this.#sites.size === 0) return [];
+    const candidates = [...this.#candidates];
+    return this.info.rules.filter((r) => !this.#matched.has(r.key)).map((r) => ({
+      key: r.key,
+      nearest: candidates
+        .map((c) => ({ c, d: distance(r.key.split(",").at(-1) ?? r.key, c) }))
+        .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+        .slice(0, 3)
+        .map((x) => x.c),
+    }));
+  }
+
+  /**
    * Records where a routed call was made (once per run, step, label and stack), cached
    * calls included, for `drover routes explain --script`.
    *
@@ -116,12 +136,17 @@ export class Router {
     def: StepDefinition<any, any>,
     routing: RemoteRouting,
   ): void {
-    if (runId === null) return;
     const id = `${def.name}\0${routing.label ?? ""}\0${
       routing.stack.map((f) => `${f.file}:${f.line}:${f.function}`).join("|")
     }`;
     if (this.#sites.has(id)) return;
     this.#sites.add(id);
+    // Which keys match calls made in this run (cached calls included), for unusedKeys().
+    const match = this.route(def, routing);
+    if (match) this.#matched.add(match.key);
+    if (def.site) this.#candidates.add(`${baseName(def.site.file)}::${def.name}`);
+    for (const f of routing.stack) this.#candidates.add(`${baseName(f.file)}::${f.function}`);
+    if (runId === null) return;
     store.jobs.putCallSite({
       runId,
       step: def.name,
@@ -130,4 +155,49 @@ export class Router {
       frames: routing.stack,
     });
   }
+}
+
+/** A remote-info key no call of the run matched, with the call sites most like it. */
+export interface UnusedKey {
+  /** The key as written. */
+  readonly key: string;
+  /** Up to three `file::function` sites of this run closest to it. */
+  readonly nearest: readonly string[];
+}
+
+/**
+ * Remote-info keys that matched no call seen by a router (a typo sends nothing to the
+ * cluster: the calls silently run here), each with the closest call sites seen.
+ *
+ * @param router The router of a run.
+ * @returns The unused keys (none when routing is off or nothing was called).
+ *
+ * @example
+ * ```ts
+ * import { Router, unusedKeys } from "./router.ts";
+ * import assert from "node:assert/strict";
+ * const router = new Router({ env: {}, cwd: "/" });
+ * assert.deepEqual(unusedKeys(router), []);
+ * ```
+ */
+export function unusedKeys(router: Router): UnusedKey[] {
+  return router.unused();
+}
+
+function baseName(file: string): string {
+  return file.slice(file.lastIndexOf("/") + 1);
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const keep = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = keep;
+    }
+  }
+  return row[b.length];
 }

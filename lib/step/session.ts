@@ -401,6 +401,9 @@ export class Session implements AsyncDisposable {
   endRun(status: "done" | "failed", error?: string): void {
     if (this.#closed) return;
     this.flush();
+    for (const u of this.#router?.unused() ?? []) {
+      this.#emit({ type: "remote-info-unused", key: u.key, nearest: u.nearest });
+    }
     if (this.runId !== null) this.store.endRun(this.runId, status, error);
   }
 

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "npm:zod@^3.25.0";
 import { decode, sha256Hex } from "../codec/mod.ts";
 import {
+  guardStepCalls,
   listSteps,
   lookupStep,
   openSession,
@@ -234,7 +235,17 @@ async function loadStep(
   load: (() => Promise<unknown>) | undefined,
 ): Promise<{ step: { readonly fn: (inputs: unknown) => unknown } } | { error: StoredError }> {
   try {
-    await load?.();
+    // A step called while the module loads is the workflow running in the job.
+    const message =
+      `step calls ran while the workflow module was loaded in the job: put the script's own work inside "if (import.meta.main) { ... }" (step "${name}")`;
+    guardStepCalls(message);
+    let tripped = 0;
+    try {
+      await load?.();
+    } finally {
+      tripped = guardStepCalls(undefined);
+    }
+    if (tripped > 0) return { error: { name: "UnguardedMainError", message } };
   } catch (cause) {
     const error = toStoredError(cause);
     return {

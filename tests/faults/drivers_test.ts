@@ -4,6 +4,7 @@
  * was handed back, resources no partition fits.
  */
 import assert from "node:assert/strict";
+import { REPO_ROOT } from "../_helpers/temp.ts";
 import { remoteProject, routeSquare } from "../e2e/_remote_project.ts";
 
 function counts(file: string): Map<number, number> {
@@ -140,4 +141,95 @@ Deno.test("a map's concurrency limits local work only: its routed calls go into 
   const jobs = store.jobs.listJobs();
   assert.equal(jobs.length, 1, "one submission");
   assert.equal(jobs[0].size, 10);
+});
+
+Deno.test("a system config that can never work is refused before any submission, naming the path", async () => {
+  await using p = await remoteProject("");
+  await Deno.writeTextFile(
+    `${p.path}/drover.yaml`,
+    `systems:\n  here:\n    scheduler: local\n    rundir: ${p.path}/local-runs\n    pollMs: 20\n    header: ["--mem=4G"]\n`,
+  );
+  const r = await p.run("remote_workflow.ts", { route: routeSquare("here"), env: { N: "2" } });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.failures.length, 2);
+  assert.equal(out.failures[0].reason, "refused");
+  assert.match(out.failures[0].message, /systems\.here\.header\[0\]/);
+  using store = p.store();
+  assert.equal(store.jobs.listJobs().length, 0);
+});
+
+Deno.test("drover jobs show --element shows the logs of a job the runtime really submitted", async () => {
+  await using p = await remoteProject("");
+  await Deno.writeTextFile(
+    `${p.path}/talk.ts`,
+    [
+      'import { map, step } from "drover";',
+      'export const talk = step("talk", ({ x }: { x: number }) => {',
+      "  console.log(`hello from ${x}`);",
+      "  console.error(`warning from ${x}`);",
+      "  return x;",
+      "});",
+      "if (import.meta.main) console.log(JSON.stringify((await map(talk, [{ x: 0 }, { x: 1 }])).values));",
+      "",
+    ].join("\n"),
+  );
+  const r = await p.run("talk.ts", {
+    route: { "talk.ts::talk": { system: "here", inputsPerJob: 2 } },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const show = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${REPO_ROOT}/cli.ts`, "jobs", "show", "1", "--element", "0", "--json"],
+    cwd: p.path,
+    env: { ...p.env, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  assert.equal(show.code, 0, dec.decode(show.stderr));
+  const report = JSON.parse(dec.decode(show.stdout));
+  const [el] = report.elements;
+  assert.deepEqual(el.stdout.filter((l: string) => l.startsWith("hello")), [
+    "hello from 0",
+    "hello from 1",
+  ]);
+  assert.ok(el.stderr.some((l: string) => l === "warning from 0"));
+});
+
+Deno.test("a remote-info key that matched no call is named at the end, with the nearest call sites", async () => {
+  await using p = await remoteProject("");
+  const r = await p.run("remote_workflow.ts", {
+    route: { "remote_workflow.ts::e2e.sqare": { system: "here" } },
+    env: { N: "2", DROVER_PROGRESS: "plain" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /warning: remote info key "remote_workflow\.ts::e2e\.sqare" matched no call; calls made here: remote_workflow\.ts::e2e\.square/,
+  );
+});
+
+Deno.test("a workflow without the import.meta.main guard is caught in its job with a message saying what to wrap", async () => {
+  await using p = await remoteProject("");
+  await Deno.writeTextFile(
+    `${p.path}/unguarded.ts`,
+    [
+      'import { map, step } from "drover";',
+      'export const sq = step("unguarded.sq", ({ x }: { x: number }) => x * x);',
+      "const r = await map(sq, [{ x: 1 }, { x: 2 }]);",
+      "console.log(JSON.stringify(r.failures.map((f) => (f.error as Error).message)));",
+      "",
+    ].join("\n"),
+  );
+  const r = await p.run("unguarded.ts", {
+    route: { "unguarded.ts::unguarded.sq": { system: "here", inputsPerJob: 2 } },
+    env: { DROVER_PROGRESS: "off" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const messages: string[] = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  assert.equal(messages.length, 2);
+  assert.match(
+    messages[0],
+    /put the script's own work inside "if \(import\.meta\.main\) \{ \.\.\. \}"/,
+  );
 });
