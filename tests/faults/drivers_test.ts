@@ -233,3 +233,4 @@ Deno.test("a workflow without the import.meta.main guard is caught in its job wi
     /put the script's own work inside "if \(import\.meta\.main\) \{ \.\.\. \}"/,
   );
 });
+
