@@ -233,4 +233,3 @@ Deno.test("a workflow without the import.meta.main guard is caught in its job wi
     /put the script's own work inside "if \(import\.meta\.main\) \{ \.\.\. \}"/,
   );
 });
-
