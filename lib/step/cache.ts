@@ -4,7 +4,9 @@
  *
  * @module
  */
-import type { CallLookup, CallState, StoredError } from "../store/mod.ts";
+import type { CallLookup, CallState, Store, StoredError } from "../store/mod.ts";
+import type { CallWriter } from "./call_writer.ts";
+import { type KeyParts, legacyCallKey } from "./key.ts";
 
 /** What to do with a call, given its row. */
 export type CacheDecision =
@@ -70,4 +72,54 @@ export function decideCached(lookup: CallLookup | undefined, policy: CachePolicy
       }
       return { kind: "rethrow", error: lookup.error, lookup };
   }
+}
+
+/**
+ * A call's row: the one waiting for its group commit in this process, else the store's.
+ *
+ * @param store The store.
+ * @param writer The session's group commit.
+ * @param key The call key.
+ * @returns The row, or undefined.
+ */
+export function lookupWithPending(
+  store: Store,
+  writer: CallWriter,
+  key: string,
+): CallLookup | undefined {
+  const pending = writer.get(key);
+  if (!pending) return store.lookupCall(key);
+  const r = pending.record;
+  return {
+    state: r.state,
+    resultRef: r.resultRef,
+    result: pending.result,
+    error: r.error,
+    attempts: r.attempts,
+    createdAt: r.createdAt,
+    failure: r.failure ?? null,
+  };
+}
+
+/**
+ * A result recorded under the call's key as drover computed it before hashing followed
+ * RFC 8949 (`drover-v1` rules): stores made by earlier versions keep their cache. Only
+ * asked on a miss, and only when the two keys differ (floats, bigints, dates in the inputs).
+ *
+ * @param store The store.
+ * @param parts The key's step, code hash and version.
+ * @param inputs The call's inputs.
+ * @param ignore Argument names left out of the key.
+ * @returns The result bytes, or undefined.
+ */
+export function legacyHit(
+  store: Store,
+  parts: Omit<KeyParts, "argsHash"> & { readonly key: string },
+  inputs: Readonly<Record<string, unknown>>,
+  ignore: ReadonlySet<string>,
+): Uint8Array | undefined {
+  const legacy = legacyCallKey(parts, inputs, { ignore });
+  if (legacy === parts.key) return undefined;
+  const old = store.lookupCall(legacy);
+  return old?.state === "done" ? old.result : undefined;
 }

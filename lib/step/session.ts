@@ -8,8 +8,8 @@
 import { decode } from "../codec/mod.ts";
 import type { RouteMatch } from "../routing/mod.ts";
 import { type Clock, systemClock } from "../runtime/mod.ts";
-import { type CallLookup, newOwnerId, openStore, type Store } from "../store/mod.ts";
-import { decideCached } from "./cache.ts";
+import { newOwnerId, openStore, type Store } from "../store/mod.ts";
+import { decideCached, legacyHit, lookupWithPending } from "./cache.ts";
 import { ignoredOf, keyInfo, readEnv, validate } from "./call_input.ts";
 import { CallWriter } from "./call_writer.ts";
 import { Claims } from "./claims.ts";
@@ -17,7 +17,7 @@ import type { StepDefinition } from "./definition.ts";
 import { StepFailedError } from "./errors.ts";
 import type { DroverEvent, EventSink } from "./events.ts";
 import { resolveIdentity, type StepIdentity } from "./identity_cache.ts";
-import { argumentHashes, legacyCallKey } from "./key.ts";
+import { argumentHashes } from "./key.ts";
 import { LocalExecutor, type PreparedCall } from "./local_executor.ts";
 import { RemoteExecutor } from "./remote_executor.ts";
 import { currentLabel } from "./remote_label.ts";
@@ -232,7 +232,7 @@ export class Session implements AsyncDisposable {
         argHashes: argumentHashes(inputs as Record<string, unknown>, ignoredOf(def)),
       };
     for (;;) {
-      const lookup = this.#lookup(info.key);
+      const lookup = lookupWithPending(this.store, this.#writer, info.key);
       const running = lookup?.state === "running";
       const decision = decideCached(lookup, {
         retryFailed: options.retryFailed ?? def.options.retryFailed ?? this.#retryFailed,
@@ -301,7 +301,12 @@ export class Session implements AsyncDisposable {
           });
         case "run": {
           if (decision.expect === "absent") {
-            const old = this.#legacyHit(def, inputs, info);
+            const old = legacyHit(
+              this.store,
+              info,
+              inputs as Record<string, unknown>,
+              ignoredOf(def),
+            );
             if (old) {
               this.#emit({ type: "call-cached", step: def.name, key: info.key });
               return decode(old) as O;
@@ -334,41 +339,6 @@ export class Session implements AsyncDisposable {
         }
       }
     }
-  }
-
-  /**
-   * A result recorded under the call's key as drover computed it before hashing followed
-   * RFC 8949 (`drover-v1` rules): stores made by earlier versions keep their cache. Only
-   * on a miss, and only when the two keys differ (floats, bigints, dates in the inputs).
-   */
-  #legacyHit<I, O>(
-    def: StepDefinition<I, O>,
-    inputs: I,
-    info: CallKeyInfo,
-  ): Uint8Array | undefined {
-    const legacy = legacyCallKey(info, inputs as Record<string, unknown>, {
-      ignore: ignoredOf(def),
-    });
-    if (legacy === info.key) return undefined;
-    const old = this.store.lookupCall(legacy);
-    return old?.state === "done" ? old.result : undefined;
-  }
-
-  #lookup(key: string): CallLookup | undefined {
-    const pending = this.#writer.get(key);
-    if (pending) {
-      const r = pending.record;
-      return {
-        state: r.state,
-        resultRef: r.resultRef,
-        result: pending.result,
-        error: r.error,
-        attempts: r.attempts,
-        createdAt: r.createdAt,
-        failure: r.failure ?? null,
-      };
-    }
-    return this.store.lookupCall(key);
   }
 
   async #runRemote<I, O>(
