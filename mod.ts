@@ -144,7 +144,7 @@ export type {
   JobPollUpdate,
   RetryState,
 } from "./lib/store/mod.ts";
-export type { RemoteRouting, Router, SessionCallOptions } from "./lib/step/mod.ts";
+export type { RemoteRouting, Router, SessionCallOptions, UnusedKey } from "./lib/step/mod.ts";
 export type { RemoteInfoNote, RouteMatch, StackFrame } from "./lib/routing/mod.ts";
 export type { Limiter } from "./lib/runtime/mod.ts";
 

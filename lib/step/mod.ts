@@ -32,7 +32,13 @@ export {
   type SessionCallOptions,
   type SessionOptions,
 } from "./session.ts";
-export { type RemoteRouting, Router, type RouterOptions } from "./router.ts";
+export {
+  type RemoteRouting,
+  Router,
+  type RouterOptions,
+  type UnusedKey,
+  unusedKeys,
+} from "./router.ts";
 export {
   configure,
   currentSession,
