@@ -44,7 +44,7 @@ Deno.test("a full disk under .drover stops the run with a clear message; what fi
   await using p = await remoteProject("");
   await Deno.mkdir(`${p.path}/.drover`, { recursive: true });
   const mount = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", "size=1m", "tmpfs", `${p.path}/.drover`],
+    args: ["-t", "tmpfs", "-o", "size=4m", "tmpfs", `${p.path}/.drover`],
     stderr: "piped",
   }).output();
   if (mount.code !== 0) {
@@ -60,7 +60,7 @@ Deno.test("a full disk under .drover stops the run with a clear message; what fi
       [
         'import { map, step } from "drover";',
         'const big = step("disk.big", ({ x }: { x: number }) => {',
-        "  const a = new Float64Array(12_000);",
+        "  const a = new Float64Array(25_000);",
         "  for (let i = 0; i < a.length; i++) a[i] = Math.sin(x * 1e4 + i);",
         "  return a;",
         "});",
