@@ -133,6 +133,7 @@ export type {
   CallLedger,
   ClaimContext,
   ClaimEntry,
+  ClaimLedger,
   ClaimOutcome,
   ElementObservation,
   ElementRecord,

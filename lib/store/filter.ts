@@ -35,43 +35,6 @@ export class FilterError extends TypeError {
   }
 }
 
-/** Words that start or continue a statement or a clause; never at the top of a filter. */
-const CLAUSE_WORDS = new Set([
-  "select",
-  "union",
-  "intersect",
-  "except",
-  "from",
-  "where",
-  "group",
-  "having",
-  "order",
-  "limit",
-  "offset",
-  "window",
-  "values",
-  "with",
-  "returning",
-  "insert",
-  "update",
-  "delete",
-  "drop",
-  "create",
-  "alter",
-  "attach",
-  "detach",
-  "pragma",
-  "vacuum",
-  "reindex",
-  "analyze",
-  "begin",
-  "commit",
-  "rollback",
-  "savepoint",
-  "release",
-  "explain",
-]);
-
 /** Statement words that have no place in a filter, even inside a subquery. */
 const STATEMENT_WORDS = new Set([
   "insert",
@@ -91,6 +54,27 @@ const STATEMENT_WORDS = new Set([
   "rollback",
   "savepoint",
   "release",
+]);
+
+/** Words that start or continue a statement or a clause; never at the top of a filter. */
+const CLAUSE_WORDS = new Set([
+  "select",
+  "union",
+  "intersect",
+  "except",
+  "from",
+  "where",
+  "group",
+  "having",
+  "order",
+  "limit",
+  "offset",
+  "window",
+  "values",
+  "with",
+  "returning",
+  "explain",
+  ...STATEMENT_WORDS,
 ]);
 
 /** Result of {@linkcode safeParseWhereClause}. */

@@ -7,7 +7,8 @@
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { guard } from "./database.ts";
-import type { ElementRecord, ElementState } from "./ledger.ts";
+import { insertJobRows } from "./_job_rows.ts";
+import type { ElementRecord, ElementState } from "./ledger_types.ts";
 
 /**
  * Where a job is in its life. `staged`: row written, not (known to be) submitted yet;
@@ -193,34 +194,7 @@ export class JobStore {
     job: NewJob,
     calls: readonly { key: string; element: number; inputsRef: string }[],
   ): number {
-    return guard(this.#path, () => {
-      const r = this.#db.prepare(
-        `INSERT INTO jobs (name, system, step, state, size, attempt, spec, dir, run_id, created_at)
-         VALUES (?, ?, ?, 'staged', ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        job.name,
-        job.system,
-        job.step,
-        job.size,
-        job.attempt,
-        JSON.stringify(job.spec),
-        job.dir,
-        job.runId,
-        job.createdAt,
-      );
-      const id = Number(r.lastInsertRowid);
-      const ins = this.#db.prepare(
-        `INSERT INTO job_calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, 'pending', NULL, NULL, NULL)`,
-      );
-      const el = this.#db.prepare(
-        "INSERT OR IGNORE INTO job_elements (job_id, element, state, since) VALUES (?, ?, 'pending', ?)",
-      );
-      for (const c of calls) {
-        ins.run(id, c.key, c.element, c.inputsRef);
-        el.run(id, c.element, job.createdAt);
-      }
-      return id;
-    });
+    return guard(this.#path, () => insertJobRows(this.#db, job, calls));
   }
 
   /**

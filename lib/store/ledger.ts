@@ -4,142 +4,19 @@
  * transaction (compare-and-set on the state it expects), and says whether it applied, so
  * two processes sharing a store can never both move the same row.
  *
- * Claims: before a call runs (here or in a job), the process that will run it claims the
- * call's row (`state = 'running'`, `owner`, `lease_until`). Another process that finds the
- * row claimed by a live owner waits for it instead of running it again; a claim whose
- * owner died (its process is gone on this host, or its lease ran out) is taken over.
+ * Claims (`owner`, `lease_until` on a running call) are the first half of it, in
+ * {@link ./claim_ledger.ts}; this class adds the call and job transitions.
  *
  * @module
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
-import { sha256Hex } from "../codec/mod.ts";
 import { guard, transaction } from "./database.ts";
+import { insertJobRows } from "./_job_rows.ts";
+import { ClaimLedger } from "./claim_ledger.ts";
 import type { ObjectStore } from "./objects.ts";
-import type {
-  CallFailure,
-  CallRecord,
-  CallState,
-  FailureReason,
-  RetryState,
-  StoredError,
-} from "./records.ts";
+import type { CallFailure, CallRecord, FailureReason, RetryState, StoredError } from "./records.ts";
 import type { JobCallState, NewJob } from "./jobs.ts";
-
-/** What a process needs to claim a call: the row written while it runs. */
-export interface ClaimEntry {
-  /** The call key. */
-  readonly key: string;
-  /** The step. */
-  readonly step: string;
-  /** Code identity hash. */
-  readonly codeHash: string;
-  /** The step's version salt. */
-  readonly version: string;
-  /** Hash of each argument. */
-  readonly argHashes: Readonly<Record<string, string>>;
-  /** Where it will run (`local`, `local:isolate`, a system name). */
-  readonly location: string;
-  /** The run claiming it. */
-  readonly runId: number | null;
-  /** The state the claimer saw when it decided to run the call. */
-  readonly expect: CallState | "absent";
-}
-
-/**
- * How a claim went: `claimed` (the caller runs the call), `taken-over` (its owner died; the
- * caller runs it, or attaches to its job when one is live), `held` (a live owner runs it:
- * wait for it), `changed` (the row moved since the caller looked: look again).
- */
-export type ClaimOutcome = "claimed" | "taken-over" | "held" | "changed";
-
-/** Who claims, and until when. */
-export interface ClaimContext {
-  /** The claiming process: `host:pid:nonce`. */
-  readonly owner: string;
-  /** The time now, ms. */
-  readonly now: number;
-  /** How long a claim lasts without renewal, ms. */
-  readonly leaseMs: number;
-}
-
-/** A finished local call to record, with the bytes of its objects. */
-export interface FinishedCall {
-  /** The record (`inputsRef`/`resultRef` name the bytes below). */
-  readonly record: CallRecord;
-  /** Encoded inputs. */
-  readonly inputs: Uint8Array;
-  /** Encoded result, when done. */
-  readonly result: Uint8Array | undefined;
-}
-
-/** One call put in a job. */
-export interface JobCallDraft {
-  /** The call key. */
-  readonly key: string;
-  /** Its array element. */
-  readonly element: number;
-  /** The inputs object (already in the object store). */
-  readonly inputsRef: string;
-}
-
-/** How a job call was decided by a poll. */
-export type JobCallDecision =
-  | { readonly state: "done"; readonly resultRef: string; readonly size: number }
-  | {
-    readonly state: "failed";
-    readonly reason: FailureReason;
-    readonly detail: string;
-    /** For `exception`: the user's error, stored on the call. */
-    readonly error?: StoredError;
-  };
-
-/** The persisted state of one array element. */
-export type ElementState = "pending" | "running" | "missing" | "exited" | "decided";
-
-/** Element transitions (from -> allowed to). `decided` is terminal. */
-export const ELEMENT_TRANSITIONS: Readonly<Record<ElementState, readonly ElementState[]>> = {
-  pending: ["pending", "running", "missing", "exited", "decided"],
-  running: ["running", "missing", "exited", "decided"],
-  missing: ["missing", "running", "exited", "decided"],
-  exited: ["exited", "decided"],
-  decided: [],
-};
-
-/** What a poll saw of one element. */
-export interface ElementObservation {
-  /** The element. */
-  readonly element: number;
-  /** Its state now. */
-  readonly state: ElementState;
-  /** Exit code, when exited. */
-  readonly exitCode?: number;
-  /** The scheduler's own state name, for display. */
-  readonly native?: string;
-  /** The scheduler's reason (`ReqNodeNotAvail`). */
-  readonly reason?: string;
-}
-
-/** A persisted element. */
-export interface ElementRecord extends ElementObservation {
-  /** The job. */
-  readonly jobId: number;
-  /** Since when it is in this state, ms. */
-  readonly since: number;
-}
-
-/** Everything one poll decided for one job, applied in one transaction. */
-export interface JobPollUpdate {
-  /** The job. */
-  readonly jobId: number;
-  /** The system it runs on (results live there). */
-  readonly system: string;
-  /** Calls decided. */
-  readonly decisions: ReadonlyMap<string, JobCallDecision>;
-  /** Elements whose state changed (or stayed missing). */
-  readonly elements: readonly ElementObservation[];
-  /** Why the scheduler keeps the job pending, if it says. */
-  readonly pendingReason?: string | null;
-}
+import type { FinishedCall, JobCallDecision, JobCallDraft, JobPollUpdate } from "./ledger_types.ts";
 
 const CALL_COLUMNS =
   "key, step, state, code_hash, version, arg_hashes, inputs_ref, result_ref, error, run_id, location, attempts, created_at, started_at, ended_at, failure_reason, retryable, retry_state";
@@ -166,11 +43,10 @@ const CALL_COLUMNS =
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class CallLedger {
+export class CallLedger extends ClaimLedger {
   readonly #db: DatabaseSync;
   readonly #path: string;
   readonly #objects: ObjectStore;
-  readonly #host = hostName();
   #stmts: Record<string, StatementSync> | undefined;
 
   /**
@@ -181,6 +57,7 @@ export class CallLedger {
    * @param objects The object store (results and inputs are written with their rows).
    */
   constructor(db: DatabaseSync, path: string, objects: ObjectStore) {
+    super(db, path);
     this.#db = db;
     this.#path = path;
     this.#objects = objects;
@@ -190,20 +67,6 @@ export class CallLedger {
     return this.#stmts ??= {
       claimRow: this.#db.prepare(
         "SELECT state, owner, lease_until, error FROM calls WHERE key = ?",
-      ),
-      insertClaim: this.#db.prepare(
-        `INSERT INTO calls (key, step, state, code_hash, version, arg_hashes, location, run_id,
-           attempts, created_at, started_at, owner, lease_until)
-         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-      ),
-      updateClaim: this.#db.prepare(
-        `UPDATE calls SET state = 'running', owner = ?, lease_until = ?, location = ?, run_id = ?,
-           code_hash = ?, version = ?, arg_hashes = ?, started_at = ?
-         WHERE key = ? AND state = ?`,
-      ),
-      takeOver: this.#db.prepare(
-        `UPDATE calls SET owner = ?, lease_until = ?, run_id = ?
-         WHERE key = ? AND state = 'running' AND owner IS ? AND lease_until IS ?`,
       ),
       liveJob: this.#db.prepare(
         `SELECT 1 AS x FROM job_calls jc JOIN jobs j ON j.id = jc.job_id
@@ -222,124 +85,6 @@ export class CallLedger {
            owner = NULL, lease_until = NULL`,
       ),
     };
-  }
-
-  /**
-   * Claims calls for this process (one transaction for all of them).
-   *
-   * @param entries The calls, each with the state its claimer saw.
-   * @param ctx Owner, time, lease.
-   * @returns One outcome per entry, in order.
-   */
-  claim(entries: readonly ClaimEntry[], ctx: ClaimContext): ClaimOutcome[] {
-    if (entries.length === 0) return [];
-    const s = this.#s;
-    const until = ctx.now + ctx.leaseMs;
-    return this.#tx(() =>
-      entries.map((e): ClaimOutcome => {
-        const row = s.claimRow.get(e.key);
-        if (!row) {
-          if (e.expect !== "absent") return "changed";
-          s.insertClaim.run(
-            e.key,
-            e.step,
-            e.codeHash,
-            e.version,
-            JSON.stringify(e.argHashes),
-            e.location,
-            e.runId,
-            ctx.now,
-            ctx.now,
-            ctx.owner,
-            until,
-          );
-          return "claimed";
-        }
-        const state = String(row.state) as CallState;
-        const owner = row.owner == null ? null : String(row.owner);
-        const lease = row.lease_until == null ? null : Number(row.lease_until);
-        if (state === "running") {
-          if (owner === ctx.owner) return "claimed";
-          if (!this.claimDead(owner, lease, ctx.now)) return "held";
-          const r = s.takeOver.run(ctx.owner, until, e.runId, e.key, owner, lease);
-          return Number(r.changes) > 0 ? "taken-over" : "changed";
-        }
-        if (state !== e.expect) return "changed";
-        const r = s.updateClaim.run(
-          ctx.owner,
-          until,
-          e.location,
-          e.runId,
-          e.codeHash,
-          e.version,
-          JSON.stringify(e.argHashes),
-          ctx.now,
-          e.key,
-          state,
-        );
-        return Number(r.changes) > 0 ? "claimed" : "changed";
-      })
-    );
-  }
-
-  /**
-   * Whether a claim's owner is gone: no owner, a lease that ran out, or a process of this
-   * host that no longer exists.
-   *
-   * @param owner The owner (`host:pid:nonce`), or null.
-   * @param leaseUntil The lease end, or null.
-   * @param now The time now.
-   * @returns True when the claim can be taken over.
-   */
-  claimDead(owner: string | null, leaseUntil: number | null, now: number): boolean {
-    if (owner === null || leaseUntil === null || leaseUntil <= now) return true;
-    const [host, pid] = owner.split(":");
-    if (host === this.#host && /^\d+$/.test(pid ?? "")) return !processAlive(Number(pid));
-    return false;
-  }
-
-  /**
-   * Extends every claim of an owner.
-   *
-   * @param owner The owner.
-   * @param until The new lease end.
-   * @returns How many claims were renewed.
-   */
-  renewClaims(owner: string, until: number): number {
-    return Number(
-      guard(this.#path, () =>
-        this.#db.prepare(
-          "UPDATE calls SET lease_until = ? WHERE owner = ? AND state = 'running'",
-        ).run(until, owner)).changes,
-    );
-  }
-
-  /**
-   * Gives up the claims of an owner on calls that are not in a live job (the process is
-   * closing with calls unfinished): a call that had failed before goes back to `failed`,
-   * others are removed, so the next run decides them afresh. Claims of calls in live jobs
-   * just lose their owner (the job goes on; anyone may attach).
-   *
-   * @param owner The owner.
-   * @returns How many claims were released.
-   */
-  releaseClaims(owner: string): number {
-    return this.#tx(() => {
-      const inJob =
-        "EXISTS (SELECT 1 FROM job_calls jc WHERE jc.key = calls.key AND jc.state = 'pending')";
-      const a = this.#db.prepare(
-        `UPDATE calls SET owner = NULL, lease_until = NULL
-         WHERE owner = ? AND state = 'running' AND ${inJob}`,
-      ).run(owner);
-      const b = this.#db.prepare(
-        `UPDATE calls SET state = 'failed', owner = NULL, lease_until = NULL
-         WHERE owner = ? AND state = 'running' AND error IS NOT NULL AND NOT ${inJob}`,
-      ).run(owner);
-      const c = this.#db.prepare(
-        `DELETE FROM calls WHERE owner = ? AND state = 'running' AND NOT ${inJob}`,
-      ).run(owner);
-      return Number(a.changes) + Number(b.changes) + Number(c.changes);
-    });
   }
 
   /**
@@ -432,28 +177,7 @@ export class CallLedger {
         }
       }
       if (conflicts.length > 0) return { conflicts };
-      const r = this.#db.prepare(
-        `INSERT INTO jobs (name, system, step, state, size, attempt, spec, dir, run_id, created_at)
-         VALUES (?, ?, ?, 'staged', ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        job.name,
-        job.system,
-        job.step,
-        job.size,
-        job.attempt,
-        JSON.stringify(job.spec),
-        job.dir,
-        job.runId,
-        job.createdAt,
-      );
-      const jobId = Number(r.lastInsertRowid);
-      const ins = this.#db.prepare(
-        `INSERT INTO job_calls (job_id, key, element, inputs_ref, state)
-         VALUES (?, ?, ?, ?, 'pending')`,
-      );
-      const el = this.#db.prepare(
-        "INSERT OR IGNORE INTO job_elements (job_id, element, state, since) VALUES (?, ?, 'pending', ?)",
-      );
+      const jobId = insertJobRows(this.#db, job, calls);
       const call = this.#db.prepare(
         `UPDATE calls SET state = 'running', owner = ?, lease_until = ?, inputs_ref = ?,
            location = ?, run_id = ?, attempts = attempts + 1, started_at = ?, ended_at = NULL,
@@ -461,8 +185,6 @@ export class CallLedger {
          WHERE key = ?`,
       );
       for (const c of calls) {
-        ins.run(jobId, c.key, c.element, c.inputsRef);
-        el.run(jobId, c.element, ctx.now);
         call.run(
           ctx.owner,
           ctx.now + ctx.leaseMs,
@@ -725,42 +447,6 @@ export class CallLedger {
 
   #tx<T>(fn: () => T): T {
     return transaction(this.#db, this.#path, fn);
-  }
-}
-
-/**
- * The owner id of this process for claims: `host:pid:nonce`.
- *
- * @returns A new owner id.
- *
- * @example
- * ```ts
- * import { newOwnerId } from "./ledger.ts";
- * import assert from "node:assert/strict";
- * assert.match(newOwnerId(), new RegExp(`:${Deno.pid}:[0-9a-f]{8}$`));
- * ```
- */
-export function newOwnerId(): string {
-  return `${hostName()}:${Deno.pid}:${
-    sha256Hex(crypto.getRandomValues(new Uint8Array(8))).slice(0, 8)
-  }`;
-}
-
-function hostName(): string {
-  try {
-    return Deno.hostname().replaceAll(":", "_");
-  } catch {
-    return "localhost";
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch (e) {
-    // Without /proc (not Linux) assume alive: the lease decides.
-    return !(e instanceof Deno.errors.NotFound);
   }
 }
 

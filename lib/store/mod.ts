@@ -65,7 +65,9 @@ export type {
   RunStatus,
   StoredError,
 } from "./records.ts";
-export { CallLedger, ELEMENT_TRANSITIONS, isTransient, newOwnerId } from "./ledger.ts";
+export { CallLedger, isTransient } from "./ledger.ts";
+export { ClaimLedger, newOwnerId } from "./claim_ledger.ts";
+export { ELEMENT_TRANSITIONS } from "./ledger_types.ts";
 export type {
   ClaimContext,
   ClaimEntry,
@@ -77,7 +79,7 @@ export type {
   JobCallDecision,
   JobCallDraft,
   JobPollUpdate,
-} from "./ledger.ts";
+} from "./ledger_types.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
 export { JOB_CALL_TRANSITIONS, JOB_STATES, JOB_TRANSITIONS, JobStore } from "./jobs.ts";
 export type {
