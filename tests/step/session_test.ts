@@ -278,13 +278,20 @@ Deno.test("map() respects its concurrency limit", () =>
   withSession(async () => {
     let running = 0;
     let peak = 0;
+    // The first calls wait at a gate until four run at once, so the peak does not depend on
+    // how the event loop interleaves them (a busy machine runs each call in its own turn).
+    // A limiter that lets fewer than four in would never open it: the guard timer does.
+    const full = Promise.withResolvers<void>();
+    const guard = setTimeout(full.resolve, 10_000);
     const s = step(uniqueName("conc"), async ({ x }: { x: number }) => {
       peak = Math.max(peak, ++running);
-      for (let i = 0; i < 3; i++) await Promise.resolve();
+      if (running === 4) full.resolve();
+      await full.promise;
       running--;
       return x;
     });
     const r = await map(s, Array.from({ length: 20 }, (_, x) => ({ x })), { concurrency: 4 });
+    clearTimeout(guard);
     assert.equal(r.ok, true);
     assert.equal(peak, 4);
   }));
