@@ -80,7 +80,10 @@ export function installScriptHooks(): void {
       }
       const policy = new InterruptPolicy({
         write,
-        flush: () => session.close(),
+        flush: () => {
+          session.endRun("interrupted");
+          return session.close();
+        },
         exit: (code) => Deno.exit(code),
         runId: () => session.runId === null ? undefined : String(session.runId),
         ...(reporter ? { progress: reporter } : {}),

@@ -70,6 +70,7 @@ export class Session implements AsyncDisposable {
   #router: Router | undefined;
   readonly #remote: RemoteExecutor;
   #closed = false;
+  #ended = false;
 
   /**
    * Use {@linkcode openSession}.
@@ -363,13 +364,15 @@ export class Session implements AsyncDisposable {
   }
 
   /**
-   * Marks the run as ended.
+   * Marks the run as ended. The first status given wins: a run ended as failed or
+   * interrupted stays so when the session closes afterwards.
    *
    * @param status How the process ended.
    * @param error Message when failed.
    */
-  endRun(status: "done" | "failed", error?: string): void {
-    if (this.#closed) return;
+  endRun(status: "done" | "failed" | "interrupted", error?: string): void {
+    if (this.#closed || this.#ended) return;
+    this.#ended = true;
     this.flush();
     for (const u of this.#router?.unused() ?? []) {
       this.#emit({ type: "remote-info-unused", key: u.key, nearest: u.nearest });
