@@ -74,7 +74,7 @@ export function runsLsCommand(ctx: Context): CommandUnknownOpts {
       const runs = store.listRuns(now - options.days * DAY_MS);
       const counts = countCallsByRun(store, runs.map((r) => r.id));
       if (options.json) {
-        ctx.out(toJson(runs.map((r) => ({ ...r, calls: runCounts(counts.get(r.id)!) }))));
+        ctx.out(toJson(runs.map((r) => ({ ...r, calls: runCounts(counts.get(r.id)!, r) }))));
         return;
       }
       if (runs.length === 0) {
@@ -84,7 +84,7 @@ export function runsLsCommand(ctx: Context): CommandUnknownOpts {
       ctx.out(
         renderTable(
           ["ID", "STATUS", "STARTED", "DURATION", "RAN", "CACHED", "FAILED", "SCRIPT", "ARGV"],
-          runs.map((r) => runRow(ctx, r, now, runCounts(counts.get(r.id)!))),
+          runs.map((r) => runRow(ctx, r, now, runCounts(counts.get(r.id)!, r))),
           { right: [0, 3, 4, 5, 6], style: ctx.style },
         ),
       );
@@ -104,10 +104,11 @@ export interface RunCounts extends RunCallCounts {
  * Adds the cache hits of a run to the counts of the calls it executed.
  *
  * @param counts As from `countCallsByRun`.
- * @returns The counts; `cached` is null until the store records cache hits per run.
+ * @param run The run (its `cached` is counted when it ends).
+ * @returns The counts; `cached` is null while the run goes on, or for runs of old stores.
  */
-export function runCounts(counts: RunCallCounts): RunCounts {
-  return { ...counts, cached: null };
+export function runCounts(counts: RunCallCounts, run: Pick<RunRecord, "cached">): RunCounts {
+  return { ...counts, cached: run.cached };
 }
 
 function runRow(ctx: Context, run: RunRecord, now: number, counts: RunCounts): string[] {

@@ -74,7 +74,7 @@ export function runsShowCommand(ctx: Context): CommandUnknownOpts {
         throw new CommandError(`Cannot show run ${id}: no run has this id (see drover runs ls)`);
       }
       const filter: CallFilter = { runId: id, step: options.step, states: options.state };
-      const counts = runCounts(countCallsByRun(store, [id]).get(id)!);
+      const counts = runCounts(countCallsByRun(store, [id]).get(id)!, run);
       const byStep = store.countCalls(filter);
       const calls = store.listCalls({ ...filter, limit: options.limit });
       const now = ctx.io.now();

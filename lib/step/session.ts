@@ -71,6 +71,7 @@ export class Session implements AsyncDisposable {
   readonly #remote: RemoteExecutor;
   #closed = false;
   #ended = false;
+  #cachedCalls = 0;
 
   /**
    * Use {@linkcode openSession}.
@@ -356,6 +357,7 @@ export class Session implements AsyncDisposable {
   }
 
   #emit(event: DroverEvent): void {
+    if (event.type === "call-cached") this.#cachedCalls++;
     try {
       this.#onEvent(event);
     } catch {
@@ -377,7 +379,7 @@ export class Session implements AsyncDisposable {
     for (const u of this.#router?.unused() ?? []) {
       this.#emit({ type: "remote-info-unused", key: u.key, nearest: u.nearest });
     }
-    if (this.runId !== null) this.store.endRun(this.runId, status, error);
+    if (this.runId !== null) this.store.endRun(this.runId, status, error, this.#cachedCalls);
   }
 
   /** Writes every finished call still waiting for its group commit now. */

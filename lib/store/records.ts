@@ -186,4 +186,6 @@ export interface RunRecord {
   readonly status: RunStatus;
   /** Error message for failed runs. */
   readonly error: string | null;
+  /** Calls the run answered from the cache; null while running or when not recorded. */
+  readonly cached: number | null;
 }

@@ -205,6 +205,8 @@ export const MIGRATIONS: readonly string[] = [
     WHERE state = 'failed' AND json_valid(error) AND json_extract(error, '$.name') = 'JobFailedError';
   CREATE INDEX calls_owner ON calls(owner) WHERE owner IS NOT NULL;
   `,
+  // v4: calls a run answered from the cache (NULL: not recorded, runs before v4).
+  `ALTER TABLE runs ADD COLUMN cached INTEGER;`,
 ];
 
 /** The schema version this code writes. */

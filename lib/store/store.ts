@@ -327,17 +327,20 @@ export class Store implements Disposable {
    * @param id Run id.
    * @param status How it ended.
    * @param error Message for failed runs.
+   * @param cached How many calls the run answered from the cache, if counted.
    */
-  endRun(id: number, status: Exclude<RunStatus, "running">, error?: string): void {
+  endRun(
+    id: number,
+    status: Exclude<RunStatus, "running">,
+    error?: string,
+    cached?: number,
+  ): void {
     guard(
       this.dbPath,
       () =>
-        this.#db.prepare("UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?").run(
-          status,
-          Date.now(),
-          error ?? null,
-          id,
-        ),
+        this.#db.prepare(
+          "UPDATE runs SET status = ?, ended_at = ?, error = ?, cached = ? WHERE id = ?",
+        ).run(status, Date.now(), error ?? null, cached ?? null, id),
     );
   }
 
@@ -616,6 +619,7 @@ function toRun(r: Record<string, SQLInputValue>): RunRecord {
     endedAt: r.ended_at == null ? null : Number(r.ended_at),
     status: r.status as RunStatus,
     error: r.error == null ? null : String(r.error),
+    cached: r.cached == null ? null : Number(r.cached),
   };
 }
 

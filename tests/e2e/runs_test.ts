@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { openStore } from "../../mod.ts";
-import { tempDir } from "../_helpers/temp.ts";
+import { REPO_ROOT, tempDir } from "../_helpers/temp.ts";
 import { runScript, writeProjectConfig } from "../_helpers/project.ts";
 
 const SCRIPT = `import { step } from "drover";
@@ -62,4 +62,24 @@ if (import.meta.main) {
   using store = openStore({ dir: `${dir.path}/.drover` });
   assert.equal(store.listCalls({ states: ["done"] }).length, 50);
   assert.deepEqual(store.listRuns().map((run) => run.status), ["done"]);
+});
+
+Deno.test("a rerun records how many calls it answered from the cache, and runs ls shows it", async () => {
+  await using dir = await tempDir();
+  await writeProjectConfig(dir.path);
+  await Deno.writeTextFile(`${dir.path}/w.ts`, SCRIPT);
+  assert.equal((await runScript(dir.path, "w.ts")).code, 0);
+  assert.equal((await runScript(dir.path, "w.ts")).code, 0);
+  {
+    using store = openStore({ dir: `${dir.path}/.drover` });
+    assert.deepEqual(store.listRuns().map((r) => r.cached), [1, 0]);
+  }
+  const ls = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${REPO_ROOT}/cli.ts`, "runs", "ls", "--json"],
+    cwd: dir.path,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+  }).output();
+  const runs = JSON.parse(new TextDecoder().decode(ls.stdout));
+  assert.deepEqual(runs.map((r: { calls: { cached: number } }) => r.calls.cached), [1, 0]);
 });

@@ -121,7 +121,9 @@ Deno.test("a store made by the previous version with a running job migrates and 
     "SELECT job_id, key, element, inputs_ref, state, reason, detail, result_ref FROM job_calls",
   );
   const objects = rows("SELECT hash, size, data, created_at FROM objects");
-  const runs = rows("SELECT * FROM runs");
+  const runs = rows(
+    "SELECT id, script, argv, cwd, host, pid, started_at, ended_at, status, error FROM runs",
+  );
   v3.close();
   for (const f of [path, `${path}-wal`, `${path}-shm`]) await Deno.remove(f).catch(() => {});
   const v2 = makeV2(path);
