@@ -15,6 +15,7 @@ import {
   type ProgressReporter,
 } from "../report/mod.ts";
 import { systemClock } from "../runtime/mod.ts";
+import { mapJobStack } from "./_bundle_stack.ts";
 import { type Session, setScriptHooks } from "../step/mod.ts";
 
 const encoder = new TextEncoder();
@@ -102,7 +103,11 @@ export function installScriptHooks(): void {
     },
   });
   globalThis.addEventListener("unhandledrejection", (e) => {
-    const text = formatUncaught(e.reason, { droverRoot: DROVER_ROOT, cwd: Deno.cwd() });
+    const text = formatUncaught(e.reason, {
+      droverRoot: DROVER_ROOT,
+      cwd: Deno.cwd(),
+      mapStack: (stack) => mapJobStack(stack),
+    });
     if (text === undefined) return;
     e.preventDefault();
     write(text.endsWith("\n") ? text : `${text}\n`);

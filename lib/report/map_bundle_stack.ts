@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SourceMapIndex, type SourceMapV3 } from "./source_map.ts";
+import { type OriginalPosition, SourceMapIndex, type SourceMapV3 } from "./source_map.ts";
 import { parseFrame } from "./stack_frames.ts";
 
 /** Options of {@linkcode mapBundleStack}. */
@@ -17,6 +17,14 @@ export interface MapBundleStackOptions {
   readonly isBundle?: (file: string) => boolean;
   /** The map's own URL, to resolve relative `sources` against. */
   readonly mapUrl?: string | URL;
+  /**
+   * Corrects a mapped position, e.g. with {@linkcode realignPosition} when the bundle's
+   * text is at hand. Gets the frame's generated line and column (1-based).
+   */
+  readonly adjust?: (
+    generated: { readonly line: number; readonly column: number },
+    original: OriginalPosition,
+  ) => OriginalPosition;
 }
 
 const BUNDLE_NAME = /(^|\/)(bundle\.js|[0-9a-f]{64}(\.js)?)$/;
@@ -61,8 +69,11 @@ export function mapBundleStack(
       !frame || frame.file === undefined || frame.span === undefined ||
       frame.line === undefined || !isBundle(frame.file)
     ) return line;
-    const pos = index.originalPosition(frame.line, frame.column ?? 1);
-    if (pos === undefined) return line;
+    const mapped = index.originalPosition(frame.line, frame.column ?? 1);
+    if (mapped === undefined) return line;
+    const pos = options.adjust
+      ? options.adjust({ line: frame.line, column: frame.column ?? 1 }, mapped)
+      : mapped;
     const [from, to] = frame.span;
     return `${line.slice(0, from)}${pos.source}:${pos.line}:${pos.column}${line.slice(to)}`;
   }).join("\n");

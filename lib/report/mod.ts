@@ -72,6 +72,7 @@ export {
   type SourceMapV3,
 } from "./source_map.ts";
 export { mapBundleStack, type MapBundleStackOptions } from "./map_bundle_stack.ts";
+export { realignPosition } from "./realign_position.ts";
 export {
   type FailureFormatOptions,
   type FailureLike,

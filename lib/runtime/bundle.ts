@@ -189,6 +189,7 @@ async function build(
       configFlag,
       ...EXTERNALS.map((name) => `--external=${name}`),
       "--output=bundle.js",
+      "--sourcemap=external",
       "entry.ts",
     ];
     const out = await deno(args, dir);
@@ -212,6 +213,7 @@ async function build(
       });
     }
     const bundle = { bytes, hash: sha256Hex(bytes) };
+    if (cacheDir !== false) await keepSourceMap(dir, bundle, cacheDir).catch(() => {});
     if (graph && await unchanged(graph.files)) {
       await writeCached(join(cacheDir as string, `${graph.key}.js`), bytes).catch(() => {});
     }
@@ -219,6 +221,46 @@ async function build(
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Where the source map of the bundle with this hash is kept (written when the bundle is
+ * built with a cache directory), so a stack thrown in a job can be mapped back to the
+ * user's files. The bundle itself is kept beside it, with `.js` for `.map`: the map of
+ * `deno bundle` is off by a few lines in TypeScript modules, and the bundle's text at a
+ * frame puts it right.
+ *
+ * @param hash The bundle's sha256 hex.
+ * @param cacheDir The bundle cache directory. Default: `$XDG_CACHE_HOME/drover/bundles`.
+ * @returns The map file's path, or undefined without a cache directory.
+ *
+ * @example
+ * ```ts
+ * import { bundleSourceMapFile } from "./bundle.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(bundleSourceMapFile("ab".repeat(32), "/c"), `/c/maps/${"ab".repeat(32)}.map`);
+ * ```
+ */
+export function bundleSourceMapFile(
+  hash: string,
+  cacheDir: string | false = defaultCacheDir(),
+): string | undefined {
+  return cacheDir === false ? undefined : join(cacheDir, "maps", `${hash}.map`);
+}
+
+/** Keeps `bundle.js.map` of a build and the bundle under its hash, sources as absolute URLs. */
+async function keepSourceMap(dir: string, bundle: StepBundle, cacheDir: string): Promise<void> {
+  const file = bundleSourceMapFile(bundle.hash, cacheDir)!;
+  const mapPath = join(dir, "bundle.js.map");
+  const map = JSON.parse(await Deno.readTextFile(mapPath)) as {
+    sources?: string[];
+    sourcesContent?: unknown;
+  };
+  const base = pathToFileURL(mapPath);
+  map.sources = (map.sources ?? []).map((s) => new URL(s, base).href);
+  delete map.sourcesContent;
+  await writeCached(file.replace(/\.map$/, ".js"), bundle.bytes);
+  await writeCached(file, new TextEncoder().encode(JSON.stringify(map)));
 }
 
 /** The first external a bundle imports at its top level (such a bundle fails to start). */

@@ -99,6 +99,7 @@ export {
 export {
   BundleError,
   type BundleOptions,
+  bundleSourceMapFile,
   bundleStepModule,
   findDenoConfig,
   type StepBundle,

@@ -70,3 +70,23 @@ Deno.test("an element killed by a signal is restarted up to maxRestarts, then fa
   assert.deepEqual(store.jobs.callsOf(jobs[0].id).map((c) => c.reason), ["killed"]);
   assert.equal(store.getCall(store.jobs.callsOf(jobs[0].id)[0].key)?.state, "failed");
 });
+
+Deno.test("a step that threw in a job is reported at the line of the user's file, not the bundle's", async () => {
+  await using p = await remoteProject("");
+  const cache = await Deno.makeTempDir({ prefix: "drover-cache-" });
+  try {
+    const r = await p.run("remote_workflow.ts", {
+      route: routeSquare("here"),
+      env: { N: "4", FAIL_AT: "2", UNWRAP: "1", XDG_CACHE_HOME: cache },
+    });
+    assert.equal(r.code, 1, r.stderr);
+    const source = await Deno.readTextFile(`${p.path}/remote_workflow.ts`);
+    const line = source.split("\n").findIndex((l) => l.includes("throw new RangeError")) + 1;
+    assert.match(r.stderr, /x = 2 is not allowed/);
+
+    assert.match(r.stderr, new RegExp(`remote_workflow\\.ts:${line}:`), r.stderr);
+    assert.doesNotMatch(r.stderr, /[0-9a-f]{64}:\d+/, "no bundle frames");
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
+});

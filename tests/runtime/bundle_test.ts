@@ -110,9 +110,13 @@ Deno.test("bundleStepModule() reuses a cached bundle in another process until a 
     'import { step } from "drover";\nimport { k } from "./helper.ts";\nstep("b-k", () => k);\n',
   );
   const first = await bundleStepModule(`${tmp.path}/w.ts`, { cacheDir: cache });
-  const entries = [...Deno.readDirSync(cache)].map((e) => e.name);
+  const entries = [...Deno.readDirSync(cache)].filter((e) => e.isFile).map((e) => e.name);
   assert.equal(entries.length, 1);
   assert.deepEqual(await Deno.readFile(`${cache}/${entries[0]}`), first.bytes);
+  // The source map and the bundle are kept by the bundle's hash, for stacks from jobs.
+  const map = JSON.parse(await Deno.readTextFile(`${cache}/maps/${first.hash}.map`));
+  assert.ok(map.sources.includes(`file://${tmp.path}/w.ts`), map.sources.join(" "));
+  assert.deepEqual(await Deno.readFile(`${cache}/maps/${first.hash}.js`), first.bytes);
 
   // Mark the cached copy: a process that prints its hash took the bundle from the cache.
   const marked = new Uint8Array([...new TextEncoder().encode("// cached\n"), ...first.bytes]);
@@ -132,7 +136,7 @@ Deno.test("bundleStepModule() reuses a cached bundle in another process until a 
   assert.equal(edited.code, 0, edited.stderr);
   assert.notEqual(edited.stdout.trim(), sha256Hex(marked));
   assert.notEqual(edited.stdout.trim(), first.hash);
-  assert.equal([...Deno.readDirSync(cache)].length, 2);
+  assert.equal([...Deno.readDirSync(cache)].filter((e) => e.isFile).length, 2);
 });
 
 Deno.test("bundleStepModule() throws BundleError with deno's message when the module does not parse", async () => {
