@@ -48,6 +48,12 @@ export interface LocalExecutorOptions {
   readonly isolateWorkers?: number;
   /** The run recorded for the calls. */
   readonly runId: number | null;
+  /**
+   * Checked right before each in-process call: a promise to wait for (then check again),
+   * or undefined to run now; so routed calls are submitted before local work takes the
+   * thread (see `SubmissionGate`). Default: none.
+   */
+  readonly beforeRun?: () => Promise<void> | undefined;
 }
 
 type IsolatedOutcome = CallOutcome & { readonly failure?: CallFailure };
@@ -97,6 +103,11 @@ export class LocalExecutor {
       this.#limiter.run(async () => {
         signal?.throwIfAborted();
         await this.#yieldIfBusy();
+        for (let wait = isolate ? undefined : this.#o.beforeRun?.(); wait;) {
+          await wait;
+          await this.#yieldIfBusy();
+          wait = this.#o.beforeRun?.();
+        }
         const startedAt = this.#o.clock.now();
         this.#o.emit({ type: "call-start", step: def.name, key: call.key, location });
         const outcome = isolate

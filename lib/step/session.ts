@@ -22,6 +22,7 @@ import { LocalExecutor, type PreparedCall } from "./local_executor.ts";
 import { RemoteExecutor } from "./remote_executor.ts";
 import { currentLabel } from "./remote_label.ts";
 import { type RemoteRouting, Router } from "./router.ts";
+import { SubmissionGate } from "./submission_gate.ts";
 import type { CallKeyInfo, SessionCallOptions, SessionOptions } from "./session_options.ts";
 
 export type {
@@ -72,6 +73,7 @@ export class Session implements AsyncDisposable {
   #closed = false;
   #ended = false;
   #cachedCalls = 0;
+  readonly #gate: SubmissionGate;
 
   /**
    * Use {@linkcode openSession}.
@@ -85,6 +87,7 @@ export class Session implements AsyncDisposable {
     this.#cwd = options.cwd ?? Deno.cwd();
     this.store = openStore({ dir: options.dir, cwd: this.#cwd, onEvent: this.#onEvent });
     this.#clock = options.clock ?? systemClock;
+    this.#gate = new SubmissionGate({ clock: this.#clock });
     const flag = this.#env.DROVER_RETRY_FAILED;
     this.#retryFailed = options.retryFailed ?? (flag === "1" || flag === "true");
     this.#writer = new CallWriter(this.store, {
@@ -124,6 +127,7 @@ export class Session implements AsyncDisposable {
       isolate: options.isolate,
       isolateWorkers: options.isolateWorkers,
       runId: this.runId,
+      beforeRun: () => this.#gate.hold(),
     });
   }
 
@@ -315,6 +319,8 @@ export class Session implements AsyncDisposable {
             }
           }
           const match = this.router.route(def, routing);
+          // Routed: local work waits at the gate until its job is submitted (or it ends).
+          if (match) this.#gate.routed(info.key);
           const claim = await this.#claims.claim({
             key: info.key,
             step: def.name,
@@ -325,11 +331,15 @@ export class Session implements AsyncDisposable {
             runId: this.runId,
             expect: decision.expect,
           });
-          if (claim === "changed" || claim === "held") continue;
-          if (claim === "taken-over" && this.store.jobs.inLiveJob(info.key)) {
-            return await this.#runRemote(def, inputs, info, prepare(), match, true);
+          try {
+            if (claim === "changed" || claim === "held") continue;
+            if (claim === "taken-over" && this.store.jobs.inLiveJob(info.key)) {
+              return await this.#runRemote(def, inputs, info, prepare(), match, true);
+            }
+            if (match) return await this.#runRemote(def, inputs, info, prepare(), match, false);
+          } finally {
+            if (match) this.#gate.submitted([info.key]);
           }
-          if (match) return await this.#runRemote(def, inputs, info, prepare(), match, false);
           return await this.#local.execute(
             def,
             inputs,
@@ -358,6 +368,9 @@ export class Session implements AsyncDisposable {
 
   #emit(event: DroverEvent): void {
     if (event.type === "call-cached") this.#cachedCalls++;
+    if ((event.type === "job-submitted" || event.type === "job-recovered") && event.keys) {
+      this.#gate.submitted(event.keys);
+    }
     try {
       this.#onEvent(event);
     } catch {

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { remoteProject, routeSquare } from "./_remote_project.ts";
+import { REPO_ROOT } from "../_helpers/temp.ts";
 
 Deno.test("a routed map on the local scheduler runs as jobs, stages inputFiles, and replays from the store", async () => {
   await using p = await remoteProject("");
@@ -89,4 +90,29 @@ Deno.test("a step that threw in a job is reported at the line of the user's file
   } finally {
     await Deno.remove(cache, { recursive: true });
   }
+});
+
+Deno.test("routed calls beside a CPU-bound local map go out as one array before the local map ends", async () => {
+  await using p = await remoteProject("");
+  await Deno.copyFile(
+    `${REPO_ROOT}/tests/e2e/fixtures/mixed_workflow.ts`,
+    `${p.path}/mixed_workflow.ts`,
+  );
+  const route = { "mixed_workflow.ts::e2e.rsq": { system: "here", inputsPerJob: 10 } };
+  // 30 local calls of 300 ms CPU each: about 9 s of local work on the event loop.
+  const env = { N_LOCAL: "30", BURN_MS: "300", N_REMOTE: "50", CONCURRENCY: "8" };
+  const r = await p.run("mixed_workflow.ts", { route, env });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.values, Array.from({ length: 50 }, (_, x) => x * x));
+  assert.equal(out.local, 30);
+  using store = p.store();
+  const jobs = store.jobs.listJobs();
+  assert.equal(jobs.length, 1, "the map's concurrency limits local work only: one array");
+  assert.equal(jobs[0].size, 5);
+  assert.ok(
+    jobs[0].submittedAt! < out.localEndedAt,
+    `submitted ${jobs[0].submittedAt! - out.startedAt} ms after the start, ` +
+      `the local map ended after ${out.localEndedAt - out.startedAt} ms`,
+  );
 });
