@@ -4,7 +4,12 @@
  * @module
  */
 import type { Transport } from "../transport/mod.ts";
-import { SchedulerCommandError, SubmitError } from "./errors.ts";
+import {
+  type ParseProblem,
+  SchedulerCommandError,
+  SchedulerOutputError,
+  SubmitError,
+} from "./errors.ts";
 
 const decoder = new TextDecoder();
 
@@ -81,4 +86,37 @@ export function submittedOutput(out: CommandOutput, scriptPath: string): string 
     stderr: out.stderr,
     scriptPath,
   });
+}
+
+/**
+ * Runs a status command and parses its listing; the first record it could not read fails
+ * the whole listing (a job drover cannot read must not look like one that ended).
+ *
+ * @param transport The system.
+ * @param command The status command.
+ * @param what What is being done, for messages ("list Slurm jobs").
+ * @param parse The listing's parser.
+ * @param signal Aborts the command.
+ * @returns The parsed listing, without problems.
+ * @throws {SchedulerCommandError} When the command fails.
+ * @throws {SchedulerOutputError} For the first record that could not be read.
+ */
+export async function readListing<T extends { readonly problems: readonly ParseProblem[] }>(
+  transport: Transport,
+  command: string,
+  what: string,
+  parse: (stdout: string, options: { command: string }) => T,
+  signal?: AbortSignal,
+): Promise<T> {
+  const out = await runCommand(transport, command, { signal });
+  const listing = parse(stdoutOf(out, what), { command });
+  const [problem] = listing.problems;
+  if (problem) {
+    throw new SchedulerOutputError(problem.message, {
+      command,
+      line: problem.line,
+      lineNumber: problem.lineNumber,
+    });
+  }
+  return listing;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Transport } from "../transport/mod.ts";
-import { runCommand, stdoutOf, submittedOutput } from "./_command.ts";
+import { readListing, runCommand, stdoutOf, submittedOutput } from "./_command.ts";
 import { JobCollector } from "./_job_status.ts";
 import type {
   ElementStatus,
@@ -162,18 +162,13 @@ export class SgeDriver implements SchedulerDriver {
     transport: Transport,
     options: StatusOptions = {},
   ): Promise<Map<string, JobStatus>> {
-    const out = await runCommand(transport, SGE_STATUS_COMMAND, { signal: options.signal });
-    const listing = parseSgeQstatXml(stdoutOf(out, "list Grid Engine jobs"), {
-      command: SGE_STATUS_COMMAND,
-    });
-    const [problem] = listing.problems;
-    if (problem) {
-      throw new SchedulerOutputError(problem.message, {
-        command: SGE_STATUS_COMMAND,
-        line: problem.line,
-        lineNumber: problem.lineNumber,
-      });
-    }
+    const listing = await readListing(
+      transport,
+      SGE_STATUS_COMMAND,
+      "list Grid Engine jobs",
+      parseSgeQstatXml,
+      options.signal,
+    );
     const jobs = new JobCollector();
     for (const job of listing.jobs) {
       if (job.status === "finished") continue;

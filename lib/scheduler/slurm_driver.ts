@@ -4,7 +4,7 @@
  * @module
  */
 import type { Transport } from "../transport/mod.ts";
-import { runCommand, stdoutOf, submittedOutput } from "./_command.ts";
+import { readListing, runCommand, stdoutOf, submittedOutput } from "./_command.ts";
 import { JobCollector } from "./_job_status.ts";
 import type {
   JobStatus,
@@ -15,7 +15,6 @@ import type {
 } from "./driver.ts";
 import type { JobSpec } from "./job_spec.ts";
 import { shellQuote } from "./shell_quote.ts";
-import { SchedulerOutputError } from "./errors.ts";
 import { parseSlurmConfig } from "./slurm_config.ts";
 import { expandTaskRanges } from "./slurm_job_id.ts";
 import { renderSlurmScript } from "./slurm_script.ts";
@@ -102,19 +101,13 @@ export class SlurmDriver implements SchedulerDriver {
     transport: Transport,
     options: StatusOptions = {},
   ): Promise<Map<string, JobStatus>> {
-    const out = await runCommand(transport, SLURM_STATUS_COMMAND, { signal: options.signal });
-    const listing = parseSqueue(stdoutOf(out, "list Slurm jobs"), {
-      command: SLURM_STATUS_COMMAND,
-    });
-    const [problem] = listing.problems;
-    if (problem) {
-      // A job drover cannot read must not look like one that ended.
-      throw new SchedulerOutputError(problem.message, {
-        command: SLURM_STATUS_COMMAND,
-        line: problem.line,
-        lineNumber: problem.lineNumber,
-      });
-    }
+    const listing = await readListing(
+      transport,
+      SLURM_STATUS_COMMAND,
+      "list Slurm jobs",
+      parseSqueue,
+      options.signal,
+    );
     const jobs = new JobCollector();
     for (const row of listing.jobs) {
       const job = { name: row.name, id: row.jobId, order: Number.parseInt(row.jobId, 10) };
