@@ -119,7 +119,7 @@ export class JobSubmission {
       const { now, later } = planArrays(elements, {
         maxArraySize: limits.maxArraySize,
         maxJobs: system.maxJobs,
-        inFlight: this.#s.store.jobs.elementsInFlight(system.name),
+        inFlight: this.inFlight(link),
       });
       for (const array of now) {
         await this.submitArray(link, array, { attempt, resources, bundleRef, rundir, deno });
@@ -127,6 +127,14 @@ export class JobSubmission {
       elements = later;
       if (later.length > 0) await this.#s.clock.sleep(system.pollMs, this.#s.abort.signal);
     }
+  }
+
+  /** Elements in flight on a system: this project's, and other projects' of the user. */
+  inFlight(link: SystemLink): number {
+    const name = link.system.name;
+    const own = this.#s.store.jobs.elementsInFlight(name);
+    const live = this.#s.store.jobs.listJobs({ system: name, states: ["staged", "submitted"] });
+    return own + link.othersInFlight(new Set(live.map((j) => j.name)));
   }
 
   async submitArray(

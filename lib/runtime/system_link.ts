@@ -9,6 +9,7 @@ import type { SchedulerDriver, SchedulerLimits } from "../scheduler/mod.ts";
 import type { System } from "../systems/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { TransportError } from "../transport/mod.ts";
+import type { SharedStatus } from "./shared_status.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -25,6 +26,11 @@ export interface ObjectToStage {
 export interface SystemLinkOptions {
   /** The path of the local Deno binary (uploaded when `deno: upload` on a remote host). */
   readonly denoPath?: string;
+  /**
+   * Shares the scheduler's answers and in-flight counts with the user's other drover
+   * processes (see {@linkcode SharedStatus}). Default: none.
+   */
+  readonly shared?: SharedStatus;
 }
 
 /**
@@ -60,6 +66,7 @@ export class SystemLink {
   /** Its scheduler. */
   readonly driver: SchedulerDriver;
   readonly #denoPath: string;
+  readonly #shared: SharedStatus | undefined;
   #rundir: Promise<string> | undefined;
   #limits: Promise<SchedulerLimits> | undefined;
   #deno: Promise<string> | undefined;
@@ -68,7 +75,7 @@ export class SystemLink {
    * @param system The system.
    * @param transport How to reach it.
    * @param driver Its scheduler driver.
-   * @param options Local Deno path.
+   * @param options Local Deno path, sharing with other processes.
    */
   constructor(
     system: System,
@@ -78,8 +85,20 @@ export class SystemLink {
   ) {
     this.system = system;
     this.transport = transport;
-    this.driver = driver;
+    this.#shared = options.shared;
+    this.driver = options.shared ? options.shared.wrap(system, driver) : driver;
     this.#denoPath = options.denoPath ?? Deno.execPath();
+  }
+
+  /**
+   * Elements of drover jobs other projects of the user have queued or running on this
+   * system (0 without sharing).
+   *
+   * @param own Names of this project's live jobs.
+   * @returns How many.
+   */
+  othersInFlight(own: ReadonlySet<string>): number {
+    return this.#shared?.othersInFlight(this.system, own) ?? 0;
   }
 
   /** The run directory, absolute (`~` expanded on the system). */
