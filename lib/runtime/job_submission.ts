@@ -107,11 +107,14 @@ export class JobSubmission {
       for (const x of entries) this.#s.refuse(x, e.message);
       return;
     }
-    const bundle = await this.#s.bundle(first.module);
+    // The bundle and what the system says are independent: wait for them together.
+    const [bundle, limits, rundir, deno] = await Promise.all([
+      this.#s.bundle(first.module),
+      link.limits(),
+      link.rundir(),
+      link.deno(),
+    ]);
     const bundleRef = this.#s.store.objects.put(bundle.bytes, bundle.hash);
-    const limits = await link.limits();
-    const rundir = await link.rundir();
-    const deno = await link.deno();
     this.#s.noteReachable(system.name);
     let elements = packElements(entries, route.inputsPerJob);
     while (elements.length > 0) {
@@ -193,12 +196,15 @@ export class JobSubmission {
       env: first.route.env,
     };
     const inputs = new Map<string, Uint8Array>();
-    for (const el of elements) {
-      for (const e of el) {
-        this.#s.store.objects.put(e.call.inputs, e.call.inputsRef);
-        inputs.set(e.call.inputsRef, e.call.inputs);
+    // One transaction for all the inputs (not one commit each).
+    this.#s.store.transaction(() => {
+      for (const el of elements) {
+        for (const e of el) {
+          this.#s.store.objects.put(e.call.inputs, e.call.inputsRef);
+          inputs.set(e.call.inputsRef, e.call.inputs);
+        }
       }
-    }
+    });
     const now = this.#s.clock.now();
     const recorded = this.#s.store.ledger.enqueueJob(
       {

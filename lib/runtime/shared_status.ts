@@ -29,6 +29,9 @@ const LIVE = new Set([
   "STOPPED",
 ]);
 
+/** Scheduler limits read by any process of the user count this long, ms. */
+const LIMITS_TTL_MS = 60 * 60_000;
+
 /** An answer older than this says nothing about what is in flight now, ms. */
 const IN_FLIGHT_HORIZON_MS = 5 * 60_000;
 
@@ -127,7 +130,8 @@ export class SharedStatus {
   /**
    * A driver for a system whose `status()` is shared (at most one query per `pollMs` among
    * all of the user's processes, an answer at least as fresh as this process's last
-   * submission) and whose `submit()` notes when it was accepted; the rest is the driver's.
+   * submission), whose `limits()` are read once an hour for all of them, and whose
+   * `submit()` notes when it was accepted; the rest is the driver's.
    *
    * @param system The system.
    * @param driver Its scheduler driver.
@@ -139,7 +143,13 @@ export class SharedStatus {
       name: driver.name,
       render: (spec) => driver.render(spec),
       cancel: (transport, ids) => driver.cancel(transport, ids),
-      limits: (transport) => driver.limits(transport),
+      limits: async (transport) => {
+        const known = this.#polls.limits(id, this.#clock.now() - LIMITS_TTL_MS);
+        if (known) return known;
+        const limits = await driver.limits(transport);
+        this.#polls.putLimits(id, this.#clock.now(), limits);
+        return limits;
+      },
       submit: async (transport, script, options) => {
         const jobId = await driver.submit(transport, script, options);
         this.#submitted.set(id, this.#clock.now());

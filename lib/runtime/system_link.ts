@@ -5,7 +5,7 @@
  * @module
  */
 import { sha256Hex } from "../codec/mod.ts";
-import type { SchedulerDriver, SchedulerLimits } from "../scheduler/mod.ts";
+import type { JobStatus, SchedulerDriver, SchedulerLimits } from "../scheduler/mod.ts";
 import type { System } from "../systems/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { TransportError } from "../transport/mod.ts";
@@ -67,6 +67,9 @@ export class SystemLink {
   readonly driver: SchedulerDriver;
   readonly #denoPath: string;
   readonly #shared: SharedStatus | undefined;
+  #lastStatus: { at: number; jobs: ReadonlyMap<string, JobStatus> } | undefined;
+  #submittedAt = 0;
+  #reuseStatus = false;
   #rundir: Promise<string> | undefined;
   #limits: Promise<SchedulerLimits> | undefined;
   #deno: Promise<string> | undefined;
@@ -86,8 +89,43 @@ export class SystemLink {
     this.system = system;
     this.transport = transport;
     this.#shared = options.shared;
-    this.driver = options.shared ? options.shared.wrap(system, driver) : driver;
+    const inner = options.shared ? options.shared.wrap(system, driver) : driver;
+    this.driver = {
+      name: inner.name,
+      render: (spec) => inner.render(spec),
+      cancel: (transport, ids) => inner.cancel(transport, ids),
+      limits: (transport) => inner.limits(transport),
+      submit: async (transport, script, o) => {
+        const id = await inner.submit(transport, script, o);
+        this.#submittedAt = Date.now();
+        return id;
+      },
+      status: async (transport, o) => {
+        const last = this.#lastStatus;
+        if (
+          this.#reuseStatus && last && last.at > this.#submittedAt &&
+          Date.now() - last.at < system.pollMs
+        ) {
+          return new Map(last.jobs);
+        }
+        const at = Date.now();
+        const jobs = await inner.status(transport, o);
+        this.#lastStatus = { at, jobs };
+        return new Map(jobs);
+      },
+    };
     this.#denoPath = options.denoPath ?? Deno.execPath();
+  }
+
+  /**
+   * Whether `driver.status()` may answer with this link's last answer while that is younger
+   * than the system's `pollMs` and newer than its last submission (for quick looks at the
+   * markers between two scheduler queries).
+   *
+   * @param on Reuse or not.
+   */
+  reuseStatus(on: boolean): void {
+    this.#reuseStatus = on;
   }
 
   /**

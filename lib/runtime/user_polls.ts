@@ -9,7 +9,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import type { ElementStatus, JobStatus } from "../scheduler/mod.ts";
+import type { ElementStatus, JobStatus, SchedulerLimits } from "../scheduler/mod.ts";
 
 /** The environment variable that moves the per-user state directory (tests use it). */
 export const STATE_DIR_ENV = "DROVER_STATE_DIR";
@@ -33,6 +33,11 @@ const SCHEMA = `
     taken_at INTEGER NOT NULL,
     owner TEXT NOT NULL,
     busy INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS scheduler_limits (
+    system TEXT PRIMARY KEY,
+    taken_at INTEGER NOT NULL,
+    body TEXT NOT NULL
   );
   CREATE TABLE IF NOT EXISTS status_snapshots (
     system TEXT PRIMARY KEY,
@@ -220,6 +225,42 @@ export class UserPolls implements Disposable {
       return undefined;
     }
     return { takenAt: Number(row.taken_at), owner: String(row.owner), jobs };
+  }
+
+  /**
+   * Remembers a scheduler's limits (they change rarely; reading them costs a command).
+   *
+   * @param system The system's identity.
+   * @param takenAt When they were read, epoch ms.
+   * @param limits The limits.
+   */
+  putLimits(system: string, takenAt: number, limits: SchedulerLimits): void {
+    this.#db.prepare(
+      `INSERT INTO scheduler_limits (system, taken_at, body) VALUES (?, ?, ?)
+       ON CONFLICT(system) DO UPDATE SET taken_at = excluded.taken_at, body = excluded.body`,
+    ).run(system, takenAt, JSON.stringify(limits));
+  }
+
+  /**
+   * A scheduler's limits remembered since `since`.
+   *
+   * @param system The system's identity.
+   * @param since Epoch ms: older ones do not count.
+   * @returns The limits, or undefined.
+   */
+  limits(system: string, since: number): SchedulerLimits | undefined {
+    const row = this.#db.prepare(
+      "SELECT body FROM scheduler_limits WHERE system = ? AND taken_at >= ?",
+    ).get(system, since);
+    if (!row) return undefined;
+    try {
+      const l = JSON.parse(String(row.body)) as SchedulerLimits;
+      return typeof l.maxArraySize === "number" && typeof l.maxJobCount === "number"
+        ? { maxArraySize: l.maxArraySize, maxJobCount: l.maxJobCount }
+        : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Closes the database. */

@@ -3,6 +3,7 @@ import {
   ManualClock,
   SharedStatus,
   systemIdentity,
+  SystemLink,
   TURN_LEASE_MS,
   UserPolls,
 } from "../../lib/runtime/mod.ts";
@@ -130,4 +131,38 @@ Deno.test("UserPolls.open() makes its directory 0700 and its database 0600", asy
   UserPolls.open(state).close();
   assert.equal(Deno.statSync(state).mode! & 0o777, 0o700);
   assert.equal(Deno.statSync(`${state}/polls.db`).mode! & 0o777, 0o600);
+});
+
+Deno.test("SystemLink.driver.status() reuses its last answer for quick looks, not across a submission", async () => {
+  const slurm = fakeSlurm();
+  const link = new SystemLink({ ...system, pollMs: 60_000 }, transport, slurm.driver);
+  await link.driver.status(transport);
+  await link.driver.status(transport);
+  assert.equal(slurm.counts.status, 2, "no reuse unless asked");
+  link.reuseStatus(true);
+  await link.driver.status(transport);
+  assert.equal(slurm.counts.status, 2, "a quick look reuses the answer");
+  await link.driver.submit(transport, "/job.sh");
+  await link.driver.status(transport);
+  assert.equal(slurm.counts.status, 3, "a submission makes the last answer stale");
+});
+
+Deno.test("SharedStatus.wrap() reads a scheduler's limits once an hour for all processes", async () => {
+  await using dir = await tempDir();
+  using polls = UserPolls.open(dir.path);
+  const clock = new ManualClock(5_000_000);
+  let reads = 0;
+  const slurm = fakeSlurm();
+  const driver: SchedulerDriver = {
+    ...slurm.driver,
+    limits: () => (reads++, Promise.resolve({ maxArraySize: 7, maxJobCount: 70 })),
+  };
+  const a = new SharedStatus(polls, { owner: "a", clock }).wrap(system, driver);
+  const b = new SharedStatus(polls, { owner: "b", clock }).wrap(system, driver);
+  assert.deepEqual(await a.limits(transport), { maxArraySize: 7, maxJobCount: 70 });
+  assert.deepEqual(await b.limits(transport), { maxArraySize: 7, maxJobCount: 70 });
+  assert.equal(reads, 1);
+  clock.advance(60 * 60_000 + 1);
+  await b.limits(transport);
+  assert.equal(reads, 2);
 });
