@@ -150,6 +150,17 @@ if (import.meta.main) {
     row("driver CPU while waiting (10 × 5 s calls)", cpu, 5, "%");
     console.log(`drover driver bench (load average at start: ${load}; the machine is shared)`);
     for (const r of rows) console.log(r);
+    for (const [name, m] of [["cold", cold], ["warm", warm]] as const) {
+      const start = mark(m, "map-start");
+      const identity = m.marks.find((x) => x.type === "code-identity");
+      const submitted = m.marks.find((x) => x.type === "job-submitted");
+      if (!start || !submitted) continue;
+      console.log(
+        `${name}: code identity at ${identity ? identity.at - start.at : "?"} ms; ` +
+          `driver CPU map→submitted ${Math.round(submitted.cpuMs - start.cpuMs)} ms ` +
+          `over ${submitted.at - start.at} ms of wall time (the load inflates the wall time)`,
+      );
+    }
     console.log(
       `squeue calls while waiting: ${wait.squeueAt.length} over ${
         submitted && done ? ((done.at - submitted.at) / 1000).toFixed(1) : "?"
