@@ -111,27 +111,71 @@ function configFiles(salt: GraphSalt): string[] {
 
 /**
  * The graph remembered for `salt`, when every local file of it (and the config and lock
- * file) still has the same content; else undefined.
+ * file) is unchanged (same size and mtime, else same content); else undefined.
  */
 export async function recallGraph(
   cacheDir: string,
   salt: GraphSalt,
 ): Promise<GraphKey | undefined> {
-  let memo: { key?: unknown; files?: unknown; config?: unknown };
+  let memo: { key?: unknown; files?: unknown; config?: unknown; at?: unknown };
   try {
     memo = JSON.parse(await Deno.readTextFile(graphMemoPath(cacheDir, salt)));
   } catch {
     return undefined;
   }
-  if (typeof memo.key !== "string" || !Array.isArray(memo.files) || !Array.isArray(memo.config)) {
+  if (
+    typeof memo.key !== "string" || !Array.isArray(memo.files) || !Array.isArray(memo.config) ||
+    typeof memo.at !== "number"
+  ) {
     return undefined;
   }
-  const files = new Map<string, string>(memo.files as [string, string][]);
-  const config = new Map<string, string | null>(memo.config as [string, string | null][]);
-  const all = [...files, ...config];
-  const now = await Promise.all(all.map(([path]) => hashFile(path)));
-  if (all.some(([, hash], i) => (now[i] ?? null) !== hash)) return undefined;
-  return { key: memo.key, files };
+  const at = memo.at;
+  const rows = [...memo.files, ...memo.config] as FileStamp[];
+  const same = await Promise.all(rows.map((row) => sameFile(row, at)));
+  if (same.some((ok) => !ok)) return undefined;
+  return { key: memo.key, files: new Map(memo.files.map((r: FileStamp) => [r[0], r[1]!])) };
+}
+
+/** A file as remembered: path, content hash (null: absent), size and mtime (ms). */
+type FileStamp = [string, string | null, number, number];
+
+/**
+ * Whether a file is as remembered: same size and mtime, the mtime well before the memo was
+ * written (an edit in the same millisecond could keep both), else the same content.
+ */
+async function sameFile([path, hash, size, mtime]: FileStamp, at: number): Promise<boolean> {
+  let stat: Deno.FileInfo | undefined;
+  try {
+    stat = await Deno.stat(path);
+  } catch {
+    return hash === null;
+  }
+  if (hash === null) return false;
+  const m = stat.mtime?.getTime();
+  if (stat.size === size && m === mtime && m !== undefined && m < at - 2000) return true;
+  return (await hashFile(path)) === hash;
+}
+
+/**
+ * A file's stamp now; one that changes while it is read (or whose content is not
+ * `expected`) gets a stamp that never matches.
+ */
+async function stampOf(path: string, expected?: string): Promise<FileStamp> {
+  try {
+    const before = await Deno.stat(path);
+    const hash = await hashFile(path);
+    const after = await Deno.stat(path);
+    const m = after.mtime?.getTime() ?? 0;
+    if (
+      hash === undefined || before.size !== after.size || before.mtime?.getTime() !== m ||
+      (expected !== undefined && hash !== expected)
+    ) {
+      return [path, "changed", -1, -1];
+    }
+    return [path, hash, after.size, m];
+  } catch {
+    return [path, null, 0, 0];
+  }
 }
 
 /** Remembers the graph of a bundle made from `salt` (best effort). */
@@ -140,10 +184,10 @@ export async function rememberGraph(
   salt: GraphSalt,
   graph: GraphKey,
 ): Promise<void> {
-  const config = await Promise.all(
-    configFiles(salt).map(async (path) => [path, (await hashFile(path)) ?? null]),
-  );
-  const text = JSON.stringify({ key: graph.key, files: [...graph.files], config });
+  const at = Date.now();
+  const files = await Promise.all([...graph.files].map(([path, hash]) => stampOf(path, hash)));
+  const config = await Promise.all(configFiles(salt).map((path) => stampOf(path)));
+  const text = JSON.stringify({ key: graph.key, at, files, config });
   await writeAtomically(graphMemoPath(cacheDir, salt), new TextEncoder().encode(text))
     .catch(() => {});
 }
