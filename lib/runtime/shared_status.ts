@@ -144,10 +144,11 @@ export class SharedStatus {
       render: (spec) => driver.render(spec),
       cancel: (transport, ids) => driver.cancel(transport, ids),
       limits: async (transport) => {
-        const known = this.#polls.limits(id, this.#clock.now() - LIMITS_TTL_MS);
+        const since = this.#clock.now() - LIMITS_TTL_MS;
+        const known = this.#tryPolls(() => this.#polls.limits(id, since));
         if (known) return known;
         const limits = await driver.limits(transport);
-        this.#polls.putLimits(id, this.#clock.now(), limits);
+        this.#tryPolls(() => this.#polls.putLimits(id, this.#clock.now(), limits));
         return limits;
       },
       submit: async (transport, script, options) => {
@@ -168,7 +169,7 @@ export class SharedStatus {
    * @returns How many.
    */
   othersInFlight(system: System, own: ReadonlySet<string>): number {
-    const snap = this.#polls.latest(systemIdentity(system, this.#env));
+    const snap = this.#tryPolls(() => this.#polls.latest(systemIdentity(system, this.#env)));
     if (!snap || this.#clock.now() - snap.takenAt > IN_FLIGHT_HORIZON_MS) return 0;
     let n = 0;
     for (const job of snap.jobs.values()) {
@@ -189,21 +190,36 @@ export class SharedStatus {
     const floor = Math.max(started - pollMs, this.#submitted.get(id) ?? 0);
     const step = Math.max(5, Math.min(25, pollMs / 4));
     while (true) {
-      const snap = this.#polls.latest(id);
-      if (snap && snap.takenAt > floor) return new Map(snap.jobs);
       const now = this.#clock.now();
+      // The shared state is a courtesy: when it fails, this process asks for itself.
+      const turn = this.#tryPolls((): Map<string, JobStatus> | boolean => {
+        const snap = this.#polls.latest(id);
+        if (snap && snap.takenAt > floor) return new Map(snap.jobs);
+        return this.#polls.takeTurn(id, this.#owner, now, pollMs);
+      }) ?? true;
+      if (turn instanceof Map) return turn;
       // Someone else is asking (or asked just now): wait for the answer, but not forever.
-      if (this.#polls.takeTurn(id, this.#owner, now, pollMs) || now - started > TURN_LEASE_MS) {
+      if (turn || now - started > TURN_LEASE_MS) {
+        let jobs: Map<string, JobStatus>;
         try {
-          const jobs = await driver.status(transport, options);
-          this.#polls.publish(id, this.#owner, now, jobs);
-          return jobs;
+          jobs = await driver.status(transport, options);
         } catch (e) {
-          this.#polls.dropTurn(id, this.#owner);
+          this.#tryPolls(() => this.#polls.dropTurn(id, this.#owner));
           throw e;
         }
+        this.#tryPolls(() => this.#polls.publish(id, this.#owner, now, jobs));
+        return jobs;
       }
       await this.#clock.sleep(step, options?.signal);
+    }
+  }
+
+  /** Runs an operation on the shared state; undefined when it failed (locked, disk full). */
+  #tryPolls<T>(op: () => T): T | undefined {
+    try {
+      return op();
+    } catch {
+      return undefined;
     }
   }
 }

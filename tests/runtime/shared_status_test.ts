@@ -166,3 +166,18 @@ Deno.test("SharedStatus.wrap() reads a scheduler's limits once an hour for all p
   await b.limits(transport);
   assert.equal(reads, 2);
 });
+
+Deno.test("SharedStatus.wrap() asks the scheduler itself when the shared state fails", async () => {
+  await using dir = await tempDir();
+  const polls = UserPolls.open(dir.path);
+  const slurm = fakeSlurm(() =>
+    new Map([["dr-x", { name: "dr-x", id: "7", elements: new Map() }]])
+  );
+  const shared = new SharedStatus(polls, { owner: "a", clock: new ManualClock(5_000_000) });
+  const driver = shared.wrap(system, slurm.driver);
+  polls.close(); // every operation on it now throws
+  assert.deepEqual([...(await driver.status(transport)).keys()], ["dr-x"]);
+  assert.deepEqual(await driver.limits(transport), { maxArraySize: 100, maxJobCount: 100 });
+  assert.equal(shared.othersInFlight(system, new Set()), 0);
+  assert.equal(slurm.counts.status, 1);
+});
