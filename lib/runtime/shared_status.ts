@@ -117,6 +117,8 @@ export class SharedStatus {
   readonly #submitted = new Map<string, number>();
 
   /**
+   * Creates an instance.
+   *
    * @param polls The per-user state.
    * @param options Owner, clock, environment.
    */

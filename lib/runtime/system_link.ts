@@ -75,6 +75,8 @@ export class SystemLink {
   #deno: Promise<string> | undefined;
 
   /**
+   * Creates an instance.
+   *
    * @param system The system.
    * @param transport How to reach it.
    * @param driver Its scheduler driver.

@@ -268,6 +268,7 @@ export class UserPolls implements Disposable {
     if (this.#db.isOpen) this.#db.close();
   }
 
+  /** Closes the database (`using`). */
   [Symbol.dispose](): void {
     this.close();
   }
