@@ -12,7 +12,8 @@
  * - driver CPU while waiting: CPU time of the driver from the last submission to `map()`
  *   returning over the wall time, for 10 calls of 5 s each, one per element (goal < 5 %)
  *
- * Each figure is printed beside its goal with met or NOT MET. The machine is shared:
+ * Each figure is printed beside its goal with met or NOT MET, then where the warm run's
+ * driver CPU goes (a V8 profile of a third run, by function). The machine is shared:
  * figures are disturbed by its load (printed).
  *
  * @module
@@ -24,6 +25,7 @@ interface Mark {
   readonly at: number;
   readonly cpuMs: number;
   readonly type: string;
+  readonly top?: readonly { what: string; ms: number }[];
 }
 
 interface Measured {
@@ -37,7 +39,7 @@ interface Measured {
 async function run(
   path: string,
   env: Record<string, string>,
-  vars: { n: number; offset: number; perElement: number; sleepMs: number },
+  vars: { n: number; offset: number; perElement: number; sleepMs: number; profile?: boolean },
 ): Promise<Measured> {
   const route = {
     "workflow.ts::bench.trivial": { system: "slurm", inputsPerJob: vars.perElement },
@@ -51,6 +53,7 @@ async function run(
       N: String(vars.n),
       OFFSET: String(vars.offset),
       SLEEP_MS: String(vars.sleepMs),
+      PROFILE: vars.profile ? "1" : "0",
       DROVER_REMOTE_INFO: JSON.stringify(route),
     },
     stdout: "piped",
@@ -117,6 +120,10 @@ if (import.meta.main) {
   const { path, env } = await freshProject(conf);
   try {
     await Deno.copyFile(new URL("./_driver_workflow.ts", import.meta.url), `${path}/workflow.ts`);
+    await Deno.copyFile(
+      new URL("./_driver_profile.ts", import.meta.url),
+      `${path}/_driver_profile.ts`,
+    );
     // Default poll settings.
     await Deno.writeTextFile(
       `${path}/drover.yaml`,
@@ -127,6 +134,14 @@ if (import.meta.main) {
     const warm = await run(path, env, { n: 1000, offset: 1_000_000, perElement: 100, sleepMs: 0 });
     const doneAt = mark(warm, "done")?.at;
     const lastExit = await lastExitMarker(path);
+    // The same again, profiled (the profiler slows it down: not timed).
+    const profiled = await run(path, env, {
+      n: 1000,
+      offset: 3_000_000,
+      perElement: 100,
+      sleepMs: 0,
+      profile: true,
+    });
     const wait = await run(path, env, { n: 10, offset: 2_000_000, perElement: 1, sleepMs: 5000 });
     for (const [name, m] of [["cold", cold], ["warm", warm], ["waiting", wait]] as const) {
       if (!m.ok) console.error(`The ${name} run failed:\n${m.problem}`);
@@ -161,6 +176,9 @@ if (import.meta.main) {
           `over ${submitted.at - start.at} ms of wall time (the load inflates the wall time)`,
       );
     }
+    const top = mark(profiled, "profile")?.top ?? [];
+    console.log("warm map→submission, driver CPU by function (self time, profiled run):");
+    for (const t of top) console.log(`  ${t.ms.toFixed(1).padStart(7)} ms  ${t.what}`);
     console.log(
       `squeue calls while waiting: ${wait.squeueAt.length} over ${
         submitted && done ? ((done.at - submitted.at) / 1000).toFixed(1) : "?"
