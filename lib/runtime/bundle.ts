@@ -8,6 +8,14 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { sha256Hex } from "../codec/mod.ts";
+import {
+  graphKey,
+  readCached,
+  recallGraph,
+  rememberGraph,
+  unchanged,
+  writeAtomically,
+} from "./_bundle_cache.ts";
 
 /** Options of {@linkcode bundleStepModule}. */
 export interface BundleOptions {
@@ -175,14 +183,21 @@ async function build(
   config: string | undefined,
   cacheDir: string | false,
 ): Promise<StepBundle> {
-  const dir = await Deno.makeTempDir({ prefix: "drover-bundle-" });
-  try {
-    const entry = entrySource(module);
-    await Deno.writeTextFile(join(dir, "entry.ts"), entry);
-    const configFlag = config === undefined ? "--no-config" : `--config=${config}`;
-    const graph = cacheDir === false ? undefined : await graphKey(dir, entry, configFlag, config);
-    const cached = graph && await readCached(join(cacheDir as string, `${graph.key}.js`));
+  const entry = entrySource(module);
+  const configFlag = config === undefined ? "--no-config" : `--config=${config}`;
+  const salt = { format: FORMAT, externals: EXTERNALS, entry, configFlag, config };
+  const cachePath = (key: string) => join(cacheDir as string, `${key}.js`);
+  if (cacheDir !== false) {
+    // The same graph as last time, every local file unchanged: no `deno info` needed.
+    const recalled = await recallGraph(cacheDir, salt);
+    const cached = recalled && await readCached(cachePath(recalled.key));
     if (cached) return cached;
+  }
+  const dir = await Deno.makeTempDir({ prefix: "drover-bundle-" });
+  const bundling = new AbortController();
+  let made: ReturnType<typeof deno> | undefined;
+  try {
+    await Deno.writeTextFile(join(dir, "entry.ts"), entry);
     const args = [
       "bundle",
       "--quiet",
@@ -192,7 +207,17 @@ async function build(
       "--sourcemap=external",
       "entry.ts",
     ];
-    const out = await deno(args, dir);
+    // Listing the graph (for the cache key) and bundling run at once; a cache hit stops
+    // the bundler.
+    made = deno(args, dir, bundling.signal);
+    made.catch(() => {});
+    const graph = cacheDir === false ? undefined : await graphKey(deno, dir, salt);
+    if (graph) {
+      await rememberGraph(cacheDir as string, salt, graph);
+      const cached = await readCached(cachePath(graph.key));
+      if (cached) return cached;
+    }
+    const out = await made;
     if (out.code !== 0) {
       throw new BundleError({
         module,
@@ -215,10 +240,12 @@ async function build(
     const bundle = { bytes, hash: sha256Hex(bytes) };
     if (cacheDir !== false) await keepSourceMap(dir, bundle, cacheDir).catch(() => {});
     if (graph && await unchanged(graph.files)) {
-      await writeCached(join(cacheDir as string, `${graph.key}.js`), bytes).catch(() => {});
+      await writeAtomically(cachePath(graph.key), bytes).catch(() => {});
     }
     return bundle;
   } finally {
+    bundling.abort();
+    await made?.catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
@@ -259,8 +286,8 @@ async function keepSourceMap(dir: string, bundle: StepBundle, cacheDir: string):
   const base = pathToFileURL(mapPath);
   map.sources = (map.sources ?? []).map((s) => new URL(s, base).href);
   delete map.sourcesContent;
-  await writeCached(file.replace(/\.map$/, ".js"), bundle.bytes);
-  await writeCached(file, new TextEncoder().encode(JSON.stringify(map)));
+  await writeAtomically(file.replace(/\.map$/, ".js"), bundle.bytes);
+  await writeAtomically(file, new TextEncoder().encode(JSON.stringify(map)));
 }
 
 /** The first external a bundle imports at its top level (such a bundle fails to start). */
@@ -275,111 +302,15 @@ function staticExternal(source: string): string | undefined {
   return undefined;
 }
 
-interface GraphKey {
-  readonly key: string;
-  /** Local files read -> sha256 hex of their content. */
-  readonly files: ReadonlyMap<string, string>;
-}
-
-interface InfoModule {
-  readonly specifier: string;
-  readonly kind?: string;
-  readonly local?: string;
-  readonly npmPackage?: string;
-  readonly error?: string;
-}
-
-/** The cache key of a bundle, or undefined when the graph cannot be listed (then: no cache). */
-async function graphKey(
-  dir: string,
-  entry: string,
-  configFlag: string,
-  config: string | undefined,
-): Promise<GraphKey | undefined> {
-  const out = await deno(["info", "--json", configFlag, "entry.ts"], dir);
-  if (out.code !== 0) return undefined;
-  let info: { modules?: InfoModule[]; redirects?: unknown; npmPackages?: object };
-  try {
-    info = JSON.parse(out.stdout);
-  } catch {
-    return undefined;
-  }
-  const files = new Map<string, string>();
-  const modules: string[] = [];
-  const entryUrl = pathToFileURL(join(dir, "entry.ts")).href;
-  for (const m of info.modules ?? []) {
-    if (m.error !== undefined) return undefined;
-    if (m.specifier === entryUrl) continue; // a temporary file; its text is in the key
-    if (m.specifier.startsWith("file:") || m.local !== undefined) {
-      const path = m.specifier.startsWith("file:") ? fileURLToPath(m.specifier) : m.local!;
-      const hash = await hashFile(path);
-      if (hash === undefined) return undefined;
-      files.set(path, hash);
-      modules.push(`${m.specifier} ${hash}`);
-    } else {
-      modules.push(`${m.specifier} ${m.npmPackage ?? m.kind ?? ""}`);
-    }
-  }
-  const configText = config === undefined
-    ? null
-    : await Deno.readTextFile(config).catch(() => null);
-  const key = sha256Hex(new TextEncoder().encode(JSON.stringify({
-    format: FORMAT,
-    deno: Deno.version.deno,
-    externals: EXTERNALS,
-    entry,
-    config: configText,
-    modules: modules.sort(),
-    redirects: info.redirects ?? null,
-    npm: Object.keys(info.npmPackages ?? {}).sort(),
-  })));
-  return { key, files };
-}
-
-async function hashFile(path: string): Promise<string | undefined> {
-  try {
-    return sha256Hex(await Deno.readFile(path));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether no local file changed while bundling (else the bundle is not cached). */
-async function unchanged(files: ReadonlyMap<string, string>): Promise<boolean> {
-  for (const [path, hash] of files) {
-    if (await hashFile(path) !== hash) return false;
-  }
-  return true;
-}
-
-async function readCached(path: string): Promise<StepBundle | undefined> {
-  try {
-    const bytes = await Deno.readFile(path);
-    return { bytes, hash: sha256Hex(bytes) };
-  } catch {
-    return undefined;
-  }
-}
-
-async function writeCached(path: string, bytes: Uint8Array): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
 async function deno(
   args: readonly string[],
   cwd: string,
+  signal?: AbortSignal,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [...args],
     cwd,
+    ...(signal ? { signal } : {}),
     env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
     stdin: "null",
     stdout: "piped",

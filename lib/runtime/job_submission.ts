@@ -107,11 +107,14 @@ export class JobSubmission {
       for (const x of entries) this.#s.refuse(x, e.message);
       return;
     }
-    const bundle = await this.#s.bundle(first.module);
+    // The bundle and what the system says are independent: wait for them together.
+    const [bundle, limits, rundir, deno] = await Promise.all([
+      this.#s.bundle(first.module),
+      link.limits(),
+      link.rundir(),
+      link.deno(),
+    ]);
     const bundleRef = this.#s.store.objects.put(bundle.bytes, bundle.hash);
-    const limits = await link.limits();
-    const rundir = await link.rundir();
-    const deno = await link.deno();
     this.#s.noteReachable(system.name);
     let elements = packElements(entries, route.inputsPerJob);
     while (elements.length > 0) {
@@ -119,7 +122,7 @@ export class JobSubmission {
       const { now, later } = planArrays(elements, {
         maxArraySize: limits.maxArraySize,
         maxJobs: system.maxJobs,
-        inFlight: this.#s.store.jobs.elementsInFlight(system.name),
+        inFlight: this.inFlight(link),
       });
       for (const array of now) {
         await this.submitArray(link, array, { attempt, resources, bundleRef, rundir, deno });
@@ -127,6 +130,14 @@ export class JobSubmission {
       elements = later;
       if (later.length > 0) await this.#s.clock.sleep(system.pollMs, this.#s.abort.signal);
     }
+  }
+
+  /** Elements in flight on a system: this project's, and other projects' of the user. */
+  inFlight(link: SystemLink): number {
+    const name = link.system.name;
+    const own = this.#s.store.jobs.elementsInFlight(name);
+    const live = this.#s.store.jobs.listJobs({ system: name, states: ["staged", "submitted"] });
+    return own + link.othersInFlight(new Set(live.map((j) => j.name)));
   }
 
   async submitArray(
@@ -185,12 +196,15 @@ export class JobSubmission {
       env: first.route.env,
     };
     const inputs = new Map<string, Uint8Array>();
-    for (const el of elements) {
-      for (const e of el) {
-        this.#s.store.objects.put(e.call.inputs, e.call.inputsRef);
-        inputs.set(e.call.inputsRef, e.call.inputs);
+    // One transaction for all the inputs (not one commit each).
+    this.#s.store.transaction(() => {
+      for (const el of elements) {
+        for (const e of el) {
+          this.#s.store.objects.put(e.call.inputs, e.call.inputsRef);
+          inputs.set(e.call.inputsRef, e.call.inputs);
+        }
       }
-    }
+    });
     const now = this.#s.clock.now();
     const recorded = this.#s.store.ledger.enqueueJob(
       {

@@ -29,6 +29,19 @@ export { frame, FrameReader, MAX_FRAME_BYTES } from "./frames.ts";
 export type { RemoteCall, RemoteEvent, RemoteOutcome } from "./remote_call.ts";
 export { type ObjectToStage, SystemLink, type SystemLinkOptions } from "./system_link.ts";
 export {
+  SharedStatus,
+  type SharedStatusOptions,
+  systemIdentity,
+  userSharedStatus,
+} from "./shared_status.ts";
+export {
+  STATE_DIR_ENV,
+  type StatusSnapshot,
+  TURN_LEASE_MS,
+  UserPolls,
+  userStateDir,
+} from "./user_polls.ts";
+export {
   type RemoteRunOptions,
   RemoteRuntime,
   type RemoteRuntimeOptions,

@@ -99,6 +99,8 @@ export class RemoteRuntime implements AsyncDisposable {
    */
   run(call: RemoteCall, options: RemoteRunOptions = {}): Promise<RemoteOutcome> {
     return this.#wait(call, "batched", call.route.system, options.signal, () => {
+      // Bundling starts with the first call, while the batch gathers.
+      this.#s.bundle(call.module).catch(() => {});
       this.#s.batcher.add(call.key);
     });
   }

@@ -5,12 +5,15 @@
  * @module
  */
 import { sha256Hex } from "../codec/mod.ts";
-import type { SchedulerDriver, SchedulerLimits } from "../scheduler/mod.ts";
+import type { JobStatus, SchedulerDriver, SchedulerLimits } from "../scheduler/mod.ts";
 import type { System } from "../systems/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { TransportError } from "../transport/mod.ts";
+import type { SharedStatus } from "./shared_status.ts";
 
 const encoder = new TextEncoder();
+/** Concurrent writers of objects staged on this machine. */
+const LOCAL_WRITERS = 4;
 const decoder = new TextDecoder();
 
 /** An object to make sure of on a system: its hash and a way to get its bytes. */
@@ -25,6 +28,11 @@ export interface ObjectToStage {
 export interface SystemLinkOptions {
   /** The path of the local Deno binary (uploaded when `deno: upload` on a remote host). */
   readonly denoPath?: string;
+  /**
+   * Shares the scheduler's answers and in-flight counts with the user's other drover
+   * processes (see {@linkcode SharedStatus}). Default: none.
+   */
+  readonly shared?: SharedStatus;
 }
 
 /**
@@ -60,15 +68,21 @@ export class SystemLink {
   /** Its scheduler. */
   readonly driver: SchedulerDriver;
   readonly #denoPath: string;
+  readonly #shared: SharedStatus | undefined;
+  #lastStatus: { at: number; jobs: ReadonlyMap<string, JobStatus> } | undefined;
+  #submittedAt = 0;
+  #reuseStatus = false;
   #rundir: Promise<string> | undefined;
   #limits: Promise<SchedulerLimits> | undefined;
   #deno: Promise<string> | undefined;
 
   /**
+   * Creates an instance.
+   *
    * @param system The system.
    * @param transport How to reach it.
    * @param driver Its scheduler driver.
-   * @param options Local Deno path.
+   * @param options Local Deno path, sharing with other processes.
    */
   constructor(
     system: System,
@@ -78,8 +92,55 @@ export class SystemLink {
   ) {
     this.system = system;
     this.transport = transport;
-    this.driver = driver;
+    this.#shared = options.shared;
+    const inner = options.shared ? options.shared.wrap(system, driver) : driver;
+    this.driver = {
+      name: inner.name,
+      render: (spec) => inner.render(spec),
+      cancel: (transport, ids) => inner.cancel(transport, ids),
+      limits: (transport) => inner.limits(transport),
+      submit: async (transport, script, o) => {
+        const id = await inner.submit(transport, script, o);
+        this.#submittedAt = Date.now();
+        return id;
+      },
+      status: async (transport, o) => {
+        const last = this.#lastStatus;
+        if (
+          this.#reuseStatus && last && last.at > this.#submittedAt &&
+          Date.now() - last.at < system.pollMs
+        ) {
+          return new Map(last.jobs);
+        }
+        const at = Date.now();
+        const jobs = await inner.status(transport, o);
+        this.#lastStatus = { at, jobs };
+        return new Map(jobs);
+      },
+    };
     this.#denoPath = options.denoPath ?? Deno.execPath();
+  }
+
+  /**
+   * Whether `driver.status()` may answer with this link's last answer while that is younger
+   * than the system's `pollMs` and newer than its last submission (for quick looks at the
+   * markers between two scheduler queries).
+   *
+   * @param on Reuse or not.
+   */
+  reuseStatus(on: boolean): void {
+    this.#reuseStatus = on;
+  }
+
+  /**
+   * Elements of drover jobs other projects of the user have queued or running on this
+   * system (0 without sharing).
+   *
+   * @param own Names of this project's live jobs.
+   * @returns How many.
+   */
+  othersInFlight(own: ReadonlySet<string>): number {
+    return this.#shared?.othersInFlight(this.system, own) ?? 0;
   }
 
   /** The run directory, absolute (`~` expanded on the system). */
@@ -144,7 +205,16 @@ export class SystemLink {
       data: o.bytes(),
       mode: 0o600,
     }));
-    if (files.length) await this.transport.writeFiles(files);
+    // Here, a few writers at once (file system calls wait on the disk, not on the CPU);
+    // over SSH, one bulk transfer.
+    const writers = this.system.host === undefined ? Math.min(LOCAL_WRITERS, files.length) : 1;
+    const size = Math.ceil(files.length / Math.max(1, writers));
+    await Promise.all(
+      Array.from(
+        { length: writers },
+        (_, i) => this.transport.writeFiles(files.slice(i * size, (i + 1) * size)),
+      ),
+    );
     return files.length;
   }
 

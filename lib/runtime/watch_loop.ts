@@ -1,6 +1,6 @@
 /**
  * Watching (folder private): one poll loop per system (politely paced, backing off while
- * nothing changes, sharing the store's poll turn with other processes), settling waiting
+ * nothing changes, quick looks at the markers while elements are young (see poll_pace.ts), sharing the store's poll turn with other processes), settling waiting
  * calls from what was decided, and the retry decision for each failed one.
  *
  * @module
@@ -13,6 +13,7 @@ import {
   isUnreachable,
   type RuntimeState,
 } from "./_runtime_state.ts";
+import { pollPace } from "./poll_pace.ts";
 import { pollSystem } from "./poller.ts";
 import { decideRetry, JobFailedError } from "./retry_policy.ts";
 
@@ -51,8 +52,11 @@ export class Watcher {
     let interval = pollMs;
     this.#s.cursor.set(systemName, this.#s.clock.now() - CURSOR_MARGIN_MS);
     while (this.hasWork(systemName) && !this.#s.abort.signal.aborted) {
+      // Quick looks while elements are young, between the scheduler's answers.
+      const wait = this.pace(systemName, interval);
+      link.reuseStatus(wait < pollMs);
       try {
-        await this.#s.clock.sleep(interval, this.#s.abort.signal);
+        await this.#s.clock.sleep(wait, this.#s.abort.signal);
       } catch {
         return;
       }
@@ -115,6 +119,18 @@ export class Watcher {
       if (this.#s.kick.delete(systemName)) changed++;
       interval = changed ? pollMs : Math.min(maxMs, Math.round(interval * 1.5));
     }
+  }
+
+  /** How long to wait before the next look at a system (see {@linkcode pollPace}). */
+  pace(system: string, backoffMs: number): number {
+    const jobs = this.#s.store.jobs.listJobs({ system, states: ["staged", "submitted"] });
+    return pollPace(
+      jobs.map((job) => ({
+        submittedAt: job.state === "submitted" ? job.submittedAt ?? job.createdAt : null,
+        elements: this.#s.store.jobs.elementsOf(job.id),
+      })),
+      { now: this.#s.clock.now(), backoffMs },
+    );
   }
 
   settleSystem(system: string): number {

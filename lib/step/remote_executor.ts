@@ -9,7 +9,7 @@
 import { dirname } from "node:path";
 import { decode, encode, sha256Hex } from "../codec/mod.ts";
 import type { RouteMatch } from "../routing/mod.ts";
-import { type Clock, RemoteRuntime, SystemLink } from "../runtime/mod.ts";
+import { type Clock, RemoteRuntime, SystemLink, userSharedStatus } from "../runtime/mod.ts";
 import { driverFor } from "../scheduler/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { loadSystems, type System } from "../systems/mod.ts";
@@ -160,7 +160,9 @@ export class RemoteExecutor {
       owner: o.owner,
       systems: () => this.#systemsConfig(),
       connect: (system) =>
-        new SystemLink(system, transportFor(system), driverFor(system.scheduler)),
+        new SystemLink(system, transportFor(system), driverFor(system.scheduler), {
+          shared: userSharedStatus(),
+        }),
       clock: o.clock,
       onEvent: o.emit,
       graceMs: o.graceMs,

@@ -110,7 +110,10 @@ Deno.test("bundleStepModule() reuses a cached bundle in another process until a 
     'import { step } from "drover";\nimport { k } from "./helper.ts";\nstep("b-k", () => k);\n',
   );
   const first = await bundleStepModule(`${tmp.path}/w.ts`, { cacheDir: cache });
-  const entries = [...Deno.readDirSync(cache)].filter((e) => e.isFile).map((e) => e.name);
+  const bundles = () =>
+    [...Deno.readDirSync(cache)].filter((e) => e.isFile).map((e) => e.name)
+      .filter((n) => n.endsWith(".js"));
+  const entries = bundles();
   assert.equal(entries.length, 1);
   assert.deepEqual(await Deno.readFile(`${cache}/${entries[0]}`), first.bytes);
   // The source map and the bundle are kept by the bundle's hash, for stacks from jobs.
@@ -136,7 +139,42 @@ Deno.test("bundleStepModule() reuses a cached bundle in another process until a 
   assert.equal(edited.code, 0, edited.stderr);
   assert.notEqual(edited.stdout.trim(), sha256Hex(marked));
   assert.notEqual(edited.stdout.trim(), first.hash);
-  assert.equal([...Deno.readDirSync(cache)].filter((e) => e.isFile).length, 2);
+  assert.equal(bundles().length, 2);
+});
+
+Deno.test("bundleStepModule() takes the remembered graph's bundle while no local file changed", async () => {
+  await using tmp = await tempDir();
+  const cache = `${tmp.path}/cache`;
+  await writeProjectConfig(tmp.path);
+  await Deno.writeTextFile(`${tmp.path}/helper.ts`, "export const k = 1;\n");
+  await Deno.writeTextFile(
+    `${tmp.path}/w.ts`,
+    'import { step } from "drover";\nimport { k } from "./helper.ts";\nstep("b-m", () => k);\n',
+  );
+  await bundleStepModule(`${tmp.path}/w.ts`, { cacheDir: cache });
+  const [memo] = [...Deno.readDirSync(`${cache}/graphs`)].map((e) => e.name);
+  // Point the remembered graph at a planted bundle: a process that returns it skipped
+  // `deno info` (which would compute the real key).
+  const path = `${cache}/graphs/${memo}`;
+  const remembered = JSON.parse(await Deno.readTextFile(path));
+  const planted = new TextEncoder().encode("// planted\n");
+  await Deno.writeFile(`${cache}/${"0".repeat(64)}.js`, planted);
+  await Deno.writeTextFile(path, JSON.stringify({ ...remembered, key: "0".repeat(64) }));
+  const once = [
+    "run",
+    "-A",
+    `--config=${REPO_ROOT}/deno.json`,
+    `${FIXTURES.pathname}bundle_once.ts`,
+  ];
+  const recalled = await run([...once, `${tmp.path}/w.ts`, cache], { cwd: tmp.path });
+  assert.equal(recalled.code, 0, recalled.stderr);
+  assert.equal(recalled.stdout.trim(), sha256Hex(planted));
+
+  // A changed helper (same size) makes the remembered graph stale.
+  await Deno.writeTextFile(`${tmp.path}/helper.ts`, "export const k = 2;\n");
+  const edited = await run([...once, `${tmp.path}/w.ts`, cache], { cwd: tmp.path });
+  assert.equal(edited.code, 0, edited.stderr);
+  assert.notEqual(edited.stdout.trim(), sha256Hex(planted));
 });
 
 Deno.test("bundleStepModule() throws BundleError with deno's message when the module does not parse", async () => {
