@@ -1,0 +1,23 @@
+/**
+ * Flows: steps composed by the names of their inputs and outputs, mapped over arrays by
+ * map specs, with per-element states (ok | failed | skipped).
+ *
+ * ```ts
+ * import { parseMapSpec, printMapSpec } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const spec = parseMapSpec("V_left[a], V_right[b] -> electrostatics[a, b]");
+ * assert.equal(printMapSpec(spec), "V_left[a], V_right[b] -> electrostatics[a, b]");
+ * ```
+ *
+ * @module
+ */
+export {
+  type MapAxis,
+  type MapSpec,
+  MapSpecError,
+  type MapSpecItem,
+  outputAxes,
+  parseMapSpec,
+  printMapSpec,
+  safeParseMapSpec,
+} from "./map_spec.ts";
