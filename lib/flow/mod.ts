@@ -21,3 +21,11 @@ export {
   printMapSpec,
   safeParseMapSpec,
 } from "./map_spec.ts";
+export {
+  type ElementFailure,
+  type ElementState,
+  FlowArray,
+  type FlowArrayInit,
+  type ValueTable,
+} from "./flow_array.ts";
+export { type MapPlan, planMap, type PlannedElement, sliceArray } from "./map_plan.ts";
