@@ -8,7 +8,7 @@
 import { defineEncoding } from "../codec/mod.ts";
 
 /** The state of one element of a flow array. */
-export type ElementState = "ok" | "failed" | "skipped";
+export type FlowElementState = "ok" | "failed" | "skipped";
 
 /** Why an element is missing: the element of a step that failed, and its error. */
 export interface ElementFailure {
@@ -43,7 +43,7 @@ export interface FlowArrayInit {
   /** For a ragged last axis: the length of each row, in row order. Default: not ragged. */
   readonly lengths?: readonly number[];
   /** State of each element, flat in index order. */
-  readonly states: readonly ElementState[];
+  readonly states: readonly FlowElementState[];
   /** Call key of each element (where its value is in `table`), flat; `undefined` when missing. */
   readonly keys: readonly (string | undefined)[];
   /** Results by call key. */
@@ -84,7 +84,7 @@ export class FlowArray<T = unknown> {
   /** Row lengths of a ragged last axis, or `null`. */
   readonly lengths: readonly number[] | null;
   /** Element states, flat. */
-  readonly states: readonly ElementState[];
+  readonly states: readonly FlowElementState[];
   readonly #keys: readonly (string | undefined)[];
   readonly #table: ValueTable;
   readonly #pick: (result: unknown, flat: number) => unknown;
@@ -270,7 +270,7 @@ export class FlowArray<T = unknown> {
    * @param index One number per axis.
    * @returns ok, failed or skipped.
    */
-  state(...index: number[]): ElementState {
+  state(...index: number[]): FlowElementState {
     return this.states[this.flatIndex(index)];
   }
 
@@ -326,7 +326,7 @@ export class FlowArray<T = unknown> {
   }
 
   /** How many elements are in each state. */
-  counts(): Record<ElementState, number> {
+  counts(): Record<FlowElementState, number> {
     const c = { ok: 0, failed: 0, skipped: 0 };
     for (const s of this.states) c[s]++;
     return c;
@@ -385,7 +385,7 @@ interface StoredArray {
   axes: string[];
   shape: number[];
   lengths: number[] | null;
-  states: ElementState[];
+  states: FlowElementState[];
   values: unknown[];
   failures: [number, ElementFailure][];
   causes: [number, ElementFailure[]][];

@@ -23,9 +23,30 @@ export {
 } from "./map_spec.ts";
 export {
   type ElementFailure,
-  type ElementState,
   FlowArray,
   type FlowArrayInit,
+  type FlowElementState,
   type ValueTable,
 } from "./flow_array.ts";
 export { type MapPlan, planMap, type PlannedElement, sliceArray } from "./map_plan.ts";
+export {
+  type AnyStep,
+  type Concurrent,
+  concurrently,
+  type FlowNode,
+  FlowWiringError,
+  mapStep,
+  type NodeOptions,
+  type OnError,
+  stepNode,
+} from "./node.ts";
+export { first, Flow, flow, type FlowPart } from "./flow.ts";
+export {
+  type DataValue,
+  type FlowEvent,
+  type FlowRun,
+  FlowStepError,
+  type StepRun,
+  type StepRunState,
+} from "./flow_run.ts";
+export { isRetryable, runFlow, type RunFlowOptions } from "./run.ts";
