@@ -5,6 +5,7 @@
  */
 import type { ElementFailure, FlowArray } from "./flow_array.ts";
 import type { MapPlan } from "./map_plan.ts";
+import type { FlowNode } from "./node.ts";
 
 /** The final state of one step of a run. */
 export type StepRunState = "succeeded" | "failed" | "skipped" | "partial";
@@ -41,6 +42,8 @@ export type DataValue =
 export interface FlowRun {
   /** The flow's name. */
   readonly flow: string;
+  /** The flow's steps, in run order. */
+  readonly nodes: readonly FlowNode[];
   /** `succeeded` when every step succeeded, else `partial` (see `steps`). */
   readonly state: "succeeded" | "partial";
   /** Per step, in run order. */

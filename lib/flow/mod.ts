@@ -50,3 +50,5 @@ export {
   type StepRunState,
 } from "./flow_run.ts";
 export { isRetryable, runFlow, type RunFlowOptions } from "./run.ts";
+export { inputSamples, type SampleRow } from "./samples.ts";
+export { flowGraph, type GraphOptions, report } from "./graph.ts";

@@ -206,6 +206,7 @@ class Runner {
     }
     return {
       flow: this.flow.name,
+      nodes: this.flow.order,
       state: Object.values(this.steps).every((s) => s.state === "succeeded")
         ? "succeeded"
         : "partial",
