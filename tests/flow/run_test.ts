@@ -235,3 +235,43 @@ Deno.test("Flow.run() reports missing and unknown inputs and misfit arrays", asy
     );
   });
 });
+
+Deno.test("Flow.run() rejects with the abort reason and starts no step once aborted", async () => {
+  await withSession(async (session) => {
+    calls.clear();
+    const controller = new AbortController();
+    controller.abort(new Error("stop"));
+    await assert.rejects(
+      () =>
+        grid.run({ V_left: [1], V_right: [2], scale: 1 }, { session, signal: controller.signal }),
+      /stop/,
+    );
+    assert.equal(calls.size, 0);
+  });
+});
+
+Deno.test("Flow.run() reports step starts, failed elements and ends as events", async () => {
+  await withSession(async (session) => {
+    const events: FlowEvent[] = [];
+    await grid.run({ V_left: [-1, 1], V_right: [2], scale: 1 }, {
+      session,
+      onEvent: (e) => events.push(e),
+    });
+    assert.deepEqual(events.filter((e) => e.type !== "flow-element-failed").map((e) => e.type), [
+      "flow-step-start",
+      "flow-step-end",
+      "flow-step-start",
+      "flow-step-end",
+      "flow-step-start",
+      "flow-step-end",
+    ]);
+    const failed = events.find((e) => e.type === "flow-element-failed");
+    assert.deepEqual(failed && { ...failed, key: undefined }, {
+      type: "flow-element-failed",
+      step: "rt-solve",
+      index: [0, 0],
+      key: undefined,
+      message: "negative voltage -1",
+    });
+  });
+});
