@@ -46,7 +46,7 @@ export interface FlowRun {
   readonly nodes: readonly FlowNode[];
   /** `succeeded` when every step succeeded, else `partial` (see `steps`). */
   readonly state: "succeeded" | "partial";
-  /** Per step, in run order. */
+  /** Per step, in the flow's order (each after the steps it reads from). */
   readonly steps: Readonly<Record<string, StepRun>>;
   /** Every data name of the run: parameters given and outputs. */
   readonly data: ReadonlyMap<string, DataValue>;

@@ -210,7 +210,7 @@ class Runner {
       state: Object.values(this.steps).every((s) => s.state === "succeeded")
         ? "succeeded"
         : "partial",
-      steps: this.steps,
+      steps: Object.fromEntries(this.flow.order.map((n) => [n.name, this.steps[n.name]])),
       data: this.data,
       plans: this.plans,
       returns,
