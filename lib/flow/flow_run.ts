@@ -26,6 +26,18 @@ export interface StepRun {
   readonly missing: readonly string[];
   /** Root failures behind its failed and skipped elements (each once). */
   readonly causes: readonly ElementFailure[];
+  /** When it started (ms since the epoch, from the run's clock). */
+  readonly startedAt: number;
+  /** When it ended. */
+  readonly endedAt: number;
+}
+
+/** One event of a run's log, with its time. */
+export interface FlowLogEntry {
+  /** When (ms since the epoch, from the run's clock). */
+  readonly at: number;
+  /** What happened. */
+  readonly event: FlowEvent;
 }
 
 /** A data value of a run: present, or missing with the failures behind it. */
@@ -42,6 +54,12 @@ export type DataValue =
 export interface FlowRun {
   /** The flow's name. */
   readonly flow: string;
+  /** When the run started (ms since the epoch). */
+  readonly startedAt: number;
+  /** When it ended. */
+  readonly endedAt: number;
+  /** Everything that happened, in order. */
+  readonly log: readonly FlowLogEntry[];
   /** The flow's steps, in run order. */
   readonly nodes: readonly FlowNode[];
   /** `succeeded` when every step succeeded, else `partial` (see `steps`). */

@@ -157,6 +157,3 @@ export function flowGraph(x: Flow | FlowRun, options: GraphOptions = {}): string
   const g = build(x);
   return (options.format ?? "dot") === "mermaid" ? mermaid(g) : dot(g);
 }
-
-/** Reports on flows and runs: `report.graph(run, { format })`. */
-export const report: { readonly graph: typeof flowGraph } = Object.freeze({ graph: flowGraph });

@@ -44,6 +44,7 @@ export { first, Flow, flow, type FlowPart } from "./flow.ts";
 export {
   type DataValue,
   type FlowEvent,
+  type FlowLogEntry,
   type FlowRun,
   FlowStepError,
   type StepRun,
@@ -51,4 +52,5 @@ export {
 } from "./flow_run.ts";
 export { isRetryable, runFlow, type RunFlowOptions } from "./run.ts";
 export { inputSamples, type SampleRow } from "./samples.ts";
-export { flowGraph, type GraphOptions, report } from "./graph.ts";
+export { flowGraph, type GraphOptions } from "./graph.ts";
+export { logLines, type ProgressRow, progressRows, report } from "./report.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type Clock, systemClock } from "../runtime/mod.ts";
 import { isTransient } from "../store/mod.ts";
 import { currentSession, type Session, StepFailedError, toStoredError } from "../step/mod.ts";
 import { type ElementFailure, FlowArray, type FlowElementState } from "./flow_array.ts";
@@ -11,6 +12,7 @@ import type { Flow } from "./flow.ts";
 import {
   type DataValue,
   type FlowEvent,
+  type FlowLogEntry,
   type FlowRun,
   FlowStepError,
   type StepRun,
@@ -27,6 +29,8 @@ export interface RunFlowOptions {
   readonly signal?: AbortSignal;
   /** Receives progress events. */
   readonly onEvent?: (event: FlowEvent) => void;
+  /** Time source of the run's timestamps. Default: the system clock. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -151,6 +155,10 @@ class Runner {
   readonly data = new Map<string, DataValue>();
   readonly steps: Record<string, StepRun> = {};
   readonly plans = new Map<string, MapPlan>();
+  readonly log: FlowLogEntry[] = [];
+  readonly #started = new Map<string, number>();
+  readonly #clock: Clock;
+  readonly #startedAt: number;
   readonly #done = new Map<string, Promise<void>>();
   readonly #session: Session;
   #stop: unknown = undefined;
@@ -158,9 +166,17 @@ class Runner {
 
   constructor(readonly flow: Flow, readonly options: RunFlowOptions) {
     this.#session = options.session ?? currentSession();
+    this.#clock = options.clock ?? systemClock;
+    this.#startedAt = this.#clock.now();
+  }
+
+  #finish(r: Omit<StepRun, "startedAt" | "endedAt">): void {
+    const now = this.#clock.now();
+    this.steps[r.step] = { ...r, startedAt: this.#started.get(r.step) ?? now, endedAt: now };
   }
 
   #emit(e: FlowEvent): void {
+    this.log.push({ at: this.#clock.now(), event: e });
     try {
       this.options.onEvent?.(e);
     } catch {
@@ -207,6 +223,9 @@ class Runner {
     return {
       flow: this.flow.name,
       nodes: this.flow.order,
+      startedAt: this.#startedAt,
+      endedAt: this.#clock.now(),
+      log: this.log,
       state: Object.values(this.steps).every((s) => s.state === "succeeded")
         ? "succeeded"
         : "partial",
@@ -238,7 +257,7 @@ class Runner {
 
   #skip(node: FlowNode, missing: string[], causes: ElementFailure[]): void {
     for (const o of node.outputs) this.data.set(o, { state: "missing", causes });
-    this.steps[node.name] = {
+    this.#finish({
       step: node.name,
       state: "skipped",
       mapped: node.spec !== null,
@@ -246,11 +265,12 @@ class Runner {
       restarts: 0,
       missing,
       causes,
-    };
+    });
     this.#emit({ type: "flow-step-skipped", step: node.name, missing });
   }
 
   async #node(node: FlowNode): Promise<void> {
+    this.#started.set(node.name, this.#clock.now());
     const { values, missing, causes } = this.#gather(node);
     if (missing.length) return this.#skip(node, missing, causes);
     if (node.spec === null) return await this.#single(node, values);
@@ -323,7 +343,7 @@ class Runner {
       if (tooMany(node, 1, 1)) this.#halt(new FlowStepError(node.name, 1, [failure]));
     }
     const state: StepRunState = failure ? "failed" : "succeeded";
-    this.steps[node.name] = {
+    this.#finish({
       step: node.name,
       state,
       mapped: false,
@@ -331,7 +351,7 @@ class Runner {
       restarts: rounds,
       missing: [],
       causes: failure ? [failure] : [],
-    };
+    });
     this.#emit({ type: "flow-step-end", step: node.name, state });
   }
 
@@ -408,7 +428,7 @@ class Runner {
       );
     });
     const state = stateOf(counts, plan.size);
-    this.steps[node.name] = {
+    this.#finish({
       step: node.name,
       state,
       mapped: true,
@@ -416,7 +436,7 @@ class Runner {
       restarts: rounds,
       missing: [],
       causes: uniqueCauses([...failures.values(), ...[...causes.values()].flat()]),
-    };
+    });
     this.#emit({ type: "flow-step-end", step: node.name, state });
     if (tooMany(node, counts.failed, plan.size)) {
       this.#halt(new FlowStepError(node.name, plan.size, [...failures.values()]));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { flow, flowGraph, mapStep, openSession, report, step } from "../../mod.ts";
+import { flow, flowGraph, ManualClock, mapStep, openSession, report, step } from "../../mod.ts";
 import { total } from "../../examples/flows_electrostatics.ts";
 import { goldenAssert } from "../_helpers/golden.ts";
 import { tempDir } from "../_helpers/temp.ts";
@@ -44,4 +44,33 @@ Deno.test("report.graph() colours partial, failed and skipped steps of a run (go
   );
   await assertGolden("failing_run.dot", dot);
   await assertGolden("failing_run.mmd", report.graph(run, { format: "mermaid" }));
+});
+
+Deno.test("report.log() and report.progress() tell what happened to each step and element", async () => {
+  await using dir = await tempDir();
+  await using session = openSession({ dir: `${dir.path}/.drover`, recordRun: false });
+  const run = await failing.run({ v: [1, -1, 2] }, { session, clock: new ManualClock(1000) });
+  const lines = report.log(run).map((l) =>
+    l.replace(/\(drover calls show [0-9a-f]{12}\)/, "(KEY)")
+  );
+  assert.deepEqual(lines, [
+    "+0 ms  step gt-solve started (3 calls)",
+    "+0 ms  step gt-solve element [1] failed: negative (KEY)",
+    "+0 ms  step gt-solve ended: partial",
+    "+0 ms  step gt-charge started (2 calls)",
+    "+0 ms  step gt-charge ended: partial",
+    "+0 ms  step gt-broken started (1 call)",
+    "+0 ms  step gt-broken failed: cannot sum object (KEY)",
+    "+0 ms  step gt-broken ended: failed",
+    "+0 ms  step gt-after skipped: total missing",
+  ]);
+  assert.deepEqual(
+    report.progress(run).map((r) => [r.step, r.state, r.ok, r.failed, r.skipped, r.total]),
+    [
+      ["gt-solve", "partial", 2, 1, 0, 3],
+      ["gt-charge", "partial", 2, 0, 1, 3],
+      ["gt-broken", "failed", 0, 1, 0, 1],
+      ["gt-after", "skipped", 0, 0, 1, 1],
+    ],
+  );
 });
