@@ -50,7 +50,8 @@ export {
   type StepRun,
   type StepRunState,
 } from "./flow_run.ts";
-export { isRetryable, runFlow, type RunFlowOptions } from "./run.ts";
+export { runFlow, type RunFlowOptions } from "./run.ts";
+export { isRetryable } from "./failure_policy.ts";
 export { inputSamples, type SampleRow } from "./samples.ts";
 export { flowGraph, type GraphOptions } from "./graph.ts";
 export { logLines, type ProgressRow, progressRows, report } from "./report.ts";

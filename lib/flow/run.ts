@@ -5,9 +5,10 @@
  * @module
  */
 import { type Clock, systemClock } from "../runtime/mod.ts";
-import { isTransient } from "../store/mod.ts";
-import { currentSession, type Session, StepFailedError, toStoredError } from "../step/mod.ts";
-import { type ElementFailure, FlowArray, type FlowElementState } from "./flow_array.ts";
+import { currentSession, type Session } from "../step/mod.ts";
+import { buildOutput, component, outerIndex } from "./_outputs.ts";
+import type { ElementFailure, FlowElementState } from "./flow_array.ts";
+import { failureOf, isRetryable, stateOf, tooMany, uniqueCauses } from "./failure_policy.ts";
 import type { Flow } from "./flow.ts";
 import {
   type DataValue,
@@ -31,77 +32,6 @@ export interface RunFlowOptions {
   readonly onEvent?: (event: FlowEvent) => void;
   /** Time source of the run's timestamps. Default: the system clock. */
   readonly clock?: Clock;
-}
-
-/**
- * Whether a failed call is worth another round: transient failures (timeout, out of
- * memory, node failure, ...) and user errors carrying `retryable: true`.
- *
- * @param error What the call threw.
- * @returns True when a restart may help.
- *
- * @example
- * ```ts
- * import { isRetryable } from "./run.ts";
- * import { StepFailedError } from "../step/mod.ts";
- * import assert from "node:assert/strict";
- * const e = (reason: "timeout" | "exception", data = {}) =>
- *   new StepFailedError({ step: "s", key: "k", error: { name: "E", message: "m", data }, fromStore: false, reason });
- * assert.equal(isRetryable(e("timeout")), true);
- * assert.equal(isRetryable(e("exception")), false);
- * assert.equal(isRetryable(e("exception", { retryable: true })), true);
- * ```
- */
-export function isRetryable(error: unknown): boolean {
-  if (!(error instanceof StepFailedError)) return false;
-  return isTransient(error.reason) || error.data.retryable === true;
-}
-
-function failureOf(step: string, index: readonly number[], error: unknown): ElementFailure {
-  const s = toStoredError(error);
-  const key = error instanceof StepFailedError ? error.key : undefined;
-  return {
-    step,
-    index: [...index],
-    ...(key ? { key } : {}),
-    error: { name: s.name, message: s.message },
-  };
-}
-
-function uniqueCauses(causes: Iterable<ElementFailure>): ElementFailure[] {
-  const m = new Map<string, ElementFailure>();
-  for (const c of causes) m.set(`${c.step}\0${c.key ?? c.index.join()}`, c);
-  return [...m.values()];
-}
-
-function stateOf(counts: Record<FlowElementState, number>, total: number): StepRunState {
-  if (counts.ok === total) return "succeeded";
-  if (counts.skipped === total) return "skipped";
-  if (counts.ok === 0) return "failed";
-  return "partial";
-}
-
-/** Picks output `k` of a multi-output result; throws a TypeError when it is not there. */
-function component(node: FlowNode, result: unknown, k: number): unknown {
-  if (node.outputs.length === 1) return result;
-  if (Array.isArray(result) && result.length === node.outputs.length) return result[k];
-  if (result !== null && typeof result === "object" && !Array.isArray(result)) {
-    const name = node.outputs[k];
-    if (name in result) return (result as Record<string, unknown>)[name];
-  }
-  throw new TypeError(
-    `step "${node.name}" must return a tuple of ${node.outputs.length} or an object with keys ${
-      node.outputs.join(", ")
-    }`,
-  );
-}
-
-function tooMany(node: FlowNode, failed: number, total: number): boolean {
-  const p = node.options.onError ?? "mask";
-  if (p === "mask") return false;
-  if (p === "raise") return failed > 0;
-  const limit = p.maxFailed < 1 ? p.maxFailed * total : p.maxFailed;
-  return failed > limit;
 }
 
 /**
@@ -442,98 +372,4 @@ class Runner {
       this.#halt(new FlowStepError(node.name, plan.size, [...failures.values()]));
     }
   }
-}
-
-function outerIndex(plan: MapPlan, flat: number): number[] {
-  if (plan.lengths) {
-    let row = 0;
-    let acc = 0;
-    while (acc + plan.lengths[row] <= flat) acc += plan.lengths[row++];
-    const outer = unflat(row, plan.shape.slice(0, -1));
-    return [...outer, flat - acc];
-  }
-  return unflat(flat, plan.shape);
-}
-
-function unflat(flat: number, shape: readonly number[]): number[] {
-  const index = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    index[d] = flat % shape[d];
-    flat = Math.floor(flat / shape[d]);
-  }
-  return index;
-}
-
-interface Outcomes {
-  readonly states: readonly FlowElementState[];
-  readonly keys: readonly (string | undefined)[];
-  readonly table: ReadonlyMap<string, unknown>;
-  readonly failures: ReadonlyMap<number, ElementFailure>;
-  readonly causes: ReadonlyMap<number, readonly ElementFailure[]>;
-}
-
-/** One output array of a mapped step; a new ragged axis spreads each row's list (a missing
- * row keeps one masked element, so its failure stays visible downstream). */
-function buildOutput(
-  node: FlowNode,
-  plan: MapPlan,
-  name: string,
-  o: number,
-  x: Outcomes,
-): FlowArray {
-  const axes = [...plan.axes, ...(plan.ragged ? [plan.ragged] : [])];
-  if (!plan.ragged) {
-    return new FlowArray({
-      name,
-      axes,
-      shape: plan.shape,
-      ...(plan.lengths ? { lengths: plan.lengths } : {}),
-      states: x.states,
-      keys: x.keys,
-      table: x.table,
-      pick: (r) => component(node, r, o),
-      failures: x.failures,
-      causes: x.causes,
-    });
-  }
-  const lengths: number[] = [];
-  const states: FlowElementState[] = [];
-  const keys: (string | undefined)[] = [];
-  const sub: number[] = [];
-  const failures = new Map<number, ElementFailure>();
-  const causes = new Map<number, readonly ElementFailure[]>();
-  for (let row = 0; row < plan.size; row++) {
-    const key = x.keys[row];
-    if (x.states[row] === "ok" && key !== undefined) {
-      const list = component(node, x.table.get(key), o) as unknown[];
-      lengths.push(list.length);
-      list.forEach((_, j) => {
-        states.push("ok");
-        keys.push(key);
-        sub.push(j);
-      });
-    } else {
-      lengths.push(1);
-      const at = states.length;
-      states.push(x.states[row]);
-      keys.push(undefined);
-      sub.push(0);
-      const f = x.failures.get(row);
-      if (f) failures.set(at, f);
-      const c = x.causes.get(row);
-      if (c) causes.set(at, c);
-    }
-  }
-  return new FlowArray({
-    name,
-    axes,
-    shape: [...plan.shape, Math.max(0, ...lengths)],
-    lengths,
-    states,
-    keys,
-    table: x.table,
-    pick: (r, flat) => (component(node, r, o) as unknown[])[sub[flat]],
-    failures,
-    causes,
-  });
 }

@@ -275,3 +275,28 @@ Deno.test("Flow.run() reports step starts, failed elements and ends as events", 
     });
   });
 });
+
+const bounds = step("rt-bounds", ({ xs }: { xs: number[] }) => ({
+  lo: Math.min(...xs),
+  hi: Math.max(...xs),
+}), { returns: ["lo", "hi"] });
+const width = step("rt-width", ({ lo, hi }: { lo: number; hi: number }) => hi - lo, {
+  returns: "width",
+});
+const badBounds = step("rt-bad-bounds", ({ xs }: { xs: number[] }) => xs.length, {
+  returns: ["lo", "hi"],
+});
+
+Deno.test("Flow.run() splits an unmapped step's object result into its named outputs", async () => {
+  await withSession(async (session) => {
+    const run = await flow("b", bounds, width).run({ xs: [3, 9, 4] }, { session });
+    assert.deepEqual(run.returns, { lo: 3, hi: 9, width: 6 });
+    assert.equal("then" in run, false);
+    const bad = await flow("bad", badBounds, width).run({ xs: [1] }, { session });
+    assert.equal(bad.steps["rt-bad-bounds"].state, "failed");
+    assert.match(
+      bad.steps["rt-width"].causes[0].error.message,
+      /must return a tuple of 2 or an object with keys lo, hi/,
+    );
+  });
+});
