@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { flow, flowGraph, ManualClock, mapStep, openSession, report, step } from "../../mod.ts";
+import {
+  flow,
+  flowGraph,
+  inputSamples,
+  ManualClock,
+  mapStep,
+  openSession,
+  report,
+  step,
+} from "../../mod.ts";
 import { total } from "../../examples/flows_electrostatics.ts";
 import { goldenAssert } from "../_helpers/golden.ts";
 import { tempDir } from "../_helpers/temp.ts";
@@ -44,6 +53,12 @@ Deno.test("report.graph() colours partial, failed and skipped steps of a run (go
   );
   await assertGolden("failing_run.dot", dot);
   await assertGolden("failing_run.mmd", report.graph(run, { format: "mermaid" }));
+  const rows = inputSamples(run, "charge").map((r) => ({
+    ...r,
+    // A masked value is undefined: null in JSON.
+    value: r.value ?? null,
+  }));
+  await assertGolden("failing_samples.json", JSON.stringify(rows, null, 2) + "\n");
 });
 
 Deno.test("report.log() and report.progress() tell what happened to each step and element", async () => {

@@ -300,3 +300,25 @@ Deno.test("Flow.run() splits an unmapped step's object result into its named out
     );
   });
 });
+
+const lettersOrFail = step("rt-letters-or-fail", ({ content }: { content: string }) => {
+  if (content === "!") throw new SyntaxError("not a word");
+  return [...content];
+}, { returns: "char" });
+
+Deno.test("Flow.run() keeps a failed ragged row as one masked element, so downstream sees its cause", async () => {
+  await withSession(async (session) => {
+    const f = flow(
+      "ragged-fail",
+      mapStep(lettersOrFail, "content[i] -> char[i, j*]"),
+      mapStep(upper, "char[i, j] -> up[i, j]"),
+    );
+    const run = await f.run({ content: ["ab", "!", "c"] }, { session });
+    const up = run.data.get("up")!.value as FlowArray<string>;
+    assert.deepEqual(up.lengths, [2, 1, 1]);
+    assert.deepEqual(up.states, ["ok", "ok", "skipped", "ok"]);
+    assert.equal(up.rootCauses(2)[0].error.message, "not a word");
+    assert.deepEqual(up.rootCauses(2)[0].index, [1]);
+    assert.deepEqual(up.toNested(), [["A", "B"], [undefined], ["C"]]);
+  });
+});
