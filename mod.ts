@@ -10,6 +10,7 @@
  * - {@linkcode openSession} / {@linkcode configure} choose the store and limits;
  *   by default the store is found by walking up from the working directory.
  * - {@linkcode StepFailedError} is what a failed call throws, now or on replay.
+ * - {@linkcode flow} and {@linkcode mapStep} compose steps by data names and map specs.
  *
  * ```ts
  * import { map, openSession, step, useSession } from "./mod.ts";
@@ -149,6 +150,52 @@ export type { RemoteRouting, Router, SessionCallOptions, UnusedKey } from "./lib
 export type { RemoteInfoNote, RouteMatch, StackFrame } from "./lib/routing/mod.ts";
 export type { Limiter } from "./lib/runtime/mod.ts";
 
+export {
+  type AnyStep,
+  type Concurrent,
+  concurrently,
+  type DataValue,
+  type ElementFailure,
+  first,
+  Flow,
+  flow,
+  FlowArray,
+  type FlowArrayInit,
+  type FlowElementState,
+  type FlowEvent,
+  flowGraph,
+  type FlowLogEntry,
+  type FlowNode,
+  type FlowPart,
+  type FlowRun,
+  FlowStepError,
+  FlowWiringError,
+  type GraphOptions,
+  inputSamples,
+  isRetryable,
+  logLines,
+  type MapAxis,
+  type MapPlan,
+  type MapSpec,
+  MapSpecError,
+  type MapSpecItem,
+  mapStep,
+  type NodeOptions,
+  type OnError,
+  parseMapSpec,
+  planMap,
+  type PlannedElement,
+  printMapSpec,
+  type ProgressRow,
+  progressRows,
+  report,
+  type RunFlowOptions,
+  safeParseMapSpec,
+  type SampleRow,
+  type StepRun,
+  type StepRunState,
+  type ValueTable,
+} from "./lib/flow/mod.ts";
 import { installScriptHooks } from "./lib/cli/script_hooks.ts";
 // A script that imports drover shows progress on stderr, handles Ctrl-C and prints failed
 // calls as short blocks (DROVER_PROGRESS=off for none); jobs and workers stay silent.

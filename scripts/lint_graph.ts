@@ -53,6 +53,7 @@ const BASE: readonly string[] = ["codec", "units", "_validation", "_root"];
 export const LAYERING: Readonly<Record<string, readonly string[]>> = {
   cli: ["step", "identity"], // so any folder except worker
   worker: ["step", "identity"],
+  flow: ["step"],
   step: ["runtime", "identity"],
   identity: ["store", "codec"], // beside runtime
   runtime: ["scheduler", "transport", "routing", "systems", "store", ...BASE],

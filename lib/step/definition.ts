@@ -25,8 +25,16 @@ export interface StepOptions<I> {
   readonly ignore?: readonly (keyof I & string)[];
   /** Whether calls are cached at all. Default: true. */
   readonly cache?: boolean;
-  /** Name(s) of the output, used by flows. Default: the step name. */
+  /**
+   * Name(s) of the output, used by flows: one name for the whole result, or several for a
+   * tuple (by position) or object (by key) result. Default: the step name.
+   */
   readonly returns?: string | readonly string[];
+  /**
+   * Names of the inputs, used by flows. Default: read from the function's destructured
+   * parameter (`({ a, b = 1 }) => ...`; `b` has a default, so a flow need not provide it).
+   */
+  readonly inputs?: readonly string[];
   /** Schema that validates (and types) the inputs before hashing. */
   readonly input?: InputSchema<I>;
   /** Re-run calls whose stored outcome is a failure instead of rethrowing it. Default: false. */

@@ -1,0 +1,349 @@
+/**
+ * `flow()`: steps composed by the names of their inputs and outputs.
+ *
+ * @module
+ */
+import {
+  type AnyStep,
+  type Concurrent,
+  type FlowNode,
+  FlowWiringError,
+  mapStep,
+  type NodeOptions,
+  stepNode,
+  toNode,
+} from "./node.ts";
+import type { FlowRun } from "./flow_run.ts";
+import { runFlow, type RunFlowOptions } from "./run.ts";
+
+/** What a flow is built from: steps, mapped steps, groups and other flows. */
+export type FlowPart = AnyStep | FlowNode | Concurrent | Flow;
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
+
+/**
+ * A composed workflow: its steps, wired by data names (a step's inputs are its parameter
+ * names, its outputs its `returns` names or its map spec's outputs). Immutable: every
+ * method returns a new flow. A flow is not thenable (it has no `then`): run it with
+ * {@linkcode Flow.run}.
+ *
+ * @example
+ * ```ts
+ * import { flow, mapStep } from "./mod.ts";
+ * import { step } from "../step/mod.ts";
+ * import assert from "node:assert/strict";
+ * const grid = step("doc-flow-grid", ({ n }: { n: number }) => [...Array(n).keys()], { returns: "xs" });
+ * const sq = step("doc-flow-sq", ({ xs }: { xs: number }) => xs * xs, { returns: "ys" });
+ * const f = flow("squares", grid).pipe(mapStep(sq, "xs[i] -> ys[i]"));
+ * assert.deepEqual(f.parameters, ["n"]);
+ * assert.deepEqual(f.allOutputs, ["xs", "ys"]);
+ * assert.equal("then" in f, false);
+ * ```
+ */
+export class Flow {
+  /** The flow's name. */
+  readonly name: string;
+  /** Its steps, in the order given. */
+  readonly nodes: readonly FlowNode[];
+  /** Its steps in an order where each comes after the steps it reads from. */
+  readonly order: readonly FlowNode[];
+  readonly #returning: ReadonlyMap<string, string> | null;
+
+  /**
+   * Use {@linkcode flow}.
+   *
+   * @param name Flow name.
+   * @param nodes Its steps.
+   * @param returning Returned data names and the names they are returned under.
+   * @throws {FlowWiringError} for a step given twice, a name produced twice, or a cycle.
+   */
+  constructor(
+    name: string,
+    nodes: readonly FlowNode[],
+    returning: ReadonlyMap<string, string> | null = null,
+  ) {
+    if (typeof name !== "string" || !NAME_RE.test(name)) {
+      throw new TypeError(
+        `Cannot define flow ${
+          JSON.stringify(name)
+        }: a name must start with a letter or _ and use only letters, digits, _ . : -`,
+      );
+    }
+    this.name = name;
+    this.nodes = nodes;
+    this.order = check(name, nodes);
+    this.#returning = returning;
+  }
+
+  /**
+   * Adds steps after this flow's (data names decide what runs first).
+   *
+   * @param parts Steps, `mapStep(...)`, `concurrently(...)` or flows.
+   * @returns The new flow.
+   * @throws {FlowWiringError} as the constructor.
+   */
+  pipe(...parts: readonly FlowPart[]): Flow {
+    return new Flow(this.name, [...this.nodes, ...parts.flatMap(nodesOf)]);
+  }
+
+  /**
+   * Joins another flow: its steps join this flow's, wired by name.
+   *
+   * @param other The flow (or any part).
+   * @returns The new flow.
+   * @throws {FlowWiringError} as the constructor.
+   */
+  join(other: FlowPart): Flow {
+    return this.pipe(other);
+  }
+
+  /**
+   * Chooses what a run returns: data names, or `{ name: "returned_name" }` renames.
+   *
+   * @param items Names and renames.
+   * @returns The new flow.
+   * @throws {FlowWiringError} for a name that is neither an output nor a parameter.
+   */
+  returning(...items: readonly (string | Readonly<Record<string, string>>)[]): Flow {
+    const map = new Map<string, string>();
+    for (const item of items) {
+      for (const [from, to] of typeof item === "string" ? [[item, item]] : Object.entries(item)) {
+        map.set(from, to);
+      }
+    }
+    const known = new Set([...this.allOutputs, ...this.parameters]);
+    const missing = [...map.keys()].filter((n) => !known.has(n));
+    if (missing.length) {
+      throw new FlowWiringError(
+        this.name,
+        `Cannot return ${
+          missing.map((n) => `"${n}"`).join(", ")
+        } from flow "${this.name}": no step produces ${
+          missing.length > 1 ? "them" : "it"
+        } (outputs: ${this.allOutputs.join(", ")})`,
+        { names: missing },
+      );
+    }
+    return new Flow(this.name, this.nodes, map);
+  }
+
+  /**
+   * The same flow under another name.
+   *
+   * @param name The new name.
+   * @returns The new flow.
+   */
+  rename(name: string): Flow {
+    return new Flow(name, this.nodes, this.#returning);
+  }
+
+  /**
+   * The same flow with some steps replaced (same spec and options).
+   *
+   * @param replacements Old step to new step.
+   * @returns The new flow.
+   * @throws {FlowWiringError} for a step that is not in the flow.
+   */
+  replaceSteps(replacements: ReadonlyMap<AnyStep, AnyStep>): Flow {
+    for (const old of replacements.keys()) {
+      if (!this.nodes.some((n) => n.step === old)) {
+        throw new FlowWiringError(
+          this.name,
+          `Cannot replace step "${old.stepName}" in flow "${this.name}": it is not in the flow`,
+          { steps: [old.stepName] },
+        );
+      }
+    }
+    const nodes = this.nodes.map((n) => {
+      const s = replacements.get(n.step);
+      if (!s) return n;
+      return n.specText === null ? stepNode(s, n.options) : mapStep(s, n.specText, n.options);
+    });
+    return new Flow(this.name, nodes, this.#returning);
+  }
+
+  /**
+   * The same flow with other restart limits.
+   *
+   * @param restarts Step name to `maxRestarts`.
+   * @returns The new flow.
+   * @throws {FlowWiringError} for a step that is not in the flow.
+   */
+  withRestarts(restarts: Readonly<Record<string, number>>): Flow {
+    return this.#withOptions(restarts, (n) => ({ maxRestarts: n }));
+  }
+
+  #withOptions<T>(byStep: Readonly<Record<string, T>>, f: (v: T) => NodeOptions): Flow {
+    const unknown = Object.keys(byStep).filter((s) => !this.nodes.some((n) => n.name === s));
+    if (unknown.length) {
+      throw new FlowWiringError(
+        this.name,
+        `Cannot set options of step(s) ${
+          unknown.map((n) => `"${n}"`).join(", ")
+        } in flow "${this.name}": not in the flow (steps: ${
+          this.nodes.map((n) => n.name).join(", ")
+        })`,
+        { steps: unknown },
+      );
+    }
+    const nodes = this.nodes.map((n) => {
+      if (!(n.name in byStep)) return n;
+      const options = { ...n.options, ...f(byStep[n.name]) };
+      return n.specText === null ? stepNode(n.step, options) : mapStep(n.step, n.specText, options);
+    });
+    return new Flow(this.name, nodes, this.#returning);
+  }
+
+  /** Inputs no step produces, in order of first use. */
+  get parameters(): string[] {
+    const produced = new Set(this.allOutputs);
+    return [...new Set(this.nodes.flatMap((n) => n.inputs))].filter((n) => !produced.has(n));
+  }
+
+  /** Parameters without a default in every step that reads them: a run must give them. */
+  get requiredParameters(): string[] {
+    return this.parameters.filter((p) =>
+      this.nodes.some((n) => n.inputs.includes(p) && !n.optional.has(p))
+    );
+  }
+
+  /** Every name a step produces, in step order. */
+  get allOutputs(): string[] {
+    return this.nodes.flatMap((n) => n.outputs);
+  }
+
+  /** The names a run returns (after renames); by default every output. */
+  get returns(): string[] {
+    return this.#returning ? [...this.#returning.values()] : this.allOutputs;
+  }
+
+  /** Returned data names to the names they are returned under. */
+  get returnMap(): ReadonlyMap<string, string> {
+    return this.#returning ?? new Map(this.allOutputs.map((n) => [n, n]));
+  }
+
+  /**
+   * Runs the flow in this process with the current session: every call (and every element
+   * of a map) is a normal cached step call, routed like any other.
+   *
+   * @param inputs Values of the parameters.
+   * @param options Session, abort signal, event sink.
+   * @returns The run: per-step state and every value.
+   * @throws {FlowWiringError} when a required parameter is not given.
+   * @throws {FlowStepError} when a step whose policy is to raise failed.
+   */
+  run(inputs: Readonly<Record<string, unknown>>, options: RunFlowOptions = {}): Promise<FlowRun> {
+    return runFlow(this, inputs, options);
+  }
+}
+
+function nodesOf(part: FlowPart): readonly FlowNode[] {
+  if (part instanceof Flow) return part.nodes;
+  if (part && typeof part === "object" && (part as Concurrent).kind === "concurrently") {
+    return (part as Concurrent).members;
+  }
+  return [toNode(part as AnyStep | FlowNode)];
+}
+
+function check(flow: string, nodes: readonly FlowNode[]): FlowNode[] {
+  const byName = new Map<string, FlowNode>();
+  const producer = new Map<string, FlowNode>();
+  for (const n of nodes) {
+    if (byName.has(n.name)) {
+      throw new FlowWiringError(
+        flow,
+        `Cannot build flow "${flow}": step "${n.name}" is in it twice`,
+        {
+          steps: [n.name],
+        },
+      );
+    }
+    byName.set(n.name, n);
+    for (const o of n.outputs) {
+      const other = producer.get(o);
+      if (other) {
+        throw new FlowWiringError(
+          flow,
+          `Cannot build flow "${flow}": "${o}" is produced by both step "${other.name}" and step "${n.name}"`,
+          { steps: [other.name, n.name], names: [o] },
+        );
+      }
+      producer.set(o, n);
+    }
+  }
+  // Kahn's algorithm over "reads an output of".
+  const order: FlowNode[] = [];
+  const done = new Set<FlowNode>();
+  let progress = true;
+  while (progress && order.length < nodes.length) {
+    progress = false;
+    for (const n of nodes) {
+      if (done.has(n)) continue;
+      if (n.inputs.every((i) => !producer.has(i) || done.has(producer.get(i)!))) {
+        order.push(n);
+        done.add(n);
+        progress = true;
+      }
+    }
+  }
+  if (order.length < nodes.length) {
+    const stuck = nodes.filter((n) => !done.has(n));
+    const names = [
+      ...new Set(stuck.flatMap((n) => n.inputs.filter((i) => stuck.includes(producer.get(i)!)))),
+    ];
+    throw new FlowWiringError(
+      flow,
+      `Cannot build flow "${flow}": steps ${
+        stuck.map((n) => `"${n.name}"`).join(", ")
+      } form a cycle through ${names.map((n) => `"${n}"`).join(", ")}`,
+      { steps: stuck.map((n) => n.name), names },
+    );
+  }
+  return order;
+}
+
+/**
+ * Makes a flow.
+ *
+ * @param name Flow name (letters, digits, `_ . : -`).
+ * @param parts Steps, `mapStep(...)`, `concurrently(...)` or flows.
+ * @returns The flow.
+ * @throws {FlowWiringError} for a step given twice, a name produced twice, or a cycle.
+ *
+ * @example
+ * ```ts
+ * import { concurrently, flow } from "./mod.ts";
+ * import { step } from "../step/mod.ts";
+ * import assert from "node:assert/strict";
+ * const geo = step("doc-f-geo", ({ size }: { size: number }) => size * 2, { returns: "geometry" });
+ * const mesh = step("doc-f-mesh", ({ geometry, mesh_size = 0.1 }: { geometry: number; mesh_size?: number }) => geometry / mesh_size, { returns: "mesh" });
+ * const mat = step("doc-f-mat", ({ geometry }: { geometry: number }) => geometry + 1, { returns: "materials" });
+ * const f = flow("model", geo, concurrently(mesh, mat));
+ * assert.deepEqual(f.parameters, ["size", "mesh_size"]);
+ * assert.deepEqual(f.requiredParameters, ["size"]);
+ * assert.throws(() => flow("bad", geo, geo), /step "doc-f-geo" is in it twice/);
+ * ```
+ */
+export function flow(name: string, ...parts: readonly FlowPart[]): Flow {
+  return new Flow(name, parts.flatMap(nodesOf));
+}
+
+/**
+ * Starts a flow with one step, named after it.
+ *
+ * @param part The first step.
+ * @returns The flow.
+ *
+ * @example
+ * ```ts
+ * import { first } from "./mod.ts";
+ * import { step } from "../step/mod.ts";
+ * import assert from "node:assert/strict";
+ * const a = step("doc-first-a", ({ x }: { x: number }) => x + 1, { returns: "y" });
+ * assert.equal(first(a).name, "doc-first-a");
+ * ```
+ */
+export function first(part: FlowPart): Flow {
+  const nodes = nodesOf(part);
+  return new Flow(part instanceof Flow ? part.name : nodes[0]?.name ?? "flow", nodes);
+}
