@@ -153,3 +153,22 @@ import { installScriptHooks } from "./lib/cli/script_hooks.ts";
 // A script that imports drover shows progress on stderr, handles Ctrl-C and prints failed
 // calls as short blocks (DROVER_PROGRESS=off for none); jobs and workers stay silent.
 installScriptHooks();
+// Table queues (lib/queue).
+export {
+  DuplicateRowError,
+  type FieldSpec,
+  type FieldType,
+  ImportError,
+  type InsertOptions,
+  type OnConflict,
+  QueryError,
+  RowError,
+  type RowProblem,
+  type RowsOptions,
+  type SelectOptions,
+  type Table,
+  table,
+  type TableOptions,
+  type TableSchema,
+  UnknownTableError,
+} from "./lib/queue/mod.ts";

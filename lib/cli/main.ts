@@ -34,6 +34,7 @@ import { syncCommand } from "./sync.ts";
 import { systemsCheckCommand } from "./systems_check.ts";
 import { systemsLsCommand } from "./systems_ls.ts";
 import { systemsTrustCommand } from "./systems_trust.ts";
+import { tableCommand } from "./table.ts";
 
 /**
  * Builds the whole `drover` command tree for one invocation.
@@ -92,7 +93,8 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .addCommand(syncCommand(ctx))
     .addCommand(fetchCommand(ctx))
     .addCommand(systems)
-    .addCommand(routes);
+    .addCommand(routes)
+    .addCommand(tableCommand(ctx));
   listLeafCommands(program);
   configureTree(program, ctx.io);
   return program;
