@@ -104,3 +104,19 @@ export {
   selectNext,
   syncItems,
 } from "./claims.ts";
+export {
+  DEFAULT_IN_FLIGHT,
+  type EmptyQueue,
+  type Task,
+  task,
+  type TaskCall,
+  type TaskOptions,
+  type TaskSetup,
+} from "./task.ts";
+export {
+  DEFAULT_LEASE_MS,
+  type QueueEvent,
+  type QueueReport,
+  runQueue,
+  type RunQueueOptions,
+} from "./runner.ts";

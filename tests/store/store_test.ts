@@ -70,7 +70,9 @@ Deno.test("openStore() refuses a store from a newer schema version and leaves it
     () => openStore({ cwd: dir.path }),
     (e: unknown) =>
       e instanceof SchemaVersionError && e.found === 99 &&
-      new RegExp(`schema version 99 but this drover knows only up to ${SCHEMA_VERSION};`).test(e.message),
+      new RegExp(`schema version 99 but this drover knows only up to ${SCHEMA_VERSION};`).test(
+        e.message,
+      ),
   );
   assert.deepEqual(await Deno.readFile(path), before);
 });
