@@ -34,6 +34,7 @@ import { syncCommand } from "./sync.ts";
 import { systemsCheckCommand } from "./systems_check.ts";
 import { systemsLsCommand } from "./systems_ls.ts";
 import { systemsTrustCommand } from "./systems_trust.ts";
+import { queueCommand } from "./queue.ts";
 import { tableCommand } from "./table.ts";
 
 /**
@@ -94,7 +95,8 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .addCommand(fetchCommand(ctx))
     .addCommand(systems)
     .addCommand(routes)
-    .addCommand(tableCommand(ctx));
+    .addCommand(tableCommand(ctx))
+    .addCommand(queueCommand(ctx));
   listLeafCommands(program);
   configureTree(program, ctx.io);
   return program;

@@ -107,6 +107,8 @@ export {
 export {
   DEFAULT_IN_FLIGHT,
   type EmptyQueue,
+  listTasks,
+  lookupTask,
   type Task,
   task,
   type TaskCall,
@@ -120,3 +122,4 @@ export {
   runQueue,
   type RunQueueOptions,
 } from "./runner.ts";
+export { queueStatus, type TaskStatus } from "./status.ts";

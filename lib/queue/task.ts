@@ -66,6 +66,28 @@ export interface Task<R = Record<string, unknown>, O = unknown> {
   run(call: TaskCall<R>): Promise<O>;
 }
 
+const TASKS = new Map<string, Task>();
+
+/**
+ * A task defined in this process, by name (`drover queue run` imports a module and looks its
+ * tasks up here).
+ *
+ * @param name The task.
+ * @returns It, or undefined.
+ */
+export function lookupTask(name: string): Task | undefined {
+  return TASKS.get(name);
+}
+
+/**
+ * The names of the tasks defined in this process.
+ *
+ * @returns Their names, sorted.
+ */
+export function listTasks(): string[] {
+  return [...TASKS.keys()].sort();
+}
+
 /** The default number of rows in flight per task. */
 export const DEFAULT_IN_FLIGHT = 4;
 
@@ -118,7 +140,7 @@ export function task<R, O>(name: string, options: TaskOptions<R, O>): Task<R, O>
     throw new TypeError(`Cannot define task "${name}": step must be a step or a function`);
   }
   const isStep = "stepName" in fn;
-  return {
+  const defined: Task<R, O> = {
     name,
     options,
     run: async (call) =>
@@ -126,4 +148,6 @@ export function task<R, O>(name: string, options: TaskOptions<R, O>): Task<R, O>
         ? await (fn as Step<R, O>)(call.row)
         : await (fn as (call: TaskCall<R>) => O | Promise<O>)(call),
   };
+  TASKS.set(name, defined as unknown as Task);
+  return defined;
 }
