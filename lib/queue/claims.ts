@@ -17,7 +17,8 @@
  */
 import type { SQLInputValue } from "node:sqlite";
 import type { Store } from "../store/mod.ts";
-import { compileOrder, compileWhere, joinsFor } from "./compile.ts";
+import { stmt } from "./_sql.ts";
+import { type CompiledQuery, compileOrder, compileWhere, joinsFor } from "./compile.ts";
 import { getTaskSettings, scopeOf, type TaskSettings } from "./task_store.ts";
 
 /** States of an item. */
@@ -75,21 +76,22 @@ export type ItemOutcome =
  */
 export function syncItems(store: Store, settings: TaskSettings): number {
   return store.transaction(() => {
-    const task = store.db.prepare("SELECT synced_seq FROM queue_tasks WHERE name = ?").get(
+    const task = stmt(store, "SELECT synced_seq FROM queue_tasks WHERE name = ?").get(
       settings.name,
     )!;
     const from = Number(task.synced_seq);
     const top = Number(
-      store.db.prepare("SELECT COALESCE(MAX(seq), 0) AS m FROM queue_rows WHERE tbl = ?").get(
+      stmt(store, "SELECT COALESCE(MAX(seq), 0) AS m FROM queue_rows WHERE tbl = ?").get(
         settings.source,
       )!.m,
     );
     if (top <= from) return 0;
-    const added = store.db.prepare(
+    const added = stmt(
+      store,
       `INSERT OR IGNORE INTO queue_items (task, row_seq, state)
        SELECT ?, seq, 'pending' FROM queue_rows WHERE tbl = ? AND seq > ? AND seq <= ?`,
     ).run(settings.name, settings.source, from, top).changes;
-    store.db.prepare("UPDATE queue_tasks SET synced_seq = ?, ranked_by = NULL WHERE name = ?")
+    stmt(store, "UPDATE queue_tasks SET synced_seq = ?, ranked_by = NULL WHERE name = ?")
       .run(top, settings.name);
     return Number(added);
   });
@@ -112,14 +114,15 @@ export function claimRows(store: Store, task: string, options: ClaimOptions): Cl
     syncItems(store, settings);
     expireLeases(store, task, options.now, options.maxAttempts ?? 3);
     const held = Number(
-      store.db.prepare(
-        "SELECT count(*) AS n FROM queue_items WHERE task = ? AND state = 'claimed'",
-      ).get(task)!.n,
+      stmt(store, "SELECT count(*) AS n FROM queue_items WHERE task = ? AND state = 'claimed'").get(
+        task,
+      )!.n,
     );
     const n = Math.min(options.limit ?? Infinity, settings.inFlight - held);
     if (n <= 0) return [];
     const picked = selectNext(store, settings, n);
-    const claim = store.db.prepare(
+    const claim = stmt(
+      store,
       `UPDATE queue_items SET state = 'claimed', owner = ?, lease_until = ?, fence = fence + 1,
          attempts = attempts + 1, claimed_at = ?
        WHERE task = ? AND row_seq = ? AND state = 'pending' RETURNING fence, attempts`,
@@ -154,13 +157,7 @@ export function selectNext(
   settings: TaskSettings,
   limit: number,
 ): { seq: number; key: string; data: string }[] {
-  const scope = scopeOf(store, settings.source);
-  const where = settings.where === undefined
-    ? undefined
-    : compileWhere(settings.where, scope, `the filter of task "${settings.name}"`);
-  const order = settings.priority === undefined
-    ? undefined
-    : compileOrder(settings.priority, scope, `the priority of task "${settings.name}"`);
+  const { where, order } = compiled(store, settings);
   // A priority over the row's own fields is materialised into `rank` (indexed); one over
   // other tasks' results changes as they finish, so it is sorted at each claim.
   const ranked = order !== undefined && order.tasks.length === 0;
@@ -168,7 +165,8 @@ export function selectNext(
   const orderSql = order === undefined || ranked ? "i.rank" : order.sql;
   const tasks = [...new Set([...(where?.tasks ?? []), ...(ranked ? [] : order?.tasks ?? [])])];
   const params: SQLInputValue[] = [settings.name, ...(where?.params ?? []), limit];
-  return store.db.prepare(
+  return stmt(
+    store,
     `SELECT r.seq, r.key, r.data FROM queue_items i JOIN queue_rows r ON r.seq = i.row_seq${
       joinsFor(tasks)
     }
@@ -177,19 +175,53 @@ export function selectNext(
   ).all(...params).map((r) => ({ seq: Number(r.seq), key: String(r.key), data: String(r.data) }));
 }
 
+const COMPILED = new WeakMap<
+  Store,
+  Map<string, { where?: CompiledQuery; order?: CompiledQuery }>
+>();
+
+/**
+ * A task's filter and priority compiled, cached by their text: SQL that compiled once stays
+ * valid (a field dropped from the table later reads as NULL).
+ */
+function compiled(
+  store: Store,
+  settings: TaskSettings,
+): { where?: CompiledQuery; order?: CompiledQuery } {
+  let map = COMPILED.get(store);
+  if (map === undefined) COMPILED.set(store, map = new Map());
+  const key = JSON.stringify([settings.name, settings.source, settings.where, settings.priority]);
+  let hit = map.get(key);
+  if (hit === undefined) {
+    const scope = scopeOf(store, settings.source);
+    hit = {
+      where: settings.where === undefined
+        ? undefined
+        : compileWhere(settings.where, scope, `the filter of task "${settings.name}"`),
+      order: settings.priority === undefined
+        ? undefined
+        : compileOrder(settings.priority, scope, `the priority of task "${settings.name}"`),
+    };
+    if (map.size > 100) map.clear();
+    map.set(key, hit);
+  }
+  return hit;
+}
+
 function rerank(store: Store, settings: TaskSettings, orderSql: string): void {
-  const row = store.db.prepare("SELECT ranked_by FROM queue_tasks WHERE name = ?").get(
+  const row = stmt(store, "SELECT ranked_by FROM queue_tasks WHERE name = ?").get(
     settings.name,
   );
   if (row?.ranked_by === settings.priority) return;
-  store.db.prepare(
+  stmt(
+    store,
     `UPDATE queue_items SET rank = ranked.n FROM (
        SELECT i.row_seq, row_number() OVER (ORDER BY ${orderSql}, i.row_seq) AS n
        FROM queue_items i JOIN queue_rows r ON r.seq = i.row_seq
        WHERE i.task = ?1 AND i.state = 'pending') AS ranked
      WHERE queue_items.task = ?1 AND queue_items.row_seq = ranked.row_seq`,
   ).run(settings.name);
-  store.db.prepare("UPDATE queue_tasks SET ranked_by = ? WHERE name = ?").run(
+  stmt(store, "UPDATE queue_tasks SET ranked_by = ? WHERE name = ?").run(
     settings.priority!,
     settings.name,
   );
@@ -207,13 +239,15 @@ function rerank(store: Store, settings: TaskSettings, orderSql: string): void {
 export function expireLeases(store: Store, task: string, now: number, maxAttempts: number): number {
   const lost = JSON.stringify({ name: "LeaseExpiredError", message: "its runner's lease ran out" });
   return store.transaction(() => {
-    store.db.prepare(
+    stmt(
+      store,
       `UPDATE queue_items SET state = 'failed', owner = NULL, lease_until = NULL, error = ?,
          ended_at = ?
        WHERE task = ? AND state = 'claimed' AND lease_until <= ? AND attempts >= ?`,
     ).run(lost, now, task, now, maxAttempts);
     return Number(
-      store.db.prepare(
+      stmt(
+        store,
         `UPDATE queue_items SET state = 'pending', owner = NULL, lease_until = NULL
          WHERE task = ? AND state = 'claimed' AND lease_until <= ?`,
       ).run(task, now).changes,
@@ -240,11 +274,23 @@ export function finishClaim(
   const state: ItemState = outcome.ok ? "done" : outcome.retry ? "pending" : "failed";
   const result = outcome.ok ? JSON.stringify(outcome.result ?? null) : null;
   const error = outcome.ok ? null : JSON.stringify(errorJson(outcome.error));
-  return store.db.prepare(
-    `UPDATE queue_items SET state = ?, result = ?, error = ?, owner = NULL, lease_until = NULL,
-       ended_at = ?
-     WHERE task = ? AND row_seq = ? AND fence = ? AND state = 'claimed'`,
-  ).run(state, result, error, now, claim.task, claim.rowSeq, claim.fence).changes === 1;
+  return store.transaction(() => {
+    const row = stmt(
+      store,
+      `UPDATE queue_items SET state = ?, result = ?, error = ?, owner = NULL, lease_until = NULL,
+         ended_at = ?
+       WHERE task = ? AND row_seq = ? AND fence = ? AND state = 'claimed' RETURNING claimed_at`,
+    ).get(state, result, error, now, claim.task, claim.rowSeq, claim.fence);
+    if (row === undefined) return false;
+    if (outcome.ok && row.claimed_at != null) {
+      // Measured call times, for the remaining-cost estimate of `queue status`.
+      stmt(
+        store,
+        "UPDATE queue_tasks SET timed_n = timed_n + 1, timed_ms = timed_ms + ? WHERE name = ?",
+      ).run(Math.max(0, now - Number(row.claimed_at)), claim.task);
+    }
+    return true;
+  });
 }
 
 /**
@@ -258,7 +304,8 @@ export function finishClaim(
 export function renewClaims(store: Store, claims: readonly Claim[], until: number): Claim[] {
   if (claims.length === 0) return [];
   return store.transaction(() => {
-    const renew = store.db.prepare(
+    const renew = stmt(
+      store,
       `UPDATE queue_items SET lease_until = ?
        WHERE task = ? AND row_seq = ? AND fence = ? AND state = 'claimed'`,
     );
@@ -276,7 +323,8 @@ export function renewClaims(store: Store, claims: readonly Claim[], until: numbe
 export function releaseClaims(store: Store, claims: readonly Claim[]): number {
   if (claims.length === 0) return 0;
   return store.transaction(() => {
-    const release = store.db.prepare(
+    const release = stmt(
+      store,
       `UPDATE queue_items SET state = 'pending', owner = NULL, lease_until = NULL,
          attempts = attempts - 1
        WHERE task = ? AND row_seq = ? AND fence = ? AND state = 'claimed'`,
@@ -294,7 +342,8 @@ export function releaseClaims(store: Store, claims: readonly Claim[]): number {
  */
 export function retryFailed(store: Store, task: string): number {
   return Number(
-    store.db.prepare(
+    stmt(
+      store,
       "UPDATE queue_items SET state = 'pending', attempts = 0, error = NULL WHERE task = ? AND state = 'failed'",
     ).run(task).changes,
   );
@@ -320,14 +369,16 @@ export function moveRows(
     const settings = getTaskSettings(store, task);
     syncItems(store, settings);
     const edge = Number(
-      store.db.prepare(
+      stmt(
+        store,
         `SELECT COALESCE(${
           how === "promote" ? "MAX" : "MIN"
         }(boost), 0) AS b FROM queue_items WHERE task = ?`,
       ).get(task)!.b,
     );
     const boost = how === "promote" ? edge + 1 : edge - 1;
-    const move = store.db.prepare(
+    const move = stmt(
+      store,
       `UPDATE queue_items SET boost = ? WHERE task = ? AND row_seq =
          (SELECT seq FROM queue_rows WHERE tbl = ? AND key = ?)`,
     );

@@ -11,6 +11,7 @@
 import { type Clock, systemClock } from "../runtime/mod.ts";
 import { currentSession } from "../step/mod.ts";
 import { newOwnerId, type Store } from "../store/mod.ts";
+import { stmt } from "./_sql.ts";
 import {
   type Claim,
   claimRows,
@@ -238,9 +239,8 @@ export async function runQueue(
 
 /** Whether a task has rows claimed (here or by another runner). */
 function busy(store: Store, task: string): boolean {
-  return store.db.prepare(
-    "SELECT 1 AS x FROM queue_items WHERE task = ? AND state = 'claimed' LIMIT 1",
-  ).get(task) !== undefined;
+  return stmt(store, "SELECT 1 AS x FROM queue_items WHERE task = ? AND state = 'claimed' LIMIT 1")
+    .get(task) !== undefined;
 }
 
 function count(list: readonly Task[]): Record<string, number> {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Store } from "../store/mod.ts";
+import { stmt } from "./_sql.ts";
 import { selectNext, syncItems } from "./claims.ts";
 import { listTaskSettings, type TaskSettings } from "./task_store.ts";
 
@@ -56,22 +57,34 @@ export interface TaskStatus {
 export function queueStatus(store: Store, now: number): TaskStatus[] {
   return listTaskSettings(store).map((settings) => {
     syncItems(store, settings);
-    const counts = { pending: 0, running: 0, expired: 0, done: 0, failed: 0 };
-    const rows = store.db.prepare(
-      `SELECT state, (state = 'claimed' AND lease_until <= ?) AS over, count(*) AS n
-       FROM queue_items WHERE task = ? GROUP BY state, over`,
-    ).all(now, settings.name);
-    for (const r of rows) {
-      const state = String(r.state);
-      const n = Number(r.n);
-      if (state === "claimed") counts[Number(r.over) ? "expired" : "running"] += n;
-      else counts[state as "pending" | "done" | "failed"] += n;
-    }
-    const extra = store.db.prepare(
+    // Each count reads one (partial) index; done is what is left of the rows synced.
+    const c = stmt(
+      store,
+      `SELECT
+         (SELECT count(*) FROM queue_items WHERE task = ?1 AND state = 'pending') AS pending,
+         (SELECT count(*) FROM queue_items WHERE task = ?1 AND state = 'claimed'
+            AND lease_until > ?2) AS running,
+         (SELECT count(*) FROM queue_items WHERE task = ?1 AND state = 'claimed'
+            AND lease_until <= ?2) AS expired,
+         (SELECT count(*) FROM queue_items WHERE task = ?1 AND state = 'failed') AS failed,
+         (SELECT count(*) FROM queue_rows WHERE tbl = ?3
+            AND seq <= (SELECT synced_seq FROM queue_tasks WHERE name = ?1)) AS total`,
+    ).get(settings.name, now, settings.source)!;
+    const counts = {
+      pending: Number(c.pending),
+      running: Number(c.running),
+      expired: Number(c.expired),
+      failed: Number(c.failed),
+      done: 0,
+    };
+    counts.done = Number(c.total) - counts.pending - counts.running - counts.expired -
+      counts.failed;
+    const extra = stmt(
+      store,
       `SELECT
          (SELECT MIN(lease_until) FROM queue_items WHERE task = ?1 AND state = 'claimed') AS lease,
-         (SELECT AVG(ended_at - claimed_at) FROM queue_items WHERE task = ?1 AND state = 'done'
-            AND ended_at IS NOT NULL) AS mean`,
+         (SELECT 1.0 * timed_ms / timed_n FROM queue_tasks WHERE name = ?1 AND timed_n > 0)
+           AS mean`,
     ).get(settings.name)!;
     const meanMs = extra.mean == null ? null : Number(extra.mean);
     return {

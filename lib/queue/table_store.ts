@@ -7,6 +7,7 @@
  */
 import type { SQLInputValue } from "node:sqlite";
 import type { Store } from "../store/mod.ts";
+import { stmt } from "./_sql.ts";
 import { compileOrder, compileWhere, joinsFor } from "./compile.ts";
 import type { FieldSpec } from "./fields.ts";
 
@@ -77,7 +78,8 @@ export function defineTable(
   fields: readonly FieldSpec[],
   keyField: string | undefined,
 ): void {
-  store.db.prepare(
+  stmt(
+    store,
     `INSERT INTO queue_tables (name, fields, key_field, created_at) VALUES (?, ?, ?, ?)
      ON CONFLICT(name) DO UPDATE SET fields = excluded.fields, key_field = excluded.key_field`,
   ).run(name, JSON.stringify(fields), keyField ?? null, Date.now());
@@ -91,7 +93,7 @@ export function defineTable(
  * @returns The table, or undefined.
  */
 export function getTable(store: Store, name: string): TableInfo | undefined {
-  const row = store.db.prepare("SELECT name, fields, key_field FROM queue_tables WHERE name = ?")
+  const row = stmt(store, "SELECT name, fields, key_field FROM queue_tables WHERE name = ?")
     .get(name);
   return row ? toInfo(row, 0) : undefined;
 }
@@ -117,7 +119,8 @@ export function requireTable(store: Store, name: string): TableInfo {
  * @returns The tables, by name.
  */
 export function listTables(store: Store): TableInfo[] {
-  return store.db.prepare(
+  return stmt(
+    store,
     `SELECT t.name, t.fields, t.key_field, (SELECT count(*) FROM queue_rows r WHERE r.tbl = t.name) AS n
      FROM queue_tables t ORDER BY t.name`,
   ).all().map((row) => toInfo(row, Number(row.n)));
@@ -177,11 +180,11 @@ export function insertRows(
       onConflict === "ignore" ? "OR IGNORE " : ""
     }INTO queue_rows (tbl, key, data, created_at) VALUES (?, ?, ?, ?)`;
   return store.transaction(() => {
-    const insert = store.db.prepare(verb);
-    const exists = store.db.prepare("SELECT 1 AS x FROM queue_rows WHERE tbl = ? AND key = ?");
+    const insert = stmt(store, verb);
+    const exists = stmt(store, "SELECT 1 AS x FROM queue_rows WHERE tbl = ? AND key = ?");
     let next = info.keyField === undefined
       ? Number(
-        store.db.prepare("SELECT count(*) AS n FROM queue_rows WHERE tbl = ?").get(info.name)!.n,
+        stmt(store, "SELECT count(*) AS n FROM queue_rows WHERE tbl = ?").get(info.name)!.n,
       )
       : 0;
     let written = 0;
@@ -231,7 +234,7 @@ export function selectRows(
   const sql = `SELECT r.seq, r.key, r.data FROM queue_rows r${joinsFor(tasks)} WHERE r.tbl = ?${
     where ? ` AND ${where.sql}` : ""
   } ORDER BY ${order ? `${order.sql}, ` : ""}r.seq${limit}`;
-  return store.db.prepare(sql).all(...params).map((row) => ({
+  return stmt(store, sql).all(...params).map((row) => ({
     seq: Number(row.seq),
     key: String(row.key),
     data: JSON.parse(String(row.data)),
@@ -246,7 +249,7 @@ export function selectRows(
  * @returns Their names.
  */
 export function tasksOver(store: Store, table: string): string[] {
-  return store.db.prepare("SELECT name FROM queue_tasks WHERE source = ? ORDER BY name").all(table)
+  return stmt(store, "SELECT name FROM queue_tasks WHERE source = ? ORDER BY name").all(table)
     .map((r) => String(r.name));
 }
 

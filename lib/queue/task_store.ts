@@ -7,6 +7,7 @@
  */
 import type { SQLInputValue } from "node:sqlite";
 import type { Store } from "../store/mod.ts";
+import { stmt } from "./_sql.ts";
 import { compileOrder, compileWhere, type QueryScope } from "./compile.ts";
 import { NAME_PATTERN } from "./expr.ts";
 import { requireTable } from "./table_store.ts";
@@ -89,7 +90,8 @@ export function registerTask(store: Store, reg: TaskRegistration): void {
   }
   checkInFlight(reg.name, reg.inFlight);
   store.transaction(() => {
-    store.db.prepare(
+    stmt(
+      store,
       `INSERT INTO queue_tasks (name, source, code_where, code_priority, code_in_flight, updated_at)
        VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(name) DO UPDATE SET source = excluded.source, code_where = excluded.code_where,
@@ -129,7 +131,7 @@ export function setTask(store: Store, name: string, change: TaskOverride): TaskS
       params.push(value);
     }
     if (sets.length > 0) {
-      store.db.prepare(`UPDATE queue_tasks SET ${sets.join(", ")}, updated_at = ? WHERE name = ?`)
+      stmt(store, `UPDATE queue_tasks SET ${sets.join(", ")}, updated_at = ? WHERE name = ?`)
         .run(...params, Date.now(), name);
     }
     return getTaskSettings(store, name);
@@ -145,7 +147,7 @@ export function setTask(store: Store, name: string, change: TaskOverride): TaskS
  * @throws {UnknownTaskError} For an unknown task.
  */
 export function getTaskSettings(store: Store, name: string): TaskSettings {
-  const row = store.db.prepare("SELECT * FROM queue_tasks WHERE name = ?").get(name);
+  const row = stmt(store, "SELECT * FROM queue_tasks WHERE name = ?").get(name);
   if (!row) throw new UnknownTaskError(name, listTaskNames(store));
   return toSettings(row);
 }
@@ -157,7 +159,7 @@ export function getTaskSettings(store: Store, name: string): TaskSettings {
  * @returns The tasks, by name.
  */
 export function listTaskSettings(store: Store): TaskSettings[] {
-  return store.db.prepare("SELECT * FROM queue_tasks ORDER BY name").all().map(toSettings);
+  return stmt(store, "SELECT * FROM queue_tasks ORDER BY name").all().map(toSettings);
 }
 
 /**

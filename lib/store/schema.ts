@@ -233,6 +233,8 @@ export const MIGRATIONS: readonly string[] = [
     set_in_flight INTEGER,
     synced_seq INTEGER NOT NULL DEFAULT 0,
     ranked_by TEXT,
+    timed_n INTEGER NOT NULL DEFAULT 0,
+    timed_ms INTEGER NOT NULL DEFAULT 0,
     updated_at INTEGER NOT NULL
   );
   CREATE TABLE queue_items (
@@ -251,8 +253,10 @@ export const MIGRATIONS: readonly string[] = [
     ended_at INTEGER,
     PRIMARY KEY (task, row_seq)
   ) WITHOUT ROWID;
-  CREATE INDEX queue_items_next ON queue_items(task, state, boost DESC, rank, row_seq);
-  CREATE INDEX queue_items_lease ON queue_items(task, state, lease_until);
+  CREATE INDEX queue_items_next ON queue_items(task, boost DESC, rank, row_seq)
+    WHERE state = 'pending';
+  CREATE INDEX queue_items_lease ON queue_items(task, lease_until) WHERE state = 'claimed';
+  CREATE INDEX queue_items_failed ON queue_items(task) WHERE state = 'failed';
   `,
 ];
 

@@ -19,6 +19,7 @@ async function project(rows: number): Promise<{ dir: string } & AsyncDisposable>
       `INSERT INTO queue_items (task, row_seq, state, fence, attempts, result, claimed_at, ended_at)
        VALUES ('work', 2, 'done', 1, 1, '4', ?, ?)`,
     ).run(NOW - 9000, NOW - 5000);
+    store.db.exec("UPDATE queue_tasks SET timed_n = 1, timed_ms = 4000 WHERE name = 'work'");
   }
   return { dir, [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
 }
