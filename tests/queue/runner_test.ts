@@ -5,12 +5,14 @@ import {
   registerTask,
   runQueue,
   setTask,
+  table,
   task,
   type TaskCall,
 } from "../../lib/queue/mod.ts";
 import type { Clock } from "../../lib/runtime/mod.ts";
 import { openSession, step, useSession } from "../../lib/step/mod.ts";
 import { items, numsStore } from "./_store.ts";
+import { z } from "zod";
 
 type Num = { id: number; n: number };
 
@@ -205,4 +207,22 @@ Deno.test("runQueue() returns a killed runner's claimed rows once their lease is
   assert.equal(late.done.work, 10);
   const states = items(t.store, "work");
   for (const key of claimed) assert.deepEqual(states[key], ["done", 2], key);
+});
+
+Deno.test("runQueue() picks up rows added to the source table while it runs", async () => {
+  await using t = await numsStore(2);
+  const nums = table("nums", z.object({ id: z.number().int(), n: z.number() }));
+  const seen: string[] = [];
+  const work = task("work", {
+    from: "nums",
+    inFlight: 1,
+    step: ({ key }: TaskCall<Num>) => {
+      seen.push(key);
+      if (key === "1") nums.insert([{ id: 3, n: 3 }, { id: 4, n: 4 }], { store: t.store });
+      return null;
+    },
+  });
+  const report = await runQueue(work, { store: t.store, clock: new TestClock() });
+  assert.deepEqual(report.done, { work: 4 });
+  assert.deepEqual(seen, ["1", "2", "3", "4"]);
 });
