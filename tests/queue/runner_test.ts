@@ -226,3 +226,36 @@ Deno.test("runQueue() picks up rows added to the source table while it runs", as
   assert.deepEqual(report.done, { work: 4 });
   assert.deepEqual(seen, ["1", "2", "3", "4"]);
 });
+
+Deno.test("runQueue() renews its leases while a row runs, so another runner cannot take it", async () => {
+  await using t = await numsStore(1);
+  const clock = new TestClock(0);
+  let release: () => void = () => {};
+  let started = false;
+  const work = task("work", {
+    from: "nums",
+    step: async () => {
+      started = true;
+      await new Promise<void>((resolve) => release = resolve);
+      return "ok";
+    },
+  });
+  const done = runQueue(work, { store: t.store, clock, leaseMs: 900, pollMs: 100 });
+  while (!started) await new Promise((r) => setTimeout(r, 1));
+  // Five leases go by, a third of a lease at a time: the runner renews each time it wakes.
+  for (let i = 0; i < 15; i++) {
+    clock.t += 300;
+    const lease = (): number =>
+      Number(t.store.db.prepare("SELECT lease_until FROM queue_items").get()!.lease_until);
+    for (let wait = 0; wait < 2000 && lease() < clock.t + 600; wait++) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.deepEqual(
+      claimRows(t.store, "work", { owner: "other", now: clock.t, leaseMs: 900 }),
+      [],
+    );
+  }
+  release();
+  assert.deepEqual((await done).done, { work: 1 });
+  assert.deepEqual(items(t.store, "work"), { "1": ["done", 1] });
+});
