@@ -200,3 +200,34 @@ import { installScriptHooks } from "./lib/cli/script_hooks.ts";
 // A script that imports drover shows progress on stderr, handles Ctrl-C and prints failed
 // calls as short blocks (DROVER_PROGRESS=off for none); jobs and workers stay silent.
 installScriptHooks();
+// Table queues (lib/queue).
+export {
+  DEFAULT_IN_FLIGHT,
+  DEFAULT_LEASE_MS,
+  DuplicateRowError,
+  type EmptyQueue,
+  type FieldSpec,
+  type FieldType,
+  ImportError,
+  type InsertOptions,
+  type OnConflict,
+  QueryError,
+  type QueueEvent,
+  type QueueReport,
+  RowError,
+  type RowProblem,
+  type RowsOptions,
+  runQueue,
+  type RunQueueOptions,
+  type SelectOptions,
+  type Table,
+  table,
+  type TableOptions,
+  type TableSchema,
+  type Task,
+  task,
+  type TaskCall,
+  type TaskOptions,
+  type TaskSetup,
+  UnknownTableError,
+} from "./lib/queue/mod.ts";

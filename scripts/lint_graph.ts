@@ -51,7 +51,8 @@ const BASE: readonly string[] = ["codec", "units", "_validation", "_root"];
  * Edit this list as the layering changes.
  */
 export const LAYERING: Readonly<Record<string, readonly string[]>> = {
-  cli: ["step", "identity"], // so any folder except worker
+  cli: ["step", "identity", "queue"], // so any folder except worker
+  queue: ["step"], // and what step uses
   worker: ["step", "identity"],
   flow: ["step"],
   step: ["runtime", "identity"],

@@ -34,6 +34,8 @@ import { syncCommand } from "./sync.ts";
 import { systemsCheckCommand } from "./systems_check.ts";
 import { systemsLsCommand } from "./systems_ls.ts";
 import { systemsTrustCommand } from "./systems_trust.ts";
+import { queueCommand } from "./queue.ts";
+import { tableCommand } from "./table.ts";
 
 /**
  * Builds the whole `drover` command tree for one invocation.
@@ -92,7 +94,9 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .addCommand(syncCommand(ctx))
     .addCommand(fetchCommand(ctx))
     .addCommand(systems)
-    .addCommand(routes);
+    .addCommand(routes)
+    .addCommand(tableCommand(ctx))
+    .addCommand(queueCommand(ctx));
   listLeafCommands(program);
   configureTree(program, ctx.io);
   return program;

@@ -207,6 +207,59 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // v4: calls a run answered from the cache (NULL: not recorded, runs before v4).
   `ALTER TABLE runs ADD COLUMN cached INTEGER;`,
+  // Table queues (lib/queue): tables of JSON rows, tasks over them and their claimed items.
+  `
+  CREATE TABLE queue_tables (
+    name TEXT PRIMARY KEY,
+    fields TEXT NOT NULL,
+    key_field TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE queue_rows (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tbl TEXT NOT NULL,
+    key TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (tbl, key)
+  );
+  CREATE INDEX queue_rows_tbl_seq ON queue_rows(tbl, seq);
+  CREATE TABLE queue_tasks (
+    name TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    code_where TEXT,
+    code_priority TEXT,
+    code_in_flight INTEGER NOT NULL,
+    set_where TEXT,
+    set_priority TEXT,
+    set_in_flight INTEGER,
+    synced_seq INTEGER NOT NULL DEFAULT 0,
+    ranked_by TEXT,
+    timed_n INTEGER NOT NULL DEFAULT 0,
+    timed_ms INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE queue_items (
+    task TEXT NOT NULL,
+    row_seq INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'claimed', 'done', 'failed')),
+    boost INTEGER NOT NULL DEFAULT 0,
+    rank INTEGER NOT NULL DEFAULT 0,
+    owner TEXT,
+    lease_until INTEGER,
+    fence INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    result TEXT,
+    error TEXT,
+    claimed_at INTEGER,
+    ended_at INTEGER,
+    PRIMARY KEY (task, row_seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX queue_items_next ON queue_items(task, boost DESC, rank, row_seq)
+    WHERE state = 'pending';
+  CREATE INDEX queue_items_lease ON queue_items(task, lease_until) WHERE state = 'claimed';
+  CREATE INDEX queue_items_failed ON queue_items(task) WHERE state = 'failed';
+  `,
 ];
 
 /** The schema version this code writes. */
