@@ -1,7 +1,8 @@
 /**
  * The element runner's side of its call log (`out/<i>.log`, format in
- * `lib/runtime/element_files.ts`): records buffered per slice of calls and committed with one
- * write and one sync, so a killed element loses at most the slice it was running.
+ * `lib/runtime/element_files.ts`): a record appended per call, one sync per slice of calls,
+ * so an element whose node dies loses at most the slice it was running, and one whose
+ * process is killed loses nothing it recorded.
  *
  * @module
  */
@@ -18,13 +19,18 @@ export interface SliceLimits {
   readonly bytes: number;
 }
 
-/** An element's call log, open for appending. */
+/**
+ * An element's call log, open for appending. Each outcome is appended as soon as its call
+ * ends (one `write`, no sync: the page cache keeps it when only the process dies, and the
+ * driver may read it at once); the file is synced once per slice. A record the driver reads
+ * before its sync carries its result inline, or names a result object synced before it.
+ */
 export class CallLogWriter {
   readonly #file: Deno.FsFile;
   readonly #limits: SliceLimits;
   readonly #now: () => number;
-  #buffer: CallLogRecord[] = [];
-  #bufferBytes = 0;
+  #unsynced = 0;
+  #unsyncedBytes = 0;
   #sliceStart: number | undefined;
   /** Syncs made so far (one per committed slice). */
   syncs = 0;
@@ -64,35 +70,35 @@ export class CallLogWriter {
   }
 
   /**
-   * Adds a call's outcome to the current slice, and commits the slice when it is full or old.
+   * Appends a call's outcome, and commits the slice (syncs) when it is full or old.
    *
    * @param record The outcome.
    */
   async add(record: CallLogRecord): Promise<void> {
     this.#sliceStart ??= this.#now();
-    this.#buffer.push(record);
-    this.#bufferBytes += (record.ok ? record.inline?.length ?? 0 : 0) + 200;
+    const bytes = encodeCallLog([record]);
+    for (let done = 0; done < bytes.length;) {
+      done += await this.#file.write(bytes.subarray(done));
+    }
+    this.#unsynced++;
+    this.#unsyncedBytes += bytes.length;
     if (
-      this.#buffer.length >= this.#limits.calls || this.#bufferBytes >= this.#limits.bytes ||
+      this.#unsynced >= this.#limits.calls || this.#unsyncedBytes >= this.#limits.bytes ||
       this.#now() - this.#sliceStart >= this.#limits.ms
     ) await this.commit();
   }
 
-  /** Writes the buffered records in one write and syncs the file once. */
+  /** Makes the slice durable: syncs the file once. */
   async commit(): Promise<void> {
-    if (this.#buffer.length === 0) return;
-    const bytes = encodeCallLog(this.#buffer);
-    for (let done = 0; done < bytes.length;) {
-      done += await this.#file.write(bytes.subarray(done));
-    }
+    if (this.#unsynced === 0) return;
     await this.#file.syncData();
     this.syncs++;
-    this.#buffer = [];
-    this.#bufferBytes = 0;
+    this.#unsynced = 0;
+    this.#unsyncedBytes = 0;
     this.#sliceStart = undefined;
   }
 
-  /** Closes the file (buffered records not committed are dropped: commit first). */
+  /** Closes the file (commit first: records not yet synced may not survive a node crash). */
   close(): void {
     this.#file.close();
   }

@@ -3,11 +3,12 @@
  * the step module's bundle (see {@linkcode bundleStepModule}). It follows the file contract
  * of `lib/runtime/job_files.ts` and `element_files.ts`: reads the manifest and the element's
  * inputs pack, runs each call of its element through the registered step's function, one
- * after another, and records the outcomes in the element's call log, one durable commit
- * (one write, one sync) per slice of calls. Small results travel inline in the log; larger
- * result objects are synced before they are recorded. It is safe to run again: calls with
- * an `ok` record whose result is in place are skipped; a killed element loses at most its
- * last slice, which runs again.
+ * after another, and appends each outcome to the element's call log as the call ends (a
+ * write, no sync), with one durable commit (one sync) per slice of calls. Small results
+ * travel inline in the log; larger result objects are synced before they are recorded. It
+ * is safe to run again: calls with an `ok` record whose result is in place are skipped; a
+ * killed process loses nothing it recorded, a crashed node at most the last slice, which
+ * runs again.
  *
  * @module
  */
@@ -74,7 +75,7 @@ export interface RunJobElementOptions {
   /** Host name written to the started marker. Default: `Deno.hostname()`. */
   readonly host?: string;
   /**
-   * When the call log commits a slice of outcomes (one write and one sync). Default: from
+   * When the call log commits a slice of outcomes (one sync). Default: from
    * {@linkcode SLICE_MS_VARIABLE} and {@linkcode SLICE_CALLS_VARIABLE}, else 500 ms, 10000
    * calls, 8 MiB.
    */
@@ -231,9 +232,9 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
       for (const call of pending) {
         const now = clock.now();
         await log!.add({ key: call.key, ok: false, error, startedAt: now, endedAt: now });
+        status.set(call.key, "failed");
       }
       await log!.commit();
-      for (const call of pending) status.set(call.key, "failed");
       return { ...report(), exitCode: RUNNER_FAILED_EXIT_CODE };
     };
     const entry = await loadStep(manifest.step, options.load);
@@ -242,7 +243,6 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
 
     const session = openSession({ dir: jobStoreDir(runDir), recordRun: false });
     const previous = useSession(session);
-    const ran: { key: string; status: JobCallStatus }[] = [];
     try {
       seedBundleIdentities(session.store);
       for (const call of pending) {
@@ -253,14 +253,12 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
             step: manifest.step,
           });
           await log.add(record);
-          ran.push({ key: call.key, status: record.ok ? "done" : "failed" });
+          status.set(call.key, record.ok ? "done" : "failed");
         } catch (e) {
           problems.push(`Cannot run call ${call.key}: ${message(e)}`);
         }
       }
       await log.commit();
-      // Only what is committed counts as done or failed.
-      for (const r of ran) status.set(r.key, r.status);
     } finally {
       useSession(previous);
       await closeQuietly(session, problems);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { decode, sha256Hex } from "../../lib/codec/mod.ts";
 import {
   type CallLogRecord,
+  encodeCallLog,
   inlineResult,
   jobDirLayout,
   objectPath,
@@ -44,7 +45,7 @@ async function resultOf(runDir: string, record: CallLogRecord): Promise<unknown>
   return decode(bytes);
 }
 
-Deno.test("runJobElement() killed with SIGKILL mid-slice loses only that slice, which runs again", async () => {
+Deno.test("runJobElement() killed with SIGKILL mid-slice keeps what it recorded; a node crash loses only the unsynced slice, which runs again", async () => {
   await using tmp = await tempDir();
   const runDir = `${tmp.path}/R`;
   const job = await stageJob(runDir, "crash", {
@@ -68,7 +69,8 @@ Deno.test("runJobElement() killed with SIGKILL mid-slice loses only that slice, 
   const logFile = jobDirLayout(job.dir).callLog(0);
   const runs = async () => (await Deno.readTextFile(executions)).split("\n").filter(Boolean);
 
-  // First run: calls 0 and 1 are committed, 2 ran in the slice that 3 hangs in; kill -9.
+  // First run: calls 0 and 1 are committed (synced), 2 is written in the slice that 3
+  // hangs in; kill -9.
   const first = startElement(env);
   assert.equal(await first.hanging, true, "the element never reached call 3");
   first.child.kill("SIGKILL");
@@ -76,14 +78,20 @@ Deno.test("runJobElement() killed with SIGKILL mid-slice loses only that slice, 
   assert.equal(killed.signal, "SIGKILL");
   assert.deepEqual(await runs(), ["0", "1", "2", "3"]);
   const afterKill = parseCallLog(await Deno.readFile(logFile));
-  assert.deepEqual(afterKill.records.map((r) => r.key), job.keys[0].slice(0, 2));
+  // A killed process loses nothing it wrote: 2 is there (the page cache has it).
+  assert.deepEqual(afterKill.records.map((r) => r.key), job.keys[0].slice(0, 3));
   // Nothing is recorded done without its result in place (x = 1's is a synced object).
   assert.deepEqual(
     await Promise.all(afterKill.records.map((r) => resultOf(runDir, r))),
-    [0, "y".repeat(100_000)],
+    [0, "y".repeat(100_000), 4],
   );
 
-  // The rerun skips the committed calls and runs the killed slice again, then the rest.
+  // The node crashes too: what was not synced (call 2's record) is lost, torn.
+  const whole = await Deno.readFile(logFile);
+  const synced = encodeCallLog(afterKill.records.slice(0, 2)).length;
+  await Deno.writeFile(logFile, whole.subarray(0, synced + 30));
+
+  // The rerun skips the committed calls and runs the lost slice again, then the rest.
   const second = startElement(env);
   assert.equal(await second.hanging, false);
   assert.equal((await second.child.status).code, 0);
