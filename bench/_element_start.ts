@@ -43,8 +43,12 @@ async function stage(runDir: string, n: number): Promise<string> {
     inputs.push(bytes);
     calls.push({ key: codec.sha256Hex(enc.encode(`${dir}/${x}`)), inputs: hash });
   }
-  for (const sub of ["el", "out", "in", "log"]) await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
-  if (runtime.encodeInputPack) await Deno.writeFile(`${dir}/in/0.bin`, runtime.encodeInputPack(inputs));
+  for (const sub of ["el", "out", "in", "log"]) {
+    await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
+  }
+  if (runtime.encodeInputPack) {
+    await Deno.writeFile(`${dir}/in/0.bin`, runtime.encodeInputPack(inputs));
+  }
   const manifest = {
     format: 1,
     step: "bench.trivial",
@@ -88,7 +92,15 @@ try {
   const { file, bytes } = await bundleOf(tmp);
   const minified = `${tmp}/bundle.min.js`;
   const min = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--no-config", "--minify", "--external=npm:*", `--output=${minified}`, file],
+    args: [
+      "bundle",
+      "--quiet",
+      "--no-config",
+      "--minify",
+      "--external=npm:*",
+      `--output=${minified}`,
+      file,
+    ],
     stdout: "null",
     stderr: "piped",
   }).output();
@@ -101,12 +113,16 @@ try {
     ["+ --no-npm", file, [...base, "--no-npm"]],
     ["+ --no-check", file, [...base, "--no-check"]],
     ["+ --v8-flags=--no-opt", file, [...base, "--v8-flags=--no-opt"]],
-    ...(minOk ? [["minified bundle (deno bundle --minify)", minified, base] as [string, string, string[]]] : []),
+    ...(minOk
+      ? [["minified bundle (deno bundle --minify)", minified, base] as [string, string, string[]]]
+      : []),
   ];
   console.log(`drover at ${root}`);
   console.log(
     `bundle ${(bytes.length / 1e6).toFixed(2)} MB` +
-      (minOk ? `, minified ${((await Deno.stat(minified)).size / 1e6).toFixed(2)} MB` : ", minify failed"),
+      (minOk
+        ? `, minified ${((await Deno.stat(minified)).size / 1e6).toFixed(2)} MB`
+        : ", minify failed"),
   );
   for (const [label, bundle, flags] of variants) {
     await runElement(runDir, await stage(runDir, 1), bundle, flags); // warm caches
@@ -119,13 +135,15 @@ try {
     await Promise.all(dirs.map((d) => runElement(runDir, d, bundle, flags)));
     const eight = performance.now() - t;
     console.log(
-      `1-call element, ${label}: alone median ${median(alone).toFixed(0)} ms (of ${REPS}); 8 at once ${
-        eight.toFixed(0)
-      } ms`,
+      `1-call element, ${label}: alone median ${
+        median(alone).toFixed(0)
+      } ms (of ${REPS}); 8 at once ${eight.toFixed(0)} ms`,
     );
   }
   const one = median(
-    await Promise.all([0, 1, 2].map(async () => (await runElement(runDir, await stage(runDir, 1), file, base)).ms)),
+    await Promise.all(
+      [0, 1, 2].map(async () => (await runElement(runDir, await stage(runDir, 1), file, base)).ms),
+    ),
   );
   const thousand: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -136,7 +154,10 @@ try {
       ((median(thousand) - one) / 999).toFixed(3)
     } ms (1000-call element ${median(thousand).toFixed(0)} ms)`,
   );
-  const strace = await new Deno.Command("sh", { args: ["-c", "command -v strace"], stdout: "piped" })
+  const strace = await new Deno.Command("sh", {
+    args: ["-c", "command -v strace"],
+    stdout: "piped",
+  })
     .output();
   if (strace.code === 0) {
     const log = `${tmp}/strace.log`;
