@@ -66,8 +66,9 @@ async function runElement(
   bundle: string,
   flags: readonly string[],
   prefix: readonly string[] = [],
-): Promise<{ ms: number; stderr: string }> {
-  const argv = [...prefix, Deno.execPath(), "run", "-A", "--no-prompt", ...flags, bundle];
+): Promise<{ ms: number; cpuMs: number; stderr: string }> {
+  const time = prefix.length === 0 ? ["/usr/bin/time", "-f", "@@cpu %U %S"] : [];
+  const argv = [...prefix, ...time, Deno.execPath(), "run", "-A", "--no-prompt", ...flags, bundle];
   const t = performance.now();
   const out = await new Deno.Command(argv[0], {
     args: argv.slice(1),
@@ -78,7 +79,9 @@ async function runElement(
   const ms = performance.now() - t;
   const stderr = new TextDecoder().decode(out.stderr);
   if (out.code !== 0) throw new Error(`element failed (exit ${out.code}): ${stderr}`);
-  return { ms, stderr };
+  const cpu = /@@cpu ([\d.]+) ([\d.]+)/.exec(stderr);
+  const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN;
+  return { ms, cpuMs, stderr };
 }
 
 function median(xs: number[]): number {
@@ -127,32 +130,32 @@ try {
   for (const [label, bundle, flags] of variants) {
     await runElement(runDir, await stage(runDir, 1), bundle, flags); // warm caches
     const alone: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < REPS; i++) {
-      alone.push((await runElement(runDir, await stage(runDir, 1), bundle, flags)).ms);
+      const r = await runElement(runDir, await stage(runDir, 1), bundle, flags);
+      alone.push(r.ms);
+      cpu.push(r.cpuMs);
     }
     const dirs = await Promise.all(Array.from({ length: 8 }, () => stage(runDir, 1)));
     const t = performance.now();
     await Promise.all(dirs.map((d) => runElement(runDir, d, bundle, flags)));
     const eight = performance.now() - t;
     console.log(
-      `1-call element, ${label}: alone median ${
-        median(alone).toFixed(0)
-      } ms (of ${REPS}); 8 at once ${eight.toFixed(0)} ms`,
+      `1-call element, ${label}: alone median ${median(alone).toFixed(0)} ms wall, ${
+        median(cpu).toFixed(0)
+      } ms CPU (of ${REPS}); 8 at once ${eight.toFixed(0)} ms wall`,
     );
   }
-  const one = median(
-    await Promise.all(
-      [0, 1, 2].map(async () => (await runElement(runDir, await stage(runDir, 1), file, base)).ms),
-    ),
-  );
-  const thousand: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    thousand.push((await runElement(runDir, await stage(runDir, 1000), file, base)).ms);
+  const ones: number[] = [];
+  const thousands: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    ones.push((await runElement(runDir, await stage(runDir, 1), file, base)).cpuMs);
+    thousands.push((await runElement(runDir, await stage(runDir, 1000), file, base)).cpuMs);
   }
   console.log(
-    `time per call in the element (1000-call element minus a 1-call one, / 999): ${
-      ((median(thousand) - one) / 999).toFixed(3)
-    } ms (1000-call element ${median(thousand).toFixed(0)} ms)`,
+    `time per call in the element, CPU ((1000-call element - 1-call element) / 999, medians of 5): ${
+      ((median(thousands) - median(ones)) / 999).toFixed(3)
+    } ms`,
   );
   const strace = await new Deno.Command("sh", {
     args: ["-c", "command -v strace"],
