@@ -6,7 +6,7 @@
 import { bundleStepModule } from "../lib/runtime/mod.ts";
 import { bareArray, type FloorRun, waitIdle } from "./_slurm_cluster.ts";
 import { type DroverRun, freshProject, runDrover } from "./_slurm_project.ts";
-import { sec } from "./_slurm_report.ts";
+import { phases, sec } from "./_slurm_report.ts";
 
 /** One line of the table. */
 export interface SpeedRow {
@@ -174,7 +174,10 @@ export async function speedTable(
           verdict: run!.ok && run!.wallMs < GOAL_N1000_MS ? "met" : "NOT MET",
         });
       }
-      details.push(`(f) ${c.label}: load average at start ${run!.loadAvg}`);
+      details.push(
+        `(f) ${c.label}: load average at start ${run!.loadAvg}; where the time went:`,
+        ...phases(run!).map(([what, value]) => `      ${what}: ${value}`),
+      );
     }
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
