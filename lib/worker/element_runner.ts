@@ -12,10 +12,9 @@
  *
  * @module
  */
-import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "npm:zod@^3.25.0";
-import { decode, sha256Hex } from "../codec/mod.ts";
+import { sha256Hex } from "../codec/mod.ts";
 import {
   guardStepCalls,
   listSteps,
@@ -33,12 +32,10 @@ import { REMOTE_INFO_VAR } from "../routing/mod.ts";
 import {
   type CallLogRecord,
   type Clock,
-  decodeInputPack,
   inlineRecord,
   JOB_DIR_VARIABLE,
   type JobCall,
   jobDirLayout,
-  type JobManifest,
   jobStoreDir,
   manifestPath,
   objectPath,
@@ -50,6 +47,13 @@ import {
   startedMarkerPath,
 } from "../runtime/mod.ts";
 import { CallLogWriter, type SliceLimits } from "./_call_log_writer.ts";
+import {
+  decodeCallInputs,
+  elementInputs,
+  sizeOf,
+  writeAtomic,
+  writeObject,
+} from "./_element_io.ts";
 
 export type { SliceLimits } from "./_call_log_writer.ts";
 
@@ -285,44 +289,6 @@ function sliceLimits(
   };
 }
 
-/**
- * The encoded inputs of an element's calls, by index in the element: from the element's pack
- * `in/<i>.bin` (read once) when the manifest says `packed`, else each call's object.
- */
-async function elementInputs(
-  runDir: string,
-  dir: string,
-  index: number,
-  manifest: JobManifest,
-): Promise<(call: JobCall) => Promise<Uint8Array>> {
-  if (!manifest.packed) {
-    return async (call) => await Deno.readFile(objectPath(runDir, call.inputs));
-  }
-  const file = jobDirLayout(dir).inputs(index);
-  const unpacked = decodeInputPack(await Deno.readFile(file));
-  const byKey = new Map<string, Uint8Array>();
-  manifest.elements[index].forEach((call, i) => {
-    if (unpacked[i]) byKey.set(call.key, unpacked[i]);
-  });
-  return (call) => {
-    const bytes = byKey.get(call.key);
-    if (!bytes) throw new Error(`the inputs pack "${file}" has no inputs for call ${call.key}`);
-    return Promise.resolve(bytes);
-  };
-}
-
-/**
- * Turns a call's staged inputs bytes into the value its step function gets (after their hash
- * was checked). One place, so that inputs holding references can be resolved here.
- *
- * @param bytes The encoded inputs.
- * @param _call The call.
- * @returns The inputs value.
- */
-function decodeCallInputs(bytes: Uint8Array, _call: JobCall): Promise<unknown> {
-  return Promise.resolve(decode(bytes));
-}
-
 /** Loads the module and finds the step, or says why not as the calls' error outcome. */
 async function loadStep(
   name: string,
@@ -391,56 +357,6 @@ async function runCall(
     sync: !inline,
   });
   return record;
-}
-
-async function sizeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await Deno.stat(path)).size;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Writes an object unless an intact copy is there (the name is its hash). */
-async function writeObject(
-  path: string,
-  bytes: Uint8Array,
-  options: { sync: boolean },
-): Promise<void> {
-  // A copy already there is kept only when it is intact (a damaged one is replaced).
-  if (await sizeOf(path) === bytes.length) {
-    const there = await Deno.readFile(path).catch(() => undefined);
-    if (there && sha256Hex(there) === basename(path)) return;
-  }
-  await writeAtomic(path, bytes, options);
-}
-
-/**
- * Writes a file so that readers see all of it or nothing: to `.<name>.<pid>.<random>.tmp`
- * in the same directory (hidden from the driver's globs), synced (unless told not to), then
- * renamed.
- */
-async function writeAtomic(
-  path: string,
-  bytes: Uint8Array,
-  options: { sync: boolean } = { sync: true },
-): Promise<void> {
-  const dir = dirname(path);
-  await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${dir}/.${basename(path)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    const file = await Deno.open(tmp, { write: true, createNew: true });
-    try {
-      for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
-      if (options.sync) await file.syncData();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 /**
