@@ -90,8 +90,14 @@ export interface FloorRun {
  * @param conf SLURM_CONF.
  * @param k Elements.
  * @param timeoutMs Give up (and scancel) after this long.
+ * @param wrap The command each element runs (default `true`).
  */
-export async function bareArray(conf: string, k: number, timeoutMs: number): Promise<FloorRun> {
+export async function bareArray(
+  conf: string,
+  k: number,
+  timeoutMs: number,
+  wrap = "true",
+): Promise<FloorRun> {
   const t0 = performance.now();
   const sub = await slurmCommand(conf, [
     "sbatch",
@@ -100,7 +106,7 @@ export async function bareArray(conf: string, k: number, timeoutMs: number): Pro
     "--job-name=drover-bench-floor",
     "--output=/dev/null",
     "--wrap",
-    "true",
+    wrap,
   ]);
   if (sub.code !== 0) throw new Error(`Cannot submit the bare array: ${sub.stderr.trim()}`);
   const jobId = sub.stdout.trim().split(";")[0];

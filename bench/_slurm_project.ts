@@ -179,12 +179,13 @@ async function elementTimes(jobDir: string, size: number): Promise<ElementTimes[
 export async function runDrover(
   conf: string,
   n: number,
-  options: { inputsPerJob: number; timeoutMs: number },
+  options: { inputsPerJob: number; timeoutMs: number; work?: "trivial" | "cpu" },
 ): Promise<DroverRun> {
   const { path, env } = await freshProject(conf);
   try {
+    const work = options.work ?? "trivial";
     const route = {
-      "workflow.ts::bench.trivial": { system: "slurm", inputsPerJob: options.inputsPerJob },
+      [`workflow.ts::bench.${work}`]: { system: "slurm", inputsPerJob: options.inputsPerJob },
     };
     const loadAvg = await loadAverage();
     const spawnedAt = Date.now();
@@ -193,7 +194,7 @@ export async function runDrover(
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "workflow.ts"],
       cwd: path,
-      env: { ...env, N: String(n), DROVER_REMOTE_INFO: JSON.stringify(route) },
+      env: { ...env, N: String(n), WORK: work, DROVER_REMOTE_INFO: JSON.stringify(route) },
       stdout: "piped",
       stderr: "piped",
     }).spawn();

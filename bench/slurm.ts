@@ -5,7 +5,16 @@
  *
  *     eval "$(bash scripts/slurm-up.sh)"; eval "$(bash scripts/sshd-up.sh)"; deno task bench:slurm
  *
- * Prints, in one run, each figure next to its goal:
+ * Prints, in one run, each figure next to its goal (`DROVER_BENCH_PARTS`, a comma list of
+ * speed, element, runtime and ssh, picks parts; default all):
+ * - (f) speed (issue 10), side by side: the bare-array floor; the Deno floor (a bare array
+ *   of the same element count whose elements each `deno run` a no-op bundle of drover's
+ *   bundle size); drover for N=20 at 1 call an element, N=1000 at 100 and at 10, N=1000 at
+ *   inputsPerJob "auto" (skipped where not built), 200 calls of 0.2 s CPU at 20 an element
+ *   (against a Deno floor that spins 4 s an element). Goals: each drover case <= 1.2x its
+ *   Deno floor; N=1000 at 100 an element < 1.5 s. Once each (the machine is shared).
+ * - (g) element start with a bare `deno run` of a bundle, per `deno run` option, alone and
+ *   8 at once; time per call in an element; fsyncs of a 100-call element
  * - (a) the floor: a bare `sbatch --array=0-(K-1) --wrap true`, submit until every element
  *   finished (squeue polled every 50 ms), K = the elements drover used in (b)
  * - (b) drover end to end, N=1000 trivial calls, inputsPerJob=100 (K=10): wall time of
@@ -31,6 +40,7 @@ import { bundleStepModule } from "../lib/runtime/mod.ts";
 import { bareArray, findCluster, type FloorRun, maxArraySize, waitIdle } from "./_slurm_cluster.ts";
 import { type DroverRun, freshProject, loadAverage, runDrover } from "./_slurm_project.ts";
 import { median, phases, quantile, sec } from "./_slurm_report.ts";
+import { speedTable } from "./_slurm_speed.ts";
 import { findSshd, sshRoundTrips } from "./_slurm_ssh.ts";
 
 const GOAL_RATIO = 1.3;
@@ -321,13 +331,39 @@ async function sshPart(): Promise<void> {
   );
 }
 
+/** Which parts run: `DROVER_BENCH_PARTS`, a comma list of speed, element, runtime, ssh. */
+const PARTS = new Set(
+  (Deno.env.get("DROVER_BENCH_PARTS") ?? "speed,element,runtime,ssh").split(",").map((p) =>
+    p.trim()
+  ),
+);
+
+/** (g): element start and time per call with a bare `deno run` (bench/_element_start.ts). */
+async function elementPart(): Promise<void> {
+  const out = await timed(
+    "(g) element start, bare deno run",
+    () =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL("./_element_start.ts", import.meta.url).pathname],
+        stdout: "piped",
+        stderr: "piped",
+      }).output(),
+  );
+  const text = new TextDecoder().decode(out.stdout).trim();
+  details.push("", "(g) element start and time per call, bare deno run (not Slurm):");
+  details.push(...text.split("\n").map((l) => `    ${l}`));
+  if (!out.success) {
+    details.push(`    failed: ${new TextDecoder().decode(out.stderr).slice(-1000)}`);
+  }
+}
+
 const cluster = await findCluster();
 if ("problem" in cluster) {
   loud(
-    `SKIPPED (a)-(d), the Slurm parts: ${cluster.problem}; start the cluster with ` +
+    `SKIPPED (a)-(d), (f), the Slurm parts: ${cluster.problem}; start the cluster with ` +
       `eval "$(bash scripts/slurm-up.sh)" in the same shell`,
   );
-  for (const part of ["(a)", "(b)", "(c)", "(d)"]) {
+  for (const part of ["(a)", "(b)", "(c)", "(d)", "(f)"]) {
     rows.push({
       part,
       what: "needs the local Slurm cluster",
@@ -337,9 +373,15 @@ if ("problem" in cluster) {
     });
   }
 } else {
-  await slurmParts(cluster.conf);
+  if (PARTS.has("speed")) {
+    const speed = await timed("(f) speed table", () => speedTable(cluster.conf, progress));
+    rows.push(...speed.rows);
+    details.push(...speed.details);
+  }
+  if (PARTS.has("runtime")) await slurmParts(cluster.conf);
 }
-await sshPart();
+if (PARTS.has("element")) await elementPart();
+if (PARTS.has("ssh")) await sshPart();
 
 const w = {
   part: Math.max(...rows.map((r) => r.part.length)),

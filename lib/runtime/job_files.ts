@@ -7,7 +7,9 @@
  * R/objects/<h[0:2]>/<h>           content-addressed objects (inputs, results, bundles)
  * R/jobs/<name>/manifest.json      { format: 1, step, bundle, elements: [[{ key, inputs }]] }
  * R/jobs/<name>/el/<i>.started     { host, pid, at }, written when element i starts
- * R/jobs/<name>/out/<key>.json     the call's outcome, written after its result object
+ * R/jobs/<name>/in/<i>.bin         the inputs of element i's calls (see element_files.ts)
+ * R/jobs/<name>/out/<i>.log        element i's call log: outcomes, small results inline
+ * R/jobs/<name>/out/<key>.json     a call's outcome (jobs of earlier versions)
  * R/jobs/<name>/el/<i>.exit        exit code of element i's deno process, by the job script
  * R/jobs/<name>/log/<i>.out|.err   the scheduler's stdout and stderr of element i
  * R/store/.drover                  the store of nested step calls made inside jobs
@@ -61,6 +63,11 @@ export interface JobManifest {
   readonly bundle: string;
   /** Element i (0-based) runs `elements[i]`, in order, in one process. */
   readonly elements: readonly (readonly JobCall[])[];
+  /**
+   * Whether each element's inputs are staged as one pack, `in/<i>.bin` (see
+   * `encodeInputPack`), rather than as one object per call. Default: false.
+   */
+  readonly packed?: boolean;
 }
 
 /** `el/<i>.started`: where and when an element started. */
@@ -149,6 +156,7 @@ const MANIFEST = z.object({
     z.array(JOB_CALL, expect("a list of calls")).min(1, expect("a list of at least one call")),
     expect("a list of elements"),
   ).min(1, expect("a list of at least one element")),
+  packed: z.boolean(expect("true or false")).optional(),
 }, expect("a JSON object { format, step, bundle, elements }")).superRefine((m, ctx) => {
   const seen = new Map<string, string>();
   m.elements.forEach((calls, i) =>

@@ -11,7 +11,9 @@
  * R/jobs/<name>/el/<i>.started     written when element i starts
  * R/jobs/<name>/el/<i>.exit        exit code of element i's deno process
  * R/jobs/<name>/el/<i>.runner      written when drover's runner itself failed (the problems)
- * R/jobs/<name>/out/<key>.json     a call's outcome, written after its result object
+ * R/jobs/<name>/in/<i>.bin         the inputs of element i's calls, one pack
+ * R/jobs/<name>/out/<i>.log        element i's call log (outcomes, small results inline)
+ * R/jobs/<name>/out/<key>.json     a call's outcome (jobs of earlier versions)
  * R/jobs/<name>/log/<i>.out|.err   the scheduler's stdout and stderr of element i
  * R/store/.drover                  the store of nested step calls made inside jobs
  * ```
@@ -48,8 +50,12 @@ export interface JobDirLayout {
   exit(index: number): string;
   /** `el/<i>.runner`: drover's runner failed in element i. */
   runner(index: number): string;
-  /** `out/<key>.json`. */
+  /** `out/<key>.json` (jobs of earlier versions). */
   outcome(key: string): string;
+  /** `in/<i>.bin`: the inputs of element i's calls. */
+  inputs(index: number): string;
+  /** `out/<i>.log`: element i's call log. */
+  callLog(index: number): string;
   /** `log/<i>.out|err`; without an index, the scheduler's per-element pattern. */
   log(stream: "stdout" | "stderr", index?: number): string;
   /** Placeholder files that create the job's subdirectories when staged. */
@@ -80,6 +86,8 @@ export function jobDirLayout(dir: string): JobDirLayout {
     exit: (i) => exitMarkerPath(dir, i),
     runner: (i) => `${dirname(exitMarkerPath(dir, i))}/${i}.runner`,
     outcome: (key) => outcomeMarkerPath(dir, key),
+    inputs: (i) => `${dirname(dirname(exitMarkerPath(dir, i)))}/in/${i}.bin`,
+    callLog: (i) => `${dirname(outcomeMarkerPath(dir, "0".repeat(64)))}/${i}.log`,
     log: (stream, index) => logPath(dir, stream, index),
     keepFiles: [
       `${dirname(logPath(dir, "stdout", 0))}/.keep`,
@@ -170,9 +178,10 @@ export function wrapperBody(deno: string, bundle: string, dir: JobDirLayout): st
 /**
  * A shell script that lists the markers of the jobs whose names it reads on stdin, in one
  * command: `X <job> <i> <code>` per exit marker, `S <job> <i>` per started element,
- * `O <job> <key>` per outcome. Exit markers are listed before outcomes, and an element
- * writes its outcomes before its exit marker, so an element seen as exited has all its
- * outcomes listed.
+ * `O <job> <key>` per outcome marker of earlier versions, then, after all of those, the
+ * contents of every call log: a line `\x01L <job>/out/<i>.log`, then the log's lines (a
+ * torn last line gets a newline; its checksum still tells). Exit markers are listed before outcomes, and an element writes its outcomes
+ * before its exit marker, so an element seen as exited has all its outcomes listed.
  *
  * @param layout The run directory.
  * @returns The script.
@@ -180,11 +189,15 @@ export function wrapperBody(deno: string, bundle: string, dir: JobDirLayout): st
 export function markerListingScript(layout: JobLayout): string {
   return [
     `cd ${shellJoin([layout.jobs])} 2>/dev/null || exit 0`,
+    "set --",
     "while read -r j; do",
     '  for f in "$j"/el/*.exit; do [ -f "$f" ] || continue; b=${f##*/}; c=; read -r c < "$f" || true; printf \'X %s %s %s\\n\' "$j" "${b%.exit}" "$c"; done',
     '  for f in "$j"/el/*.started; do [ -f "$f" ] || continue; b=${f##*/}; printf \'S %s %s\\n\' "$j" "${b%.started}"; done',
     '  for f in "$j"/el/*.runner; do [ -f "$f" ] || continue; b=${f##*/}; printf \'R %s %s\\n\' "$j" "${b%.runner}"; done',
     '  for f in "$j"/out/*.json; do [ -f "$f" ] || continue; b=${f##*/}; printf \'O %s %s\\n\' "$j" "${b%.json}"; done',
+    '  for f in "$j"/out/*.log; do [ -f "$f" ] && set -- "$@" "$f"; done',
     "done",
+    // One process reads every call log: a header line per file, then its lines.
+    '[ "$#" -eq 0 ] || exec awk \'FNR == 1 { printf "\\001L %s\\n", FILENAME } { print }\' "$@"',
   ].join("\n");
 }

@@ -163,6 +163,7 @@ export class JobSubmission {
       elements: elements.map((el) =>
         el.map((e) => ({ key: e.call.key, inputs: e.call.inputsRef }))
       ),
+      packed: true,
     });
     const script = link.driver.render({
       name,

@@ -26,6 +26,19 @@ export {
   type IsolateRequest,
 } from "./isolate_pool.ts";
 export { frame, FrameReader, MAX_FRAME_BYTES } from "./frames.ts";
+export {
+  type CallLog,
+  type CallLogRecord,
+  decodeInputPack,
+  elementInputPacks,
+  encodeCallLog,
+  encodeInputPack,
+  INLINE_RESULT_BYTES,
+  inlineRecord,
+  inlineResult,
+  outcomesByKey,
+  parseCallLog,
+} from "./element_files.ts";
 export type { RemoteCall, RemoteEvent, RemoteOutcome } from "./remote_call.ts";
 export { type ObjectToStage, SystemLink, type SystemLinkOptions } from "./system_link.ts";
 export {

@@ -73,6 +73,12 @@ export async function pollSystem(
     pending: store.jobs.callsOf(job.id, "pending").map((c) => c.key),
   }));
   const seen = await observe(link, live);
+  // Small results came with their outcomes: kept now, so reading them needs no transfer.
+  if (seen.results.size > 0) {
+    store.transaction(() => {
+      for (const [hash, bytes] of seen.results) store.objects.put(bytes, hash);
+    });
+  }
   const decided: string[] = [];
   const orphans: JobRecord[] = [];
   const recovered: { job: JobRecord; how: "found-by-name" | "found-by-markers" }[] = [];

@@ -12,8 +12,12 @@ import { TransportError } from "../transport/mod.ts";
 import { crashPoint } from "./_crash.ts";
 import type { Clock } from "./clock.ts";
 import type { JobPlan } from "./job_plan.ts";
+import { elementInputPacks } from "./element_files.ts";
+import { parseManifest } from "./job_files.ts";
 import { jobDirLayout } from "./job_layout.ts";
 import type { SystemLink } from "./system_link.ts";
+
+const decoder = new TextDecoder();
 
 /** How a submission went. */
 export type SubmitResult =
@@ -65,13 +69,17 @@ export async function stageAndSubmit(
   const dir = jobDirLayout(job.dir);
   const empty = new Uint8Array();
   try {
-    const inputs = store.jobs.callsOf(job.id).map((c) => c.inputsRef);
+    // Inputs go as one pack per element (`in/<i>.bin`) when the manifest says so.
+    const manifest = parseManifest(decoder.decode(need(plan.manifest)), dir.manifest);
+    const packs = manifest.packed ? elementInputPacks(manifest.elements, need) : [];
+    const inputs = manifest.packed ? [] : store.jobs.callsOf(job.id).map((c) => c.inputsRef);
     await link.stageObjects([
       { hash: plan.bundle, bytes: () => need(plan.bundle) },
       ...[...new Set(inputs)].map((hash) => ({ hash, bytes: () => need(hash) })),
     ]);
     await link.transport.writeFiles([
       { path: dir.manifest, data: need(plan.manifest), mode: 0o600 },
+      ...packs.map((data, i) => ({ path: dir.inputs(i), data, mode: 0o600 })),
       { path: dir.script, data: need(plan.script), mode: 0o700 },
       ...(plan.files ?? []).map((f) => ({
         path: `${dir.dir}/${f.target}`,

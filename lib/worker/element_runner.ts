@@ -1,17 +1,20 @@
 /**
  * The element runner: what one element of a job array runs on the compute node, inside
  * the step module's bundle (see {@linkcode bundleStepModule}). It follows the file contract
- * of {@link ./job_files.ts}: reads the manifest and the inputs, runs each call of its
- * element through the registered step's function, one after another, and leaves a result
- * object and an outcome marker per call. It is safe to run again: calls with an `ok`
- * outcome whose result object is in place are skipped.
+ * of `lib/runtime/job_files.ts` and `element_files.ts`: reads the manifest and the element's
+ * inputs pack, runs each call of its element through the registered step's function, one
+ * after another, and appends each outcome to the element's call log as the call ends (a
+ * write, no sync), with one durable commit (one sync) per slice of calls. Small results
+ * travel inline in the log; larger result objects are synced before they are recorded. It
+ * is safe to run again: calls with an `ok` record whose result is in place are skipped; a
+ * killed process loses nothing it recorded, a crashed node at most the last slice, which
+ * runs again.
  *
  * @module
  */
-import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "npm:zod@^3.25.0";
-import { decode, sha256Hex } from "../codec/mod.ts";
+import { sha256Hex } from "../codec/mod.ts";
 import {
   guardStepCalls,
   listSteps,
@@ -27,22 +30,37 @@ import { ARRAY_INDEX_VARIABLE } from "../scheduler/mod.ts";
 import { describeIssue } from "../systems/mod.ts";
 import { REMOTE_INFO_VAR } from "../routing/mod.ts";
 import {
-  type CallOutcomeMarker,
+  type CallLogRecord,
   type Clock,
+  inlineRecord,
   JOB_DIR_VARIABLE,
   type JobCall,
   jobDirLayout,
   jobStoreDir,
   manifestPath,
   objectPath,
-  outcomeMarkerPath,
+  outcomesByKey,
   parseManifest,
   RUNDIR_VARIABLE,
   RUNNER_FAILED_EXIT_CODE,
-  safeParseOutcomeMarker,
   type StartedMarker,
   startedMarkerPath,
 } from "../runtime/mod.ts";
+import { CallLogWriter, type SliceLimits } from "./_call_log_writer.ts";
+import {
+  decodeCallInputs,
+  elementInputs,
+  sizeOf,
+  writeAtomic,
+  writeObject,
+} from "./_element_io.ts";
+
+export type { SliceLimits } from "./_call_log_writer.ts";
+
+/** Environment variable: longest a finished call waits for its slice's commit, ms (500). */
+export const SLICE_MS_VARIABLE = "DROVER_SLICE_MS";
+/** Environment variable: most calls committed in one slice (10000). */
+export const SLICE_CALLS_VARIABLE = "DROVER_SLICE_CALLS";
 
 /** Options of {@linkcode runJobElement}. */
 export interface RunJobElementOptions {
@@ -60,6 +78,12 @@ export interface RunJobElementOptions {
   readonly clock?: Pick<Clock, "now">;
   /** Host name written to the started marker. Default: `Deno.hostname()`. */
   readonly host?: string;
+  /**
+   * When the call log commits a slice of outcomes (one sync). Default: from
+   * {@linkcode SLICE_MS_VARIABLE} and {@linkcode SLICE_CALLS_VARIABLE}, else 500 ms, 10000
+   * calls, 8 MiB.
+   */
+  readonly slice?: Partial<SliceLimits>;
 }
 
 /**
@@ -95,9 +119,10 @@ function envSchema(): z.ZodType<Record<string, string>, z.ZodTypeDef, unknown> {
 const encoder = new TextEncoder();
 
 /**
- * Runs one element of a job: writes `el/<i>.started`, reads `manifest.json`, then for each
- * call of `elements[i]` not done before, decodes its inputs object, calls the registered
- * step's function with them and writes the result object and `out/<key>.json`. An
+ * Runs one element of a job: writes `el/<i>.started`, reads `manifest.json` and the inputs
+ * pack `in/<i>.bin`, then for each call of `elements[i]` not done before, decodes its
+ * inputs, calls the registered step's function with them and records its outcome in the
+ * call log `out/<i>.log` (committed per slice of calls, see `slice`). An
  * exception in user code (or a result that cannot be encoded) is an outcome, not a
  * failure of the runner. Nested step calls go through a session on `R/store/.drover`
  * (no run record). `DROVER_REMOTE_INFO` is removed from the environment first, so nested
@@ -168,8 +193,12 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
     pid: Deno.pid,
     at: clock.now(),
   };
+  let log: CallLogWriter | undefined;
   try {
-    await writeAtomic(startedMarkerPath(dir, index), encoder.encode(JSON.stringify(started)));
+    // Not synced: the started marker is a hint; the call log is what counts.
+    await writeAtomic(startedMarkerPath(dir, index), encoder.encode(JSON.stringify(started)), {
+      sync: false,
+    });
     const file = manifestPath(dir);
     const manifest = parseManifest(await Deno.readTextFile(file), file);
     if (index >= manifest.elements.length) {
@@ -180,9 +209,19 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
       );
     }
     const calls = manifest.elements[index];
+    const opened = await CallLogWriter.open(
+      jobDirLayout(dir).callLog(index),
+      sliceLimits(rawEnv, options.slice),
+      clock.now,
+    );
+    log = opened.writer;
+    const before = outcomesByKey(opened.records);
     const status = new Map<string, JobCallStatus>();
     for (const call of calls) {
-      status.set(call.key, await isDone(runDir, dir, call.key) ? "skipped" : "not-run");
+      const record = before.get(call.key);
+      const done = record?.ok && (record.inline !== undefined ||
+        await sizeOf(objectPath(runDir, record.result)) === record.size);
+      status.set(call.key, done ? "skipped" : "not-run");
     }
     const report = (): JobElementReport => {
       const list = calls.map((c) => ({ key: c.key, status: status.get(c.key)! }));
@@ -196,14 +235,15 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
       problems.push(`${error.name}: ${error.message}`);
       for (const call of pending) {
         const now = clock.now();
-        const marker = { ok: false as const, error, startedAt: now, endedAt: now };
-        await writeAtomic(outcomeMarkerPath(dir, call.key), encoder.encode(JSON.stringify(marker)));
+        await log!.add({ key: call.key, ok: false, error, startedAt: now, endedAt: now });
         status.set(call.key, "failed");
       }
+      await log!.commit();
       return { ...report(), exitCode: RUNNER_FAILED_EXIT_CODE };
     };
     const entry = await loadStep(manifest.step, options.load);
     if ("error" in entry) return await failAll(entry.error);
+    const inputs = await elementInputs(runDir, dir, index, manifest);
 
     const session = openSession({ dir: jobStoreDir(runDir), recordRun: false });
     const previous = useSession(session);
@@ -211,14 +251,18 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
       seedBundleIdentities(session.store);
       for (const call of pending) {
         try {
-          status.set(
-            call.key,
-            await runCall(entry.step, call, { runDir, dir, clock, step: manifest.step }),
-          );
+          const record = await runCall(entry.step, call, inputs, {
+            runDir,
+            clock,
+            step: manifest.step,
+          });
+          await log.add(record);
+          status.set(call.key, record.ok ? "done" : "failed");
         } catch (e) {
           problems.push(`Cannot run call ${call.key}: ${message(e)}`);
         }
       }
+      await log.commit();
     } finally {
       useSession(previous);
       await closeQuietly(session, problems);
@@ -226,7 +270,23 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
     return report();
   } catch (e) {
     return failed(`Cannot run element ${index} of job "${dir}": ${message(e)}`);
+  } finally {
+    log?.close();
   }
+}
+
+/** Slice limits: options, else `DROVER_SLICE_MS` / `DROVER_SLICE_CALLS`, else defaults. */
+function sliceLimits(
+  env: Readonly<Record<string, string | undefined>>,
+  given: Partial<SliceLimits> | undefined,
+): SliceLimits {
+  const num = (v: string | undefined): number | undefined =>
+    v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined;
+  return {
+    ms: given?.ms ?? num(env[SLICE_MS_VARIABLE]) ?? 500,
+    calls: given?.calls ?? num(env[SLICE_CALLS_VARIABLE]) ?? 10_000,
+    bytes: given?.bytes ?? 8 * 1024 * 1024,
+  };
 }
 
 /** Loads the module and finds the step, or says why not as the calls' error outcome. */
@@ -269,91 +329,34 @@ async function loadStep(
   };
 }
 
-/** Runs one call and writes its outcome; throws only when a file cannot be read or written. */
+/**
+ * Runs one call and returns its outcome record: small results go inline (the call log's
+ * commit makes them durable); a larger result object is written and synced first. Throws
+ * only when a file cannot be read or written.
+ */
 async function runCall(
   entry: { readonly fn: (inputs: unknown) => unknown },
   call: JobCall,
-  ctx: {
-    readonly runDir: string;
-    readonly dir: string;
-    readonly clock: Pick<Clock, "now">;
-    readonly step: string;
-  },
-): Promise<JobCallStatus> {
-  const inputsFile = objectPath(ctx.runDir, call.inputs);
-  const bytes = await Deno.readFile(inputsFile);
+  inputsOf: (call: JobCall) => Promise<Uint8Array>,
+  ctx: { readonly runDir: string; readonly clock: Pick<Clock, "now">; readonly step: string },
+): Promise<CallLogRecord> {
+  const bytes = await inputsOf(call);
   if (sha256Hex(bytes) !== call.inputs) {
-    throw new Error(`the inputs object "${inputsFile}" does not match its hash`);
+    throw new Error(`the inputs of call ${call.key} do not match their hash ${call.inputs}`);
   }
-  const inputs = decode(bytes);
+  const inputs = await decodeCallInputs(bytes, call);
   const startedAt = ctx.clock.now();
   const outcome = await runStepFn(entry.fn, inputs, ctx.step);
   const endedAt = ctx.clock.now();
-  let marker: CallOutcomeMarker;
-  if (outcome.ok) {
-    const result = sha256Hex(outcome.bytes);
-    await writeObject(objectPath(ctx.runDir, result), outcome.bytes);
-    marker = { ok: true, result, size: outcome.bytes.length, startedAt, endedAt };
-  } else {
-    marker = { ok: false, error: outcome.error, startedAt, endedAt };
-  }
-  await writeAtomic(outcomeMarkerPath(ctx.dir, call.key), encoder.encode(JSON.stringify(marker)));
-  return marker.ok ? "done" : "failed";
-}
-
-/** A call is done when its marker says ok and its result object is there with that size. */
-async function isDone(runDir: string, dir: string, key: string): Promise<boolean> {
-  const file = outcomeMarkerPath(dir, key);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch {
-    return false;
-  }
-  const marker = safeParseOutcomeMarker(text, file);
-  if (!marker.success || !marker.data.ok) return false;
-  return await sizeOf(objectPath(runDir, marker.data.result)) === marker.data.size;
-}
-
-async function sizeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await Deno.stat(path)).size;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Writes an object unless an intact copy is there (the name is its hash). */
-async function writeObject(path: string, bytes: Uint8Array): Promise<void> {
-  // A copy already there is kept only when it is intact (a damaged one is replaced).
-  if (await sizeOf(path) === bytes.length) {
-    const there = await Deno.readFile(path).catch(() => undefined);
-    if (there && sha256Hex(there) === basename(path)) return;
-  }
-  await writeAtomic(path, bytes);
-}
-
-/**
- * Writes a file so that readers see all of it or nothing: to `.<name>.<pid>.<random>.tmp`
- * in the same directory (hidden from the driver's globs), synced, then renamed.
- */
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${dir}/.${basename(path)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    const file = await Deno.open(tmp, { write: true, createNew: true });
-    try {
-      for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
-      await file.syncData();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  if (!outcome.ok) return { key: call.key, ok: false, error: outcome.error, startedAt, endedAt };
+  const record = inlineRecord(call.key, outcome.bytes, { startedAt, endedAt });
+  const inline = record.ok && record.inline !== undefined;
+  // An inline result's object is a copy for readers on the system (not synced: the log
+  // holds the durable one); a larger one is the only copy, synced before it is recorded.
+  await writeObject(objectPath(ctx.runDir, sha256Hex(outcome.bytes)), outcome.bytes, {
+    sync: !inline,
+  });
+  return record;
 }
 
 /**

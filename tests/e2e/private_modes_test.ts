@@ -44,7 +44,10 @@ sshdTest(
     }).output();
     assert.equal(dec.decode(script.stdout).trim(), "700");
     const kinds = await new Deno.Command("sh", {
-      args: ["-c", `cd ${root} && ls -d objects/* jobs/*/out/*.json jobs/*/log/*.out | wc -l`],
+      args: [
+        "-c",
+        `cd ${root} && ls -d objects/* jobs/*/out/*.log jobs/*/in/*.bin jobs/*/log/*.out | wc -l`,
+      ],
       stdout: "piped",
     }).output();
     assert.ok(

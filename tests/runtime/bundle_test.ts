@@ -5,10 +5,11 @@ import {
   BundleError,
   bundleStepModule,
   jobDir,
+  jobDirLayout,
   manifestPath,
   objectPath,
-  outcomeMarkerPath,
-  parseOutcomeMarker,
+  outcomesByKey,
+  parseCallLog,
 } from "../../lib/runtime/mod.ts";
 import { writeProjectConfig } from "../_helpers/project.ts";
 import { REPO_ROOT, tempDir } from "../_helpers/temp.ts";
@@ -72,8 +73,8 @@ Deno.test("bundleStepModule() makes a bundle that runs a job anywhere and never 
   assert.equal(out.stdout, "user output 3\n");
   // The module was loaded and its step ran, yet its `if (import.meta.main)` block did not.
   assert.equal(await Deno.readTextFile(logFile), "job-square 3\n");
-  const file = outcomeMarkerPath(dir, key);
-  assert.equal(parseOutcomeMarker(await Deno.readTextFile(file), file).ok, true);
+  const log = parseCallLog(await Deno.readFile(jobDirLayout(dir).callLog(0)));
+  assert.equal(outcomesByKey(log.records).get(key)?.ok, true);
 
   // Without a job's environment the runner stops at once and says why on stderr.
   const bare = await run(args, { cwd: tmp.path });

@@ -1,75 +1,38 @@
 import assert from "node:assert/strict";
-import { dirname } from "node:path";
 import { decode, encode, sha256Hex } from "../../lib/codec/mod.ts";
 import { openStore } from "../../lib/store/mod.ts";
 import { step } from "../../lib/step/mod.ts";
 import {
   bundleStepModule,
-  type CallOutcomeMarker,
-  jobDir,
+  type CallLogRecord,
+  encodeCallLog,
+  inlineResult,
+  jobDirLayout,
   jobStoreDir,
   manifestPath,
   objectPath,
-  outcomeMarkerPath,
-  parseOutcomeMarker,
+  outcomesByKey,
+  parseCallLog,
   parseStartedMarker,
   startedMarkerPath,
 } from "../../lib/runtime/mod.ts";
 import { runJobElement } from "../../lib/worker/element_runner.ts";
 import { writeProjectConfig } from "../_helpers/project.ts";
 import { tempDir } from "../_helpers/temp.ts";
+import { logRecords, putObject, type StagedJob, stageJob } from "./_job_fixture.ts";
 
 const FIXTURE = new URL("../runtime/fixtures/job_workflow.ts", import.meta.url);
-const text = new TextEncoder();
 
-/** Writes an object under `runDir` and returns its hash. */
-async function putObject(runDir: string, bytes: Uint8Array): Promise<string> {
-  const hash = sha256Hex(bytes);
-  const path = objectPath(runDir, hash);
-  await Deno.mkdir(dirname(path), { recursive: true });
-  await Deno.writeFile(path, bytes);
-  return hash;
+async function outcome(dir: string, key: string): Promise<CallLogRecord> {
+  const record = outcomesByKey(await logRecords(dir)).get(key);
+  assert.ok(record, `no outcome recorded for ${key}`);
+  return record;
 }
 
-/** A staged job: its directory and the keys of its calls, by element. */
-interface StagedJob {
-  readonly dir: string;
-  readonly keys: readonly (readonly string[])[];
-}
-
-/** Stages a job the way the dispatcher does: input objects and manifest.json. */
-async function stageJob(
-  runDir: string,
-  name: string,
-  job: { step: string; bundle: string; elements: readonly (readonly object[])[] },
-): Promise<StagedJob> {
-  const dir = jobDir(runDir, name);
-  const keys: string[][] = [];
-  const elements = [];
-  for (const [i, calls] of job.elements.entries()) {
-    const element = [];
-    keys.push([]);
-    for (const [j, inputs] of calls.entries()) {
-      const key = sha256Hex(text.encode(`${name}/${i}/${j}`));
-      element.push({ key, inputs: await putObject(runDir, encode(inputs, { root: "args" })) });
-      keys[i].push(key);
-    }
-    elements.push(element);
-  }
-  await Deno.mkdir(dir, { recursive: true });
-  const manifest = { format: 1, step: job.step, bundle: job.bundle, elements };
-  await Deno.writeTextFile(manifestPath(dir), JSON.stringify(manifest));
-  return { dir, keys };
-}
-
-async function outcome(dir: string, key: string): Promise<CallOutcomeMarker> {
-  const file = outcomeMarkerPath(dir, key);
-  return parseOutcomeMarker(await Deno.readTextFile(file), file);
-}
-
-async function result(runDir: string, marker: CallOutcomeMarker): Promise<unknown> {
+async function result(runDir: string, marker: CallLogRecord): Promise<unknown> {
   assert.ok(marker.ok, `expected an ok outcome, got ${JSON.stringify(marker)}`);
-  const bytes = await Deno.readFile(objectPath(runDir, marker.result));
+  const inline = inlineResult(marker);
+  const bytes = inline ?? await Deno.readFile(objectPath(runDir, marker.result));
   assert.equal(bytes.length, marker.size);
   assert.equal(sha256Hex(bytes), marker.result);
   return decode(bytes);
@@ -161,12 +124,19 @@ Deno.test("runJobElement() runs a bundled job's calls on a node and leaves the c
   );
 
   await t.step("runJobElement() skips calls already done when an element runs again", async () => {
-    await Deno.remove(outcomeMarkerPath(squares.dir, squares.keys[0][1]));
+    // Element 0's log keeps its first call and a torn line (a killed element's last slice).
+    const file = jobDirLayout(squares.dir).callLog(0);
+    const records = parseCallLog(await Deno.readFile(file)).records;
+    const torn = encodeCallLog(records.slice(1)).slice(0, 40);
+    await Deno.writeFile(file, new Uint8Array([...encodeCallLog(records.slice(0, 1)), ...torn]));
     const again = await runElement(squares, 0);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, "user output 3\n");
     assert.deepEqual((await logLines()).slice(3), ["job-square 3"]);
     assert.equal((await outcome(squares.dir, squares.keys[0][1])).ok, true);
+    const log = parseCallLog(await Deno.readFile(file));
+    assert.equal(log.torn, false);
+    assert.deepEqual(log.records.map((r) => r.key), squares.keys[0]);
   });
 
   await t.step(
@@ -264,10 +234,16 @@ step("jm-double", ({ x }: { x: number }) => {
 async function inProcessJob(
   elements: readonly (readonly object[])[],
   stepName = "jm-double",
+  packed = true,
 ): Promise<{ runDir: string; job: StagedJob } & AsyncDisposable> {
   const tmp = await tempDir();
   const runDir = `${tmp.path}/R`;
-  const job = await stageJob(runDir, "j", { step: stepName, bundle: "0".repeat(64), elements });
+  const job = await stageJob(runDir, "j", {
+    step: stepName,
+    bundle: "0".repeat(64),
+    elements,
+    packed,
+  });
   return { runDir, job, [Symbol.asyncDispose]: () => tmp[Symbol.asyncDispose]() };
 }
 
@@ -296,8 +272,10 @@ Deno.test("runJobElement() stamps markers with the injected clock and host", asy
   });
   const marker = await outcome(fx.job.dir, fx.job.keys[0][0]);
   assert.deepEqual({ ...marker, result: undefined }, {
+    key: fx.job.keys[0][0],
     ok: true,
     result: undefined,
+    inline: btoa(String.fromCharCode(...encode(10, { root: "result" }))),
     size: encode(10, { root: "result" }).length,
     startedAt: 1_001,
     endedAt: 1_002,
@@ -305,24 +283,34 @@ Deno.test("runJobElement() stamps markers with the injected clock and host", asy
   assert.equal(await result(fx.runDir, marker), 10);
 });
 
-Deno.test("runJobElement() reruns a call whose result object is missing", async () => {
-  await using fx = await inProcessJob([[{ x: 6 }]]);
+step("jm-big", ({ n }: { n: number }) => {
+  doubled++;
+  return "x".repeat(n);
+});
+
+Deno.test("runJobElement() keeps small results inline and reruns a call whose large result object is missing", async () => {
+  await using fx = await inProcessJob([[{ n: 10 }, { n: 100_000 }]], "jm-big");
   const env = envOf(fx.runDir, fx.job, 0);
   await runJobElement({ env });
-  const marker = await outcome(fx.job.dir, fx.job.keys[0][0]);
-  assert.ok(marker.ok);
+  const [small, large] = await Promise.all(fx.job.keys[0].map((k) => outcome(fx.job.dir, k)));
+  assert.ok(small.ok && small.inline !== undefined);
+  assert.ok(large.ok && large.inline === undefined);
   const skipped = await runJobElement({ env });
-  assert.deepEqual(skipped.calls.map((c) => c.status), ["skipped"]);
-  await Deno.remove(objectPath(fx.runDir, marker.result));
+  assert.deepEqual(skipped.calls.map((c) => c.status), ["skipped", "skipped"]);
+  await Deno.remove(objectPath(fx.runDir, small.result));
+  await Deno.remove(objectPath(fx.runDir, large.result));
   const before = doubled;
   const rerun = await runJobElement({ env });
-  assert.deepEqual(rerun.calls.map((c) => c.status), ["done"]);
+  assert.deepEqual(rerun.calls.map((c) => c.status), ["skipped", "done"]);
   assert.equal(doubled, before + 1);
-  assert.equal(await result(fx.runDir, await outcome(fx.job.dir, fx.job.keys[0][0])), 12);
+  assert.equal(
+    await result(fx.runDir, await outcome(fx.job.dir, fx.job.keys[0][1])),
+    "x".repeat(100_000),
+  );
 });
 
 Deno.test("runJobElement() leaves a call without outcome and exits 3 when its inputs object is missing", async () => {
-  await using fx = await inProcessJob([[{ x: 1 }, { x: 2 }]]);
+  await using fx = await inProcessJob([[{ x: 1 }, { x: 2 }]], "jm-double", false);
   const manifestFile = manifestPath(fx.job.dir);
   const manifest = JSON.parse(await Deno.readTextFile(manifestFile));
   await Deno.remove(objectPath(fx.runDir, manifest.elements[0][0].inputs));
@@ -330,7 +318,7 @@ Deno.test("runJobElement() leaves a call without outcome and exits 3 when its in
   assert.equal(report.exitCode, 3);
   assert.deepEqual(report.calls.map((c) => c.status), ["not-run", "done"]);
   assert.match(report.problems[0], new RegExp(`^Cannot run call ${fx.job.keys[0][0]}: `));
-  assert.equal(await exists(outcomeMarkerPath(fx.job.dir, fx.job.keys[0][0])), false);
+  assert.equal(outcomesByKey(await logRecords(fx.job.dir)).has(fx.job.keys[0][0]), false);
 });
 
 Deno.test("runJobElement() writes error outcomes and exits 3 when the module cannot be loaded", async () => {
