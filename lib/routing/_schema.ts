@@ -46,6 +46,18 @@ function parsedWith(
   });
 }
 
+/** What a target element time looks like, for error messages. */
+const TARGET_TIME_FORMS = `a duration such as 5m, 90s, 1h or ${
+  WALLTIME_FORMS.replace(/^a Slurm time such as /, "")
+}`;
+
+/** `5m`, `90s`, `1.5h`, or a walltime form (whole minutes, `30:00`, ...). */
+function safeParseTargetTime(text: string): { success: boolean; data?: number } {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)$/.exec(text.trim());
+  if (m === null) return safeParseWalltime(text);
+  return { success: true, data: Math.round(Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5 }[m[2]]!) };
+}
+
 const RESOURCE_KEYS = ["nodes", "cores", "time", "memory", "partition", "gpus"];
 
 /** Resources as JSON gives them; also what a resources function must return. */
@@ -114,11 +126,14 @@ const ENV = z.record(
   }
 }).readonly();
 
+const PER_JOB = expect('a whole number, 1 or more, or "auto"');
+
 const ROUTE_KEYS = [
   "system",
   "jobName",
   "resources",
   "inputsPerJob",
+  "targetElementTime",
   "inputFiles",
   "env",
   "setup",
@@ -132,7 +147,14 @@ const ROUTE = z.object({
     expect("a job name of letters, digits, _ . -"),
   ).optional(),
   resources: RESOURCES_OR_FUNCTION,
-  inputsPerJob: wholeNumber(1).default(1),
+  inputsPerJob: z.union([z.literal("auto"), z.number().int(PER_JOB).min(1, PER_JOB)], {
+    errorMap: () => PER_JOB,
+  }).default(1),
+  targetElementTime: parsedWith(
+    safeParseTargetTime,
+    `${TARGET_TIME_FORMS}, more than 0`,
+    (n) => Number.isInteger(n) ? String(n) : undefined,
+  ).optional(),
   inputFiles: z.array(
     z.string(expect("a path of a file or directory, or a glob")).regex(
       /\S/,

@@ -37,8 +37,18 @@ export interface RouteInput {
   readonly jobName?: string;
   /** What each job asks for; in code also a function of the attempt number. */
   readonly resources?: ResourcesInput | ResourcesFunction;
-  /** Calls packed into one job (one array element). Default: 1. */
-  readonly inputsPerJob?: number;
+  /**
+   * Calls packed into one job (one array element), or `"auto"`: chosen from the measured
+   * durations of earlier calls of the step so that an element lasts about
+   * `targetElementTime`. Default: 1.
+   */
+  readonly inputsPerJob?: number | "auto";
+  /**
+   * With `inputsPerJob: "auto"`, how long one element should last: `"5m"`, `"90s"`, `"1h"`,
+   * or a walltime form (`30:00`, whole minutes). Default: 5 minutes. Bounded by the job's
+   * walltime less a safety margin.
+   */
+  readonly targetElementTime?: string | number;
   /** Files and directories (paths, or last-part globs) staged next to every job, keeping
    * their layout (a directory with everything in it). Default: none. */
   readonly inputFiles?: readonly string[];
@@ -70,8 +80,10 @@ export interface Route {
   readonly jobName?: string;
   /** What each job asks for (ms, bytes), or a function of the attempt number. */
   readonly resources: Resources | ResourcesFunction;
-  /** Calls packed into one job. */
-  readonly inputsPerJob: number;
+  /** Calls packed into one job, or `"auto"` (chosen from measured durations). */
+  readonly inputsPerJob: number | "auto";
+  /** With `"auto"`, the target element duration (ms); absent: the default (5 minutes). */
+  readonly targetElementTime?: number;
   /** Files and directories (paths, or last-part globs) staged next to every job. */
   readonly inputFiles: readonly string[];
   /** Environment variables set in every job (`${DROVER_CORES}`-style references expand there). */

@@ -8,6 +8,7 @@ import { sha256Hex } from "../codec/mod.ts";
 import { resourcesFor, type Route } from "../routing/mod.ts";
 import { type JobResources, splitArray } from "../scheduler/mod.ts";
 import { pickPartition, type System } from "../systems/mod.ts";
+import { type AutoPacking, chooseCallsPerElement } from "./auto_packing.ts";
 
 /**
  * Cuts calls into array elements of `perElement` calls each, in order.
@@ -28,6 +29,48 @@ export function packElements<T>(calls: readonly T[], perElement: number): T[][] 
   const out: T[][] = [];
   for (let i = 0; i < calls.length; i += per) out.push(calls.slice(i, i + per));
   return out;
+}
+
+/** Calls per element for a route: fixed, or chosen by adaptive packing. */
+export type ElementPacking = AutoPacking | { readonly perElement: number; readonly basis: "fixed" };
+
+/**
+ * Calls per element for a route's calls: its `inputsPerJob` when a number; for `"auto"`,
+ * chosen from the step's measured durations, the route's `targetElementTime` and the
+ * job's walltime (its `time`, else its partition's limit).
+ *
+ * @param route The route.
+ * @param ctx How many calls, their step's measured durations (ms), and the job's
+ *   resources and system (for the walltime).
+ * @returns Calls per element and how they were chosen.
+ *
+ * @example
+ * ```ts
+ * import { elementPacking } from "./job_planner.ts";
+ * import assert from "node:assert/strict";
+ * const route = { system: "hpc", resources: {}, inputsPerJob: "auto" as const, inputFiles: [], env: {}, maxRestarts: 0 };
+ * const ctx = { calls: 1000, durationsMs: [1000], resources: { time: 60_000 } };
+ * assert.equal(elementPacking(route, ctx).perElement, 48);
+ * assert.equal(elementPacking({ ...route, inputsPerJob: 10 }, ctx).perElement, 10);
+ * ```
+ */
+export function elementPacking(
+  route: Route,
+  ctx: {
+    readonly calls: number;
+    readonly durationsMs: readonly number[];
+    readonly resources: JobResources;
+    readonly system?: System;
+  },
+): ElementPacking {
+  if (route.inputsPerJob !== "auto") return { perElement: route.inputsPerJob, basis: "fixed" };
+  const partition = ctx.system?.partitions.find((p) => p.name === ctx.resources.partition);
+  return chooseCallsPerElement({
+    durationsMs: ctx.durationsMs,
+    calls: ctx.calls,
+    targetMs: route.targetElementTime,
+    walltimeMs: ctx.resources.time ?? partition?.maxTime,
+  });
 }
 
 /** Limits that bound one round of submissions. */

@@ -6,13 +6,13 @@
  *
  * @module
  */
-import type { JobRecord } from "../store/mod.ts";
+import { type JobRecord, stepDurations } from "../store/mod.ts";
 import { lintSystem } from "../systems/mod.ts";
 import { type Entry, isUnreachable, type RuntimeState } from "./_runtime_state.ts";
 import { expandInputFiles } from "./input_files.ts";
 import { jobEnv, jobLayout, wrapperBody } from "./job_layout.ts";
 import { type JobPlan, parseJobPlan } from "./job_plan.ts";
-import { jobName, jobResources, packElements, planArrays } from "./job_planner.ts";
+import { elementPacking, jobName, jobResources, packElements, planArrays } from "./job_planner.ts";
 import { stageAndSubmit } from "./submitter.ts";
 import type { SystemLink } from "./system_link.ts";
 
@@ -116,7 +116,13 @@ export class JobSubmission {
     ]);
     const bundleRef = this.#s.store.objects.put(bundle.bytes, bundle.hash);
     this.#s.noteReachable(system.name);
-    let elements = packElements(entries, route.inputsPerJob);
+    const { perElement } = elementPacking(route, {
+      calls: entries.length,
+      durationsMs: route.inputsPerJob === "auto" ? stepDurations(this.#s.store, first.step) : [],
+      resources,
+      system,
+    });
+    let elements = packElements(entries, perElement);
     while (elements.length > 0) {
       if (this.#s.abort.signal.aborted) return;
       const { now, later } = planArrays(elements, {
@@ -125,7 +131,14 @@ export class JobSubmission {
         inFlight: this.inFlight(link),
       });
       for (const array of now) {
-        await this.submitArray(link, array, { attempt, resources, bundleRef, rundir, deno });
+        await this.submitArray(link, array, {
+          attempt,
+          resources,
+          bundleRef,
+          rundir,
+          deno,
+          perElement,
+        });
       }
       elements = later;
       if (later.length > 0) await this.#s.clock.sleep(system.pollMs, this.#s.abort.signal);
@@ -149,6 +162,7 @@ export class JobSubmission {
       bundleRef: string;
       rundir: string;
       deno: string;
+      perElement: number;
     },
   ): Promise<void> {
     const system = link.system;
@@ -187,7 +201,7 @@ export class JobSubmission {
     const plan: JobPlan = {
       routeKey: first.routeKey,
       module: first.module,
-      inputsPerJob: first.route.inputsPerJob,
+      inputsPerJob: ctx.perElement,
       maxRestarts: first.route.maxRestarts,
       resources: ctx.resources,
       bundle: ctx.bundleRef,

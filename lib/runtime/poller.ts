@@ -107,12 +107,19 @@ export async function pollSystem(
     for (const [key, marker] of outcomes) {
       decisions.set(
         key,
-        marker.ok ? { state: "done", resultRef: marker.result, size: marker.size } : {
-          state: "failed",
-          reason: "exception",
-          detail: `${marker.error.name}: ${marker.error.message}`,
-          error: marker.error,
-        },
+        marker.ok
+          ? {
+            state: "done",
+            resultRef: marker.result,
+            size: marker.size,
+            runMs: Math.max(0, marker.endedAt - marker.startedAt),
+          }
+          : {
+            state: "failed",
+            reason: "exception",
+            detail: `${marker.error.name}: ${marker.error.message}`,
+            error: marker.error,
+          },
       );
     }
     const order = manifestOrder(store, job);

@@ -107,3 +107,33 @@ export function countCallsByRun(
   }
   return out;
 }
+
+/**
+ * Measured durations of the newest done calls of a step (`ended_at - started_at`), newest
+ * first: what adaptive packing (`inputsPerJob: "auto"`) reads.
+ *
+ * @param store The store.
+ * @param step The step.
+ * @param limit How many calls at most. Default: 200.
+ * @returns Durations in ms.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * import { stepDurations } from "./call_stats.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * using store = openStore({ dir: `${dir}/.drover` });
+ * assert.deepEqual(stepDurations(store, "square"), []);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function stepDurations(store: Store, step: string, limit = 200): number[] {
+  const rows = guard(store.dbPath, () =>
+    store.db.prepare(
+      `SELECT ended_at - started_at AS ms FROM calls
+       WHERE step = ? AND state = 'done' AND started_at IS NOT NULL AND ended_at IS NOT NULL
+       ORDER BY ended_at DESC LIMIT ?`,
+    ).all(step, limit));
+  return rows.map((r) => Number(r.ms));
+}

@@ -311,9 +311,10 @@ export class CallLedger extends ClaimLedger {
           ).run(d.resultRef, update.system, d.size);
           this.#db.prepare(
             `UPDATE calls SET state = 'done', result_ref = ?, error = NULL, failure_reason = NULL,
-               retryable = 0, retry_state = NULL, owner = NULL, lease_until = NULL, ended_at = ?
+               retryable = 0, retry_state = NULL, owner = NULL, lease_until = NULL, ended_at = ?,
+               started_at = COALESCE(?, started_at)
              WHERE key = ? AND state = 'running'`,
-          ).run(d.resultRef, now, key);
+          ).run(d.resultRef, now, d.runMs === undefined ? null : now - d.runMs, key);
         } else if (d.reason === "exception" || d.reason === "crashed") {
           this.#failRunning(
             key,

@@ -65,7 +65,13 @@ export interface JobCallDraft {
 
 /** How a job call was decided by a poll. */
 export type JobCallDecision =
-  | { readonly state: "done"; readonly resultRef: string; readonly size: number }
+  | {
+    readonly state: "done";
+    readonly resultRef: string;
+    readonly size: number;
+    /** How long the call ran (ms, from its marker): the call's duration becomes this. */
+    readonly runMs?: number;
+  }
   | {
     readonly state: "failed";
     readonly reason: FailureReason;

@@ -46,6 +46,7 @@ export {
   countCallsByRun,
   countCallsByVersion,
   type RunCallCounts,
+  stepDurations,
   type VersionStateCount,
 } from "./call_stats.ts";
 export { forgetStaged, type StagedObject, stagedScratch } from "./scratch.ts";

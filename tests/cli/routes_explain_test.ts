@@ -96,7 +96,7 @@ Deno.test("main() exits 1 naming the variable when DROVER_REMOTE_INFO is unset o
   assert.equal(
     bad.stderr,
     "drover: Cannot read remote info from DROVER_REMOTE_INFO: gpu.sytem is not a known setting " +
-      "(expected one of system, jobName, resources, inputsPerJob, inputFiles, env, setup, maxRestarts)\n",
+      "(expected one of system, jobName, resources, inputsPerJob, targetElementTime, inputFiles, env, setup, maxRestarts)\n",
   );
 });
 

@@ -32,7 +32,7 @@ Deno.test("loadRemoteInfo() names the env var when the JSON in it is bad", () =>
   assert.throws(() => loadRemoteInfo({ DROVER_REMOTE_INFO: '{"gpu": {"system": "c", "x": 1}}' }), {
     name: "RemoteInfoError",
     message: "Cannot read remote info from DROVER_REMOTE_INFO: gpu.x is not a known setting " +
-      "(expected one of system, jobName, resources, inputsPerJob, inputFiles, env, setup, maxRestarts)",
+      "(expected one of system, jobName, resources, inputsPerJob, targetElementTime, inputFiles, env, setup, maxRestarts)",
   });
   assert.throws(() => loadRemoteInfo({ DROVER_REMOTE_INFO: "{gpu: 1}" }), (e) => {
     assert.ok(e instanceof RemoteInfoError);

@@ -208,7 +208,7 @@ Deno.test("parseRemoteInfo() names the source, the path and what was expected in
     ],
     [
       '{"gpu": {"system": "c", "inputsPerJob": 0}}',
-      "gpu.inputsPerJob must be a whole number, 1 or more (got 0)",
+      'gpu.inputsPerJob must be a whole number, 1 or more, or "auto" (got 0)',
     ],
     [
       '{"gpu": {"system": "c", "maxRestarts": -1}}',
@@ -220,7 +220,7 @@ Deno.test("parseRemoteInfo() names the source, the path and what was expected in
     ],
     [
       '{"gpu": {"system": "c", "sytem": "c"}}',
-      "gpu.sytem is not a known setting (expected one of system, jobName, resources, inputsPerJob, inputFiles, env, setup, maxRestarts)",
+      "gpu.sytem is not a known setting (expected one of system, jobName, resources, inputsPerJob, targetElementTime, inputFiles, env, setup, maxRestarts)",
     ],
     ['{"gpu": "c"}', 'gpu must be a mapping with at least a system (got "c")'],
     [
