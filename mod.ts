@@ -34,6 +34,7 @@
 export {
   type CallKeyInfo,
   type CallOptions,
+  callRef,
   type CallSite,
   configure,
   currentSession,
@@ -49,6 +50,10 @@ export {
   openSession,
   remote,
   type RemoteOptions,
+  type RefFetcher,
+  resolveRefs,
+  ResultRef,
+  type ResultRefInit,
   Session,
   type SessionOptions,
   type Step,

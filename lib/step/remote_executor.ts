@@ -19,6 +19,7 @@ import { StepFailedError } from "./errors.ts";
 import type { DroverEvent } from "./events.ts";
 import type { PreparedCall } from "./local_executor.ts";
 import type { CallKeyInfo, RemoteOptions } from "./session_options.ts";
+import { hasRefs, resolveRefs } from "./result_ref.ts";
 
 /** What a remote call came to: its value, or its result object missing on the system. */
 export type RemoteRunResult = { readonly found: true; readonly value: unknown } | {
@@ -97,7 +98,12 @@ export class RemoteExecutor {
       ? { route: match.route, routeKey: match.key }
       : runtime.routeOfLastJob(info.key);
     if (!routed) throw new Error(`Cannot re-attach call ${info.key}: no job holds it`);
-    const bytes = encode(inputs, { root: "args" });
+    // Refs among the inputs are read here (once each, kept in the store) for now; resolving
+    // them on the system that holds them is the next step (issue 10 item 5).
+    const values = hasRefs(inputs)
+      ? await resolveRefs(inputs, { fetch: (r) => runtime.fetchResult(r.hash) })
+      : inputs;
+    const bytes = encode(values, { root: "args" });
     const call = {
       key: info.key,
       step: def.name,

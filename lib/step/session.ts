@@ -122,7 +122,18 @@ export class Session implements AsyncDisposable {
       isolate: options.isolate,
       isolateWorkers: options.isolateWorkers,
       runId: this.runId,
+      fetchRef: (ref) => this.fetchResult(ref.hash),
     });
+  }
+
+  /**
+   * A result object: from the project store, else from a system holding it (then kept).
+   *
+   * @param hash The object's sha256.
+   * @returns Its bytes, or undefined when no system has an intact copy.
+   */
+  fetchResult(hash: string): Promise<Uint8Array | undefined> {
+    return this.#remote.fetchResult(hash);
   }
 
   /**
