@@ -14,7 +14,10 @@ setRefFetcher((ref) => currentSession().fetchResult(ref.hash));
 
 /**
  * Calls a step through the cache like `step(inputs)`, and returns a handle on the result
- * (its call key, step, where it lives, content hash, size) rather than the value. Pass the
+ * (its call key, step, where it lives, content hash, size) rather than the value: a result
+ * made (or kept) on a system is not downloaded. A call routed to that same system that
+ * takes the handle as input reads the result there; any other call reads it through the
+ * driver, once (then it is kept in the project store). Pass the
  * handle as an input of other calls; their keys count it by the result's content hash.
  * Read it with `await ref.fetch()`.
  *
@@ -48,8 +51,10 @@ export async function callRef<I, O>(
   options?: CallOptions,
 ): Promise<ResultRef<O>> {
   const session = currentSession();
-  await s(inputs, options);
   const def = s.definition;
+  // A remote result is left where it is; a local one is in the store already.
+  const got = await session.call(def, inputs, { ...options, lazy: true });
+  if (got instanceof ResultRef) return got as ResultRef<O>;
   const info = await session.keyOf(def, validate(def, inputs));
   const row = session.store.lookupCall(info.key);
   if (!row?.resultRef) {

@@ -164,7 +164,7 @@ function collect(v: unknown, out: Map<string, ResultRef>, depth: number): boolea
 
 function replace(v: unknown, values: ReadonlyMap<string, unknown>, depth: number): unknown {
   if (v === null || typeof v !== "object" || depth > 256) return v;
-  if (v instanceof ResultRef) return values.get(v.hash);
+  if (v instanceof ResultRef) return values.has(v.hash) ? values.get(v.hash) : v;
   if (Array.isArray(v)) return v.map((x) => replace(x, values, depth + 1));
   if (v instanceof Set) return new Set([...v].map((x) => replace(x, values, depth + 1)));
   if (v instanceof Map) {
@@ -177,13 +177,22 @@ function replace(v: unknown, values: ReadonlyMap<string, unknown>, depth: number
   return out;
 }
 
+/** Options of {@linkcode resolveRefs}. */
+export interface ResolveRefsOptions {
+  /** How a ref's bytes are read. Default: the open session's store, else its systems. */
+  readonly fetch?: RefFetcher;
+  /** How bytes are decoded. Default: `decode` of the codec. */
+  readonly decode?: (bytes: Uint8Array) => unknown;
+  /** Refs for which this says true are left in place (e.g. those a job reads itself). */
+  readonly keep?: (ref: ResultRef) => boolean;
+}
+
 /**
  * Replaces every {@linkcode ResultRef} inside a value by the value it names, reading each
  * distinct result once. A value without refs comes back as is.
  *
  * @param value Any value (e.g. a call's inputs).
- * @param options `fetch`: how to read a ref's bytes (default: the open session's store and
- * systems); `decode`: how to decode them.
+ * @param options How refs are read and decoded, and which are left as they are.
  * @returns A copy with the refs replaced.
  * @throws {Error} when a result cannot be read anywhere, or no session is open.
  *
@@ -205,10 +214,13 @@ function replace(v: unknown, values: ReadonlyMap<string, unknown>, depth: number
  */
 export async function resolveRefs<T>(
   value: T,
-  options: { fetch?: RefFetcher; decode?: (bytes: Uint8Array) => unknown } = {},
+  options: ResolveRefsOptions = {},
 ): Promise<T> {
-  const refs = new Map<string, ResultRef>();
-  if (created === 0 || !collect(value, refs, 0)) return value;
+  const all = new Map<string, ResultRef>();
+  if (created === 0 || !collect(value, all, 0)) return value;
+  const keep = options.keep;
+  const refs = keep ? new Map([...all].filter(([, r]) => !keep(r))) : all;
+  if (refs.size === 0) return value;
   const read = options.fetch ?? fetcher;
   if (!read) throw new Error("Cannot read a result ref: no drover session is open");
   const decodeBytes = options.decode ?? decode;

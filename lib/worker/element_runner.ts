@@ -43,6 +43,7 @@ import {
   type StartedMarker,
   startedMarkerPath,
 } from "../runtime/mod.ts";
+import { resolveJobRefs } from "./resolve_refs.ts";
 
 /** Options of {@linkcode runJobElement}. */
 export interface RunJobElementOptions {
@@ -285,7 +286,7 @@ async function runCall(
   if (sha256Hex(bytes) !== call.inputs) {
     throw new Error(`the inputs object "${inputsFile}" does not match its hash`);
   }
-  const inputs = decode(bytes);
+  const inputs = await resolveJobRefs(decode(bytes), ctx.runDir);
   const startedAt = ctx.clock.now();
   const outcome = await runStepFn(entry.fn, inputs, ctx.step);
   const endedAt = ctx.clock.now();
