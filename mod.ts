@@ -52,6 +52,7 @@ export {
   remote,
   type RemoteOptions,
   resolveRefs,
+  type ResolveRefsOptions,
   ResultRef,
   type ResultRefInit,
   Session,

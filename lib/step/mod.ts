@@ -59,6 +59,7 @@ export {
   hasRefs,
   type RefFetcher,
   resolveRefs,
+  type ResolveRefsOptions,
   ResultRef,
   type ResultRefInit,
   setRefFetcher,
