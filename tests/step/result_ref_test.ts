@@ -99,3 +99,15 @@ Deno.test("callRef() hands a local result to another call, cached by the result'
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("resolveRefs() leaves the refs that keep() chooses in place", async () => {
+  const bytes = encode("here");
+  const here = new ResultRef({ key: "a", step: "s", system: "x", hash: sha256Hex(bytes), size: 1 });
+  const there = refOf(H2, "cluster");
+  const out = await resolveRefs({ here, there: [there] }, {
+    fetch: () => Promise.resolve(bytes),
+    keep: (r) => r.system === "cluster",
+  });
+  assert.equal(out.here as unknown, "here");
+  assert.equal(out.there[0], there);
+});
