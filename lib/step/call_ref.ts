@@ -39,7 +39,7 @@ setRefFetcher((ref) => currentSession().fetchResult(ref.hash));
  * const ref = await callRef(square, { x: 3 });
  * assert.equal(ref.system, "local");
  * assert.equal(await ref.fetch(), 9);
- * assert.equal(await plus({ a: ref as unknown as number, b: 1 }), 10);
+ * assert.equal(await plus({ a: ref.asInput(), b: 1 }), 10);
  * useSession(previous);
  * await session.close();
  * await Deno.remove(dir, { recursive: true });

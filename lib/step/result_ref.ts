@@ -90,6 +90,27 @@ export class ResultRef<O = unknown> {
   }
 
   /**
+   * This ref, typed as the value it stands for: what to put in another call's inputs (the
+   * call receives the value). It is still the ref; do not use it as the value here.
+   *
+   * @returns This ref, as an `O`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ResultRef } from "./result_ref.ts";
+   * const ref = new ResultRef<number[]>({
+   *   key: "k", step: "s", system: "c", hash: "c".repeat(64), size: 9,
+   * });
+   * const inputs: { xs: number[] } = { xs: ref.asInput() };
+   * assert.equal(inputs.xs as unknown, ref);
+   * ```
+   */
+  asInput(): O {
+    return this as unknown as O;
+  }
+
+  /**
    * Reads the value: from the project store, else from the system holding it (then kept in
    * the store, so it is downloaded once).
    *
