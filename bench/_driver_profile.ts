@@ -32,7 +32,7 @@ export async function startProfile(): Promise<Profiling> {
   await post("Profiler.setSamplingInterval", { interval: 200 });
   await post("Profiler.start");
   return {
-    async stop(top = 15) {
+    async stop(top = 15): Promise<{ what: string; ms: number }[]> {
       const { profile } = await post("Profiler.stop") as { profile: Profile };
       session.disconnect();
       const self = new Map<number, number>();

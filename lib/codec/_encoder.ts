@@ -454,7 +454,8 @@ export class Encoder {
     w.byte(0x82);
     w.string(def.name);
     this.#kinds[depth] = SEG_CUSTOM;
-    this.#value((def.encode as (value: object) => unknown)(v), depth + 1);
+    const plain = this.#canonical && def.canonical ? def.canonical : def.encode;
+    this.#value((plain as (value: object) => unknown)(v), depth + 1);
   }
 
   #refuse(v: object, proto: object, depth: number): EncodeError {

@@ -7,6 +7,7 @@ export interface Registered {
   readonly name: string;
   readonly encode: (value: never) => unknown;
   readonly decode: (plain: never) => unknown;
+  readonly canonical?: (value: never) => unknown;
 }
 
 /** Registered classes by their `prototype`. */

@@ -20,6 +20,12 @@ export interface EncodingDefinition<T, P> {
   readonly encode: (value: T) => P;
   /** Turns the decoded plain value back into an instance. */
   readonly decode: (plain: P) => T;
+  /**
+   * What stands for an instance in canonical encodings and hashes (call keys), when that
+   * differs from what is stored: e.g. a content hash instead of where the content lives.
+   * Absent: `encode`.
+   */
+  readonly canonical?: (value: T) => unknown;
 }
 
 /** Anything `new`-able (or abstract) whose instances are `T`. */
@@ -69,13 +75,16 @@ export function defineEncoding<T extends object, P>(
   if (typeof cls !== "function" || typeof cls.prototype !== "object" || cls.prototype === null) {
     throw new TypeError("Cannot define encoding: cls must be a class");
   }
-  const { name, encode, decode } = definition ?? {};
+  const { name, encode, decode, canonical } = definition ?? {};
   const label = `Cannot define encoding for class ${cls.name || "(anonymous)"}`;
   if (typeof name !== "string" || name === "") {
     throw new TypeError(`${label}: name must be a non-empty string`);
   }
   if (typeof encode !== "function" || typeof decode !== "function") {
     throw new TypeError(`${label}: encode and decode must be functions`);
+  }
+  if (canonical !== undefined && typeof canonical !== "function") {
+    throw new TypeError(`${label}: canonical must be a function`);
   }
   if (NATIVE_PROTOTYPES.has(cls.prototype)) {
     throw new TypeError(`${label}: the codec stores ${cls.name} values itself`);
@@ -90,7 +99,7 @@ export function defineEncoding<T extends object, P>(
   if (byClass !== undefined && byClass.name !== name) {
     throw new TypeError(`${label}: it is already registered as "${byClass.name}"`);
   }
-  const entry: Registered = { cls, name, encode, decode } as Registered;
+  const entry: Registered = { cls, name, encode, decode, canonical } as Registered;
   BY_NAME.set(name, entry);
   BY_PROTOTYPE.set(cls.prototype, entry);
 }

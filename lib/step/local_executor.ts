@@ -21,6 +21,7 @@ import { StepFailedError } from "./errors.ts";
 import type { DroverEvent } from "./events.ts";
 import type { CallWriter } from "./call_writer.ts";
 import { type CallOutcome, runStepFn } from "./run_step.ts";
+import { hasRefs, type RefFetcher, resolveRefs } from "./result_ref.ts";
 
 /** A call ready to run: its key, code hash and argument hashes, computed once. */
 export interface PreparedCall {
@@ -54,6 +55,8 @@ export interface LocalExecutorOptions {
    * thread (see `SubmissionGate`). Default: none.
    */
   readonly beforeRun?: () => Promise<void> | undefined;
+  /** How result refs among a call's inputs are read (once each, kept in the store). */
+  readonly fetchRef?: RefFetcher;
 }
 
 type IsolatedOutcome = CallOutcome & { readonly failure?: CallFailure };
@@ -110,9 +113,12 @@ export class LocalExecutor {
         }
         const startedAt = this.#o.clock.now();
         this.#o.emit({ type: "call-start", step: def.name, key: call.key, location });
+        const values = hasRefs(inputs)
+          ? await resolveRefs(inputs, { fetch: this.#o.fetchRef })
+          : inputs;
         const outcome = isolate
-          ? await this.#runIsolated(def, inputs)
-          : await runStepFn(def.fn, inputs, def.name);
+          ? await this.#runIsolated(def, values)
+          : await runStepFn(def.fn, values, def.name);
         return { outcome, startedAt, endedAt: this.#o.clock.now() };
       });
     const { outcome, startedAt, endedAt } = limiter ? await limiter.run(run) : await run();

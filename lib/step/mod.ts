@@ -54,3 +54,13 @@ export { type CodeIdentity, CodeIdentityError, computeCodeIdentity } from "./cod
 export { resolveIdentity, type StepIdentity } from "./identity_cache.ts";
 export { currentLabel, remote } from "./remote_label.ts";
 export type { RemoteOptions } from "./session.ts";
+export { callRef } from "./call_ref.ts";
+export {
+  hasRefs,
+  type RefFetcher,
+  resolveRefs,
+  type ResolveRefsOptions,
+  ResultRef,
+  type ResultRefInit,
+  setRefFetcher,
+} from "./result_ref.ts";

@@ -19,6 +19,8 @@ import { StepFailedError } from "./errors.ts";
 import type { DroverEvent } from "./events.ts";
 import type { PreparedCall } from "./local_executor.ts";
 import type { CallKeyInfo, RemoteOptions } from "./session_options.ts";
+import { hasRefs, resolveRefs } from "./result_ref.ts";
+import { storedRef } from "./_stored_ref.ts";
 
 /** What a remote call came to: its value, or its result object missing on the system. */
 export type RemoteRunResult = { readonly found: true; readonly value: unknown } | {
@@ -75,7 +77,8 @@ export class RemoteExecutor {
    * @param prepared Its argument hashes.
    * @param match Its route (absent: the route of its last job).
    * @param attach Whether the call is already in a job.
-   * @returns The value, or `found: false` when its result object went missing (forgotten).
+   * @param lazy Return a {@linkcode ResultRef} to the result, left on the system.
+   * @returns The value (or ref), or `found: false` when its result object went missing (forgotten).
    * @throws {StepFailedError} When the call failed, with its reason and retry state.
    */
   async run<I, O>(
@@ -85,6 +88,7 @@ export class RemoteExecutor {
     prepared: PreparedCall,
     match: RouteMatch | undefined,
     attach: boolean,
+    lazy = false,
   ): Promise<RemoteRunResult> {
     const { store, clock, emit } = this.#o;
     if (!def.site) {
@@ -97,7 +101,16 @@ export class RemoteExecutor {
       ? { route: match.route, routeKey: match.key }
       : runtime.routeOfLastJob(info.key);
     if (!routed) throw new Error(`Cannot re-attach call ${info.key}: no job holds it`);
-    const bytes = encode(inputs, { root: "args" });
+    // Refs to results the call's system holds stay refs (its job reads them there); the
+    // others are read here (once each, then kept in the store) and sent as values.
+    const system = routed.route.system;
+    const values = hasRefs(inputs)
+      ? await resolveRefs(inputs, {
+        fetch: (r) => runtime.fetchResult(r.hash),
+        keep: (r) => store.jobs.systemsHolding(r.hash).includes(system),
+      })
+      : inputs;
+    const bytes = encode(values, { root: "args" });
     const call = {
       key: info.key,
       step: def.name,
@@ -132,18 +145,25 @@ export class RemoteExecutor {
         retryState: outcome.retryState,
       });
     }
+    const done = () =>
+      emit({
+        type: "call-done",
+        step: def.name,
+        key: info.key,
+        location,
+        durationMs: clock.now() - startedAt,
+      });
+    if (lazy) {
+      done();
+      const value = storedRef(store, call, outcome.resultRef, outcome.system);
+      return { found: true, value };
+    }
     const result = await runtime.fetchResult(outcome.resultRef, [outcome.system]);
     if (!result) {
       store.ledger.forgetResult(info.key, outcome.system, clock.now());
       return { found: false };
     }
-    emit({
-      type: "call-done",
-      step: def.name,
-      key: info.key,
-      location,
-      durationMs: clock.now() - startedAt,
-    });
+    done();
     return { found: true, value: decode(result) };
   }
 

@@ -20,6 +20,7 @@ import { resolveIdentity, type StepIdentity } from "./identity_cache.ts";
 import { argumentHashes } from "./key.ts";
 import { LocalExecutor, type PreparedCall } from "./local_executor.ts";
 import { RemoteExecutor } from "./remote_executor.ts";
+import { storedRef } from "./_stored_ref.ts";
 import { currentLabel } from "./remote_label.ts";
 import { type RemoteRouting, Router } from "./router.ts";
 import { SubmissionGate } from "./submission_gate.ts";
@@ -128,7 +129,18 @@ export class Session implements AsyncDisposable {
       isolateWorkers: options.isolateWorkers,
       runId: this.runId,
       beforeRun: () => this.#gate.hold(),
+      fetchRef: (ref) => this.fetchResult(ref.hash),
     });
+  }
+
+  /**
+   * A result object: from the project store, else from a system holding it (then kept).
+   *
+   * @param hash The object's sha256.
+   * @returns Its bytes, or undefined when no system has an intact copy.
+   */
+  fetchResult(hash: string): Promise<Uint8Array | undefined> {
+    return this.#remote.fetchResult(hash);
   }
 
   /**
@@ -167,14 +179,15 @@ export class Session implements AsyncDisposable {
     }
     const identity = this.#identityValues.get(def) ?? await this.identityOf(def);
     const info = keyInfo(def, checked, identity);
-    const shared = this.#inflight.get(info.key);
+    const flight = options.lazy ? `ref:${info.key}` : info.key;
+    const shared = this.#inflight.get(flight);
     if (shared) return await (shared as Promise<O>);
     const p = this.#resolve(def, checked, info, options, routing);
-    this.#inflight.set(info.key, p);
+    this.#inflight.set(flight, p);
     try {
       return await p;
     } finally {
-      this.#inflight.delete(info.key);
+      this.#inflight.delete(flight);
     }
   }
 
@@ -255,6 +268,10 @@ export class Session implements AsyncDisposable {
           this.#emit({ type: "call-cached", step: def.name, key: info.key });
           return decode(decision.bytes) as O;
         case "fetch": {
+          if (options.lazy) {
+            const call = { key: info.key, step: def.name };
+            return storedRef(this.store, call, decision.resultRef, lookup?.location ?? "") as O;
+          }
           const bytes = await this.#remote.fetchResult(decision.resultRef);
           if (bytes) {
             this.#emit({ type: "call-cached", step: def.name, key: info.key });
@@ -282,6 +299,7 @@ export class Session implements AsyncDisposable {
             prepare(),
             this.router.route(def, routing),
             true,
+            options.lazy,
           );
         case "wait":
           if (!waited) {
@@ -334,9 +352,19 @@ export class Session implements AsyncDisposable {
           try {
             if (claim === "changed" || claim === "held") continue;
             if (claim === "taken-over" && this.store.jobs.inLiveJob(info.key)) {
-              return await this.#runRemote(def, inputs, info, prepare(), match, true);
+              return await this.#runRemote(def, inputs, info, prepare(), match, true, options.lazy);
             }
-            if (match) return await this.#runRemote(def, inputs, info, prepare(), match, false);
+            if (match) {
+              return await this.#runRemote(
+                def,
+                inputs,
+                info,
+                prepare(),
+                match,
+                false,
+                options.lazy,
+              );
+            }
           } finally {
             if (match) this.#gate.submitted([info.key]);
           }
@@ -360,8 +388,9 @@ export class Session implements AsyncDisposable {
     prepared: PreparedCall,
     match: RouteMatch | undefined,
     attach: boolean,
+    lazy?: boolean,
   ): Promise<O> {
-    const r = await this.#remote.run(def, inputs, info, prepared, match, attach);
+    const r = await this.#remote.run(def, inputs, info, prepared, match, attach, lazy);
     // The result object went missing on the system: it was forgotten; run once more.
     return r.found ? r.value as O : await this.#resolve(def, inputs, info, {}, undefined);
   }

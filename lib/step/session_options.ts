@@ -63,4 +63,7 @@ export interface CallKeyInfo extends KeyParts {
 }
 
 /** Per-call options of `Session.call` (the same as a step call's). */
-export type SessionCallOptions = CallOptions;
+export type SessionCallOptions = CallOptions & {
+  /** Hand back a `ResultRef` to a result left on a system instead of reading it (callRef). */
+  readonly lazy?: boolean;
+};

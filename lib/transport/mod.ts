@@ -52,4 +52,5 @@ export {
   PooledTransport,
   transportFor,
   type TransportForOptions,
+  type TransportTraffic,
 } from "./pool.ts";

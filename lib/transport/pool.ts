@@ -12,15 +12,26 @@ import type { ExecOptions, ExecResult, FileToWrite, Transport } from "./transpor
 /** Options of {@linkcode transportFor}: config lookup and SSH transport options. */
 export interface TransportForOptions extends ResolveSshTargetOptions, SshTransportOptions {}
 
+/** Bytes a transport moved since it was made (file contents and command streams). */
+export interface TransportTraffic {
+  /** Sent to the system: written files and commands' standard input. */
+  readonly uploadedBytes: number;
+  /** Received from the system: read files and commands' output. */
+  readonly downloadedBytes: number;
+}
+
 /**
  * A shared transport handed out by {@linkcode transportFor}. Its `close()` does nothing:
- * the pool owns the connection until {@linkcode closeAllTransports}.
+ * the pool owns the connection until {@linkcode closeAllTransports}. It counts the bytes
+ * it moves ({@linkcode PooledTransport.traffic}).
  */
 export class PooledTransport implements Transport {
   /** The shared transport underneath. */
   readonly shared: Transport;
   /** Its label. */
   readonly label: string;
+  #up = 0;
+  #down = 0;
 
   /**
    * Wraps a shared transport.
@@ -39,8 +50,33 @@ export class PooledTransport implements Transport {
    * @param options Standard input, timeout, abort signal.
    * @returns Exit code and output.
    */
-  exec(command: string, options?: ExecOptions): Promise<ExecResult> {
-    return this.shared.exec(command, options);
+  async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+    const stdin = options?.stdin;
+    this.#up += command.length +
+      (typeof stdin === "string" ? stdin.length : stdin?.length ?? 0);
+    const r = await this.shared.exec(command, options);
+    this.#down += r.stdout.length + r.stderr.length;
+    return r;
+  }
+
+  /**
+   * Bytes moved through this transport since it was made: file contents and command
+   * streams (text counted in UTF-16 code units), in each direction.
+   *
+   * @returns The counts so far.
+   *
+   * @example
+   * ```ts
+   * import { transportFor } from "./mod.ts";
+   * import assert from "node:assert/strict";
+   * const here = transportFor({ name: "laptop" });
+   * const before = here.traffic().downloadedBytes;
+   * await here.exec("printf abc");
+   * assert.equal(here.traffic().downloadedBytes - before, 3);
+   * ```
+   */
+  traffic(): TransportTraffic {
+    return { uploadedBytes: this.#up, downloadedBytes: this.#down };
   }
 
   /**
@@ -50,6 +86,7 @@ export class PooledTransport implements Transport {
    * @param options Abort signal.
    */
   writeFiles(files: readonly FileToWrite[], options?: { signal?: AbortSignal }): Promise<void> {
+    for (const f of files) this.#up += f.data.length;
     return this.shared.writeFiles(files, options);
   }
 
@@ -60,11 +97,13 @@ export class PooledTransport implements Transport {
    * @param options Abort signal.
    * @returns Contents; `undefined` for missing files.
    */
-  readFiles(
+  async readFiles(
     paths: readonly string[],
     options?: { signal?: AbortSignal },
   ): Promise<(Uint8Array | undefined)[]> {
-    return this.shared.readFiles(paths, options);
+    const got = await this.shared.readFiles(paths, options);
+    for (const bytes of got) this.#down += bytes?.length ?? 0;
+    return got;
   }
 
   /**

@@ -61,6 +61,7 @@ export type { SliceLimits } from "./_call_log_writer.ts";
 export const SLICE_MS_VARIABLE = "DROVER_SLICE_MS";
 /** Environment variable: most calls committed in one slice (10000). */
 export const SLICE_CALLS_VARIABLE = "DROVER_SLICE_CALLS";
+import { resolveJobRefs } from "./resolve_refs.ts";
 
 /** Options of {@linkcode runJobElement}. */
 export interface RunJobElementOptions {
@@ -344,7 +345,7 @@ async function runCall(
   if (sha256Hex(bytes) !== call.inputs) {
     throw new Error(`the inputs of call ${call.key} do not match their hash ${call.inputs}`);
   }
-  const inputs = await decodeCallInputs(bytes, call);
+  const inputs = await resolveJobRefs(await decodeCallInputs(bytes, call), ctx.runDir);
   const startedAt = ctx.clock.now();
   const outcome = await runStepFn(entry.fn, inputs, ctx.step);
   const endedAt = ctx.clock.now();

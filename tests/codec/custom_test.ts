@@ -170,3 +170,31 @@ Deno.test("decode() keeps tag 27 with an unregistered name as a TaggedValue", ()
   assert.deepEqual(decode(bytes), new TaggedValue(27, ["test.Unknown", { a: 1 }]));
   assert.equal(preview(decode(bytes)), 'TaggedValue {tag: 27, value: ["test.Unknown", {a: 1}]}');
 });
+
+Deno.test("defineEncoding() canonical form counts in hashes, not in the stored form", () => {
+  class Located {
+    constructor(readonly where: string, readonly what: string) {}
+  }
+  defineEncoding(Located, {
+    name: "test.Located",
+    encode: (l) => [l.where, l.what],
+    decode: ([where, what]: string[]) => new Located(where, what),
+    canonical: (l) => l.what,
+  });
+  const a = new Located("a", "x");
+  const b = new Located("b", "x");
+  assert.equal(hashValue(a), hashValue(b));
+  assert.notEqual(hashValue(a), hashValue(new Located("a", "y")));
+  assert.notDeepEqual(encode(a), encode(b));
+  assert.deepEqual(decode(encode(b)), b);
+  assert.throws(
+    () =>
+      defineEncoding(class Bad {}, {
+        name: "test.Bad",
+        encode: () => 0,
+        decode: () => ({}),
+        canonical: 1 as unknown as () => unknown,
+      }),
+    /canonical must be a function/,
+  );
+});
