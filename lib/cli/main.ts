@@ -10,6 +10,7 @@ import {
   Help,
 } from "npm:@commander-js/extra-typings@^14.0.0";
 import { FilterError, StoreError } from "../store/mod.ts";
+import { addCommand } from "./add.ts";
 import { Context } from "./_context.ts";
 import { CommandError, EXIT_BUG, EXIT_DOMAIN, EXIT_USAGE, UsageError } from "./_errors.ts";
 import { type CliIO, type ResolvedIO, resolveIO } from "./_io.ts";
@@ -81,6 +82,7 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .addCommand(routesExplainCommand(ctx));
   program
     .addCommand(initCommand(ctx))
+    .addCommand(addCommand(ctx))
     .addCommand(statusCommand(ctx))
     .addCommand(calls)
     .addCommand(explainCommand(ctx))

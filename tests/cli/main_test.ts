@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { main } from "../../lib/cli/mod.ts";
+import { SCHEMA_VERSION } from "../../lib/store/mod.ts";
 import { assertGolden } from "./_golden.ts";
 import { runCli, seededProject } from "./_fixture.ts";
 
@@ -99,7 +100,7 @@ Deno.test("main() exits 1 with one line when the store has a newer schema", asyn
   assert.equal(r.code, 1);
   assert.equal(
     r.stderr,
-    'drover: Cannot open store "<TMP>/.drover/drover.db": it has schema version 99 but this drover knows only up to 3; upgrade drover\n',
+    `drover: Cannot open store "<TMP>/.drover/drover.db": it has schema version 99 but this drover knows only up to ${SCHEMA_VERSION}; upgrade drover\n`,
   );
 });
 
