@@ -19,6 +19,20 @@ export type CalcJobState =
   | "completed"
   | "failed";
 
+/**
+ * The states a calcjob may move to from each state. `uploading` … `downloading` are each
+ * written before the step they name, so a run killed at any point resumes at that step.
+ */
+export const CALCJOB_TRANSITIONS: Readonly<Record<CalcJobState, readonly CalcJobState[]>> = {
+  created: ["uploading"],
+  uploading: ["submitting", "failed"],
+  submitting: ["submitted", "failed"],
+  submitted: ["downloading", "failed"],
+  downloading: ["completed", "failed"],
+  completed: [],
+  failed: [],
+};
+
 /** One stored calcjob. */
 export interface CalcJobRecord {
   /** Its UUID. */
@@ -41,6 +55,12 @@ export interface CalcJobRecord {
   readonly download: readonly string[];
   /** Its state. */
   readonly state: CalcJobState;
+  /** Its array's job name, once batched. */
+  readonly batch: string | null;
+  /** Its element index in the array, once batched. */
+  readonly element: number | null;
+  /** The scheduler's id of its array, once submitted. */
+  readonly schedulerId: string | null;
   /** Why it failed, when it did. */
   readonly reason: string | null;
   /** The job's exit code, when known. */
@@ -105,7 +125,7 @@ export interface CalcJobFilter {
 }
 
 const COLUMNS = `id, seq, label, code, system, parameters, resources, script_sha256, download,
-  state, reason, exit_code, created_at, updated_at`;
+  state, batch, element, scheduler_id, reason, exit_code, created_at, updated_at`;
 
 /**
  * The calcjob tables of one store.
@@ -303,6 +323,135 @@ export class CalcJobStore {
   }
 
   /**
+   * Puts `created` calcjobs into arrays (`uploading`, with their job name and element
+   * index), all in one transaction.
+   *
+   * @param batches Job names and members in element order.
+   * @param now The time to record.
+   * @returns How many calcjobs moved (those no longer `created` are left alone).
+   */
+  assign(
+    batches: readonly { readonly name: string; readonly calcjobs: readonly { id: string }[] }[],
+    now: number,
+  ): number {
+    const db = this.#store.db;
+    return this.#store.transaction(() => {
+      const update = db.prepare(
+        `UPDATE calcjobs SET state = 'uploading', batch = ?, element = ?, updated_at = ?
+         WHERE id = ? AND state = 'created'`,
+      );
+      let moved = 0;
+      for (const b of batches) {
+        b.calcjobs.forEach((c, i) => {
+          if (Number(update.run(b.name, i, now, c.id).changes) === 1) {
+            this.#event(c.id, now, "uploading", b.name);
+            moved++;
+          }
+        });
+      }
+      return moved;
+    });
+  }
+
+  /**
+   * Moves every calcjob of an array from one state to the next (a transition of
+   * {@linkcode CALCJOB_TRANSITIONS}), in one transaction.
+   *
+   * @param batch The array's job name.
+   * @param from The state they must be in.
+   * @param to The next state.
+   * @param now The time to record.
+   * @param schedulerId The scheduler's id, when `to` is `submitted`.
+   * @returns How many moved.
+   * @throws {RangeError} For a transition the table does not allow.
+   */
+  advanceBatch(
+    batch: string,
+    from: CalcJobState,
+    to: CalcJobState,
+    now: number,
+    schedulerId?: string,
+  ): number {
+    checkTransition(from, to);
+    return this.#store.transaction(() => {
+      const ids = this.#store.db.prepare(
+        "SELECT id FROM calcjobs WHERE batch = ? AND state = ? ORDER BY element",
+      ).all(batch, from).map((r) => String(r.id));
+      for (const id of ids) this.#move(id, from, to, now, { schedulerId });
+      return ids.length;
+    });
+  }
+
+  /**
+   * Moves one calcjob to its next state, recording why and its exit code.
+   *
+   * @param id Its UUID.
+   * @param from The state it must be in.
+   * @param to The next state.
+   * @param now The time to record.
+   * @param details Reason, exit code, downloaded files (recorded with `completed`).
+   * @returns Whether it moved.
+   * @throws {RangeError} For a transition the table does not allow.
+   */
+  advance(
+    id: string,
+    from: CalcJobState,
+    to: CalcJobState,
+    now: number,
+    details: {
+      readonly reason?: string;
+      readonly exitCode?: number;
+      readonly detail?: string;
+      readonly downloads?: readonly { readonly path: string; readonly sha256: string }[];
+    } = {},
+  ): boolean {
+    checkTransition(from, to);
+    return this.#store.transaction(() => {
+      const moved = this.#move(id, from, to, now, details);
+      if (moved && details.downloads) {
+        const file = this.#store.db.prepare(
+          `INSERT INTO calcjob_files (calcjob, direction, path, sha256) VALUES (?, 'out', ?, ?)
+           ON CONFLICT DO UPDATE SET sha256 = excluded.sha256`,
+        );
+        for (const f of details.downloads) file.run(id, f.path, f.sha256);
+      }
+      return moved;
+    });
+  }
+
+  #move(
+    id: string,
+    from: CalcJobState,
+    to: CalcJobState,
+    now: number,
+    details: { reason?: string; exitCode?: number; detail?: string; schedulerId?: string },
+  ): boolean {
+    const r = this.#store.db.prepare(
+      `UPDATE calcjobs SET state = ?, updated_at = ?, reason = COALESCE(?, reason),
+         exit_code = COALESCE(?, exit_code), scheduler_id = COALESCE(?, scheduler_id)
+       WHERE id = ? AND state = ?`,
+    ).run(
+      to,
+      now,
+      details.reason ?? null,
+      details.exitCode ?? null,
+      details.schedulerId ?? null,
+      id,
+      from,
+    );
+    if (Number(r.changes) !== 1) return false;
+    const note = [details.reason, details.detail, details.schedulerId].filter((x) => x).join(": ");
+    this.#event(id, now, to, note === "" ? null : note);
+    return true;
+  }
+
+  #event(id: string, now: number, state: string, detail: string | null): void {
+    this.#store.db.prepare(
+      "INSERT INTO calcjob_events (calcjob, at, state, detail) VALUES (?, ?, ?, ?)",
+    ).run(id, now, state, detail);
+  }
+
+  /**
    * Counts calcjobs by state.
    *
    * @returns State to count.
@@ -316,6 +465,12 @@ export class CalcJobStore {
       out[String(r.state)] = Number(r.n);
     }
     return out;
+  }
+}
+
+function checkTransition(from: CalcJobState, to: CalcJobState): void {
+  if (!CALCJOB_TRANSITIONS[from].includes(to)) {
+    throw new RangeError(`Cannot move a calcjob from ${from} to ${to}: not a transition`);
   }
 }
 
@@ -335,6 +490,9 @@ function toRecord(r: Record<string, SQLInputValue>): CalcJobRecord {
     scriptSha256: String(r.script_sha256),
     download: JSON.parse(String(r.download)),
     state: String(r.state) as CalcJobState,
+    batch: r.batch === null ? null : String(r.batch),
+    element: r.element === null ? null : Number(r.element),
+    schedulerId: r.scheduler_id === null ? null : String(r.scheduler_id),
     reason: r.reason === null ? null : String(r.reason),
     exitCode: r.exit_code === null ? null : Number(r.exit_code),
     createdAt: Number(r.created_at),

@@ -108,7 +108,11 @@ export class JobsFileError extends Error {
 }
 
 const LABEL = z.string({ message: "a label (text)" }).min(1, "a non-empty label");
-const NAME_LIST = z.array(z.string({ message: "a glob (text)" }), {
+const GLOB = z.string({ message: "a glob (text)" }).regex(
+  /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.*?[\]\/+@=,-]+$/,
+  "a relative glob of letters, digits, _ . * ? [ ] / + @ = , - (no .. part)",
+);
+const NAME_LIST = z.array(GLOB, {
   message: "a list of globs",
 }).default([]);
 

@@ -30,6 +30,7 @@
 export { addJobsFile, type AddJobsOptions, type AddResult } from "./add_jobs.ts";
 export {
   type AddOutcome,
+  CALCJOB_TRANSITIONS,
   type CalcJobEvent,
   type CalcJobFile,
   type CalcJobFilter,
@@ -50,6 +51,27 @@ export {
   safeParseJobsFile,
   type UploadEntry,
 } from "./jobs_file.ts";
+export {
+  type Batch,
+  batchSpec,
+  EXIT_MARKER,
+  planBatches,
+  SCRIPT_NAME,
+  scriptDirectives,
+} from "./batch_plan.ts";
+export {
+  type CalcJobFailure,
+  classifyElement,
+  type ElementEvidence,
+  type ElementOutcome,
+  LOST_AFTER_MS,
+} from "./classify_element.ts";
+export {
+  type CalcJobRunEvent,
+  runCalcJobs,
+  type RunCalcJobsOptions,
+  type RunCalcJobsSummary,
+} from "./run_calcjobs.ts";
 export { combinationLabel, expandMatrix, MatrixError } from "./matrix.ts";
 export {
   type AddPlan,
