@@ -14,7 +14,7 @@ import type { CalcJobRecord } from "./calcjob_store.ts";
 
 /** A planned job array of calcjobs. */
 export interface Batch {
-  /** The job name (unique): `cj-<12 hex of its members>`. */
+  /** The job name: `cj-<12 hex of its members and the salt>`, unique with a fresh salt. */
   readonly name: string;
   /** The system. */
   readonly system: string;
@@ -68,6 +68,8 @@ export function scriptDirectives(script: string, scheduler: SchedulerName): stri
  * @param calcjobs The calcjobs to submit.
  * @param directivesOf Kept directive lines of a calcjob's rendered script.
  * @param maxArraySize The scheduler's largest array (per system).
+ * @param salt Mixed into the job names so they are unique on the system (a random UUID:
+ * other projects may hold calcjobs with the same ids). Default: `""`.
  * @returns The batches.
  *
  * @example
@@ -84,6 +86,7 @@ export function planBatches(
   calcjobs: readonly CalcJobRecord[],
   directivesOf: (calcjob: CalcJobRecord) => readonly string[],
   maxArraySize: (system: string) => number,
+  salt = "",
 ): Batch[] {
   const groups = new Map<string, { directives: readonly string[]; members: CalcJobRecord[] }>();
   for (const c of calcjobs) {
@@ -99,7 +102,7 @@ export function planBatches(
     for (let i = 0; i < members.length; i += size) {
       const part = members.slice(i, i + size);
       out.push({
-        name: `cj-${hashValue(part.map((c) => c.id)).slice(0, 12)}`,
+        name: `cj-${hashValue([salt, part.map((c) => c.id)]).slice(0, 12)}`,
         system: part[0].system,
         calcjobs: part,
         directives,

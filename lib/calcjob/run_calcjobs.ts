@@ -119,6 +119,7 @@ export async function runCalcJobs(
         chosen,
         (c) => scriptDirectives(scriptOf(store, c), options.linkFor(c.system).system.scheduler),
         (system) => limits.get(system)!,
+        crypto.randomUUID(),
       );
       calcjobs.assign(batches, now());
       for (const b of batches) {
@@ -275,7 +276,9 @@ async function poll(
     const exitCode = text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
     const element = listing.get(c.batch!)?.elements.get(c.element!);
     const t = state.now();
-    if (element !== undefined || exitCode !== undefined) state.missingSince.delete(c.id);
+    // A COMPLETED element without its marker counts as missing: it is lost after the grace.
+    const live = element !== undefined && element.state.split(/\s/)[0] !== "COMPLETED";
+    if (live || exitCode !== undefined) state.missingSince.delete(c.id);
     else if (!state.missingSince.has(c.id)) state.missingSince.set(c.id, t);
     const outcome = classifyElement({
       exitCode,

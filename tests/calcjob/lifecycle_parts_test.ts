@@ -117,3 +117,11 @@ Deno.test("CALCJOB_TRANSITIONS ends at completed and failed, reachable from crea
   }
   assert.equal(seen.size, Object.keys(CALCJOB_TRANSITIONS).length);
 });
+
+Deno.test("planBatches() names arrays differently for different salts", () => {
+  const list = [cj("a"), cj("b")];
+  const [one] = planBatches(list, () => [], () => 10, "run-1");
+  const [two] = planBatches(list, () => [], () => 10, "run-2");
+  assert.notEqual(one.name, two.name);
+  assert.match(one.name, /^cj-[0-9a-f]{12}$/);
+});
