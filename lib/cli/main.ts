@@ -10,6 +10,10 @@ import {
   Help,
 } from "npm:@commander-js/extra-typings@^14.0.0";
 import { FilterError, StoreError } from "../store/mod.ts";
+import { addCommand } from "./add.ts";
+import { calcjobsLsCommand, calcjobsTreeCommand } from "./calcjobs_ls.ts";
+import { calcjobsRunCommand } from "./calcjobs_run.ts";
+import { calcjobsCatCommand, calcjobsShowCommand } from "./calcjobs_show.ts";
 import { Context } from "./_context.ts";
 import { CommandError, EXIT_BUG, EXIT_DOMAIN, EXIT_USAGE, UsageError } from "./_errors.ts";
 import { type CliIO, type ResolvedIO, resolveIO } from "./_io.ts";
@@ -77,12 +81,22 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .addCommand(systemsLsCommand(ctx))
     .addCommand(systemsCheckCommand(ctx))
     .addCommand(systemsTrustCommand(ctx));
+  const calcjobs = new Command("calcjobs")
+    .description("run and inspect the calcjobs added from YAML (drover add)")
+    .helpCommand(false)
+    .addCommand(calcjobsRunCommand(ctx))
+    .addCommand(calcjobsLsCommand(ctx))
+    .addCommand(calcjobsTreeCommand(ctx))
+    .addCommand(calcjobsShowCommand(ctx))
+    .addCommand(calcjobsCatCommand(ctx));
   const routes = new Command("routes")
     .description("explain how remote info routes calls")
     .helpCommand(false)
     .addCommand(routesExplainCommand(ctx));
   program
     .addCommand(initCommand(ctx))
+    .addCommand(addCommand(ctx))
+    .addCommand(calcjobs)
     .addCommand(statusCommand(ctx))
     .addCommand(calls)
     .addCommand(explainCommand(ctx))

@@ -43,7 +43,7 @@ export interface TableSchema<T> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { z } from "zod";
+ * import { z } from "npm:zod@^3.25.0";
  * import { fieldsOf } from "./fields.ts";
  * assert.deepEqual(fieldsOf(z.object({ id: z.number().int(), tag: z.string().optional() })), [
  *   { name: "id", type: "integer", optional: false },

@@ -86,7 +86,7 @@ export const DEFAULT_LEASE_MS = 60_000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { z } from "zod";
+ * import { z } from "npm:zod@^3.25.0";
  * import { openStore } from "../store/mod.ts";
  * import { runQueue, table, task, type TaskCall } from "./mod.ts";
  * const dir = await Deno.makeTempDir();

@@ -42,7 +42,7 @@ export interface TaskStatus {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { z } from "zod";
+ * import { z } from "npm:zod@^3.25.0";
  * import { openStore } from "../store/mod.ts";
  * import { queueStatus, registerTask, table } from "./mod.ts";
  * const dir = await Deno.makeTempDir();

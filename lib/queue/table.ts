@@ -95,7 +95,7 @@ export interface Table<T> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { z } from "zod";
+ * import { z } from "npm:zod@^3.25.0";
  * import { openStore } from "../store/mod.ts";
  * import { table } from "./table.ts";
  * const dir = await Deno.makeTempDir();

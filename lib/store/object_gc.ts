@@ -134,7 +134,17 @@ function namedObjects(store: Store): Set<string> {
     if (r.inputs_ref != null) named.add(String(r.inputs_ref));
     if (r.result_ref != null) named.add(String(r.result_ref));
   }
-  for (const r of all("SELECT spec AS text FROM jobs UNION ALL SELECT parts FROM code")) {
+  for (
+    const r of all(
+      `SELECT sha256 FROM calcjob_files UNION SELECT sha256 FROM calcjob_objects
+       UNION SELECT script_sha256 FROM calcjob_codes UNION SELECT script_sha256 FROM calcjobs`,
+    )
+  ) named.add(String(r.sha256)); // calcjobs (lib/calcjob): labelled objects, scripts, files
+  for (
+    const r of all(
+      "SELECT spec AS text FROM jobs UNION ALL SELECT parts FROM code UNION ALL SELECT spec FROM calcjob_codes",
+    )
+  ) {
     for (const m of String(r.text).matchAll(/\b[0-9a-f]{64}\b/g)) named.add(m[0]);
   }
   return named;

@@ -260,6 +260,59 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX queue_items_lease ON queue_items(task, lease_until) WHERE state = 'claimed';
   CREATE INDEX queue_items_failed ON queue_items(task) WHERE state = 'failed';
   `,
+  // Calculation jobs from YAML (`drover add`, lib/calcjob): labelled objects, codes,
+  // calcjobs with their files, and each calcjob's state history.
+  `
+  CREATE TABLE calcjob_objects (
+    label TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE calcjob_codes (
+    label TEXT PRIMARY KEY,
+    system TEXT NOT NULL,
+    script_sha256 TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE calcjobs (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    code TEXT NOT NULL,
+    system TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    resources TEXT NOT NULL,
+    script_sha256 TEXT NOT NULL,
+    download TEXT NOT NULL,
+    state TEXT NOT NULL,
+    batch TEXT,
+    element INTEGER,
+    scheduler_id TEXT,
+    exit_code INTEGER,
+    reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX calcjobs_state ON calcjobs(system, state);
+  CREATE INDEX calcjobs_batch ON calcjobs(batch) WHERE batch IS NOT NULL;
+  CREATE TABLE calcjob_files (
+    calcjob TEXT NOT NULL REFERENCES calcjobs(id) ON DELETE CASCADE,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (calcjob, direction, path)
+  );
+  CREATE INDEX calcjob_files_sha256 ON calcjob_files(sha256);
+  CREATE TABLE calcjob_events (
+    calcjob TEXT NOT NULL REFERENCES calcjobs(id) ON DELETE CASCADE,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX calcjob_events_calcjob ON calcjob_events(calcjob);
+  `,
 ];
 
 /** The schema version this code writes. */
