@@ -107,7 +107,7 @@ export class BundleError extends Error {
  */
 const EXTERNALS = ["typescript", "ssh2", "npm:typescript@*", "npm:ssh2@*"];
 /** Bumped when the entry or the flags change in a way the cache key would not see. */
-const FORMAT = "drover-bundle/1";
+const FORMAT = "drover-bundle/2";
 const RUNNER_URL = new URL("../worker/element_runner.ts", import.meta.url).href;
 
 const bundles = new Map<string, Promise<StepBundle>>();

@@ -74,11 +74,19 @@ Deno.test("an element killed by a signal is restarted up to maxRestarts, then fa
 
 Deno.test("a step that threw in a job is reported at the line of the user's file, not the bundle's", async () => {
   await using p = await remoteProject("");
+  // A bundle cache of its own (so the bundle and its map are built here), and Deno's own
+  // cache where it is (XDG_CACHE_HOME would move it too, and packages would be fetched).
   const cache = await Deno.makeTempDir({ prefix: "drover-cache-" });
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    stdout: "piped",
+  })
+    .output();
+  const denoDir = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
   try {
     const r = await p.run("remote_workflow.ts", {
       route: routeSquare("here"),
-      env: { N: "4", FAIL_AT: "2", UNWRAP: "1", XDG_CACHE_HOME: cache },
+      env: { N: "4", FAIL_AT: "2", UNWRAP: "1", XDG_CACHE_HOME: cache, DENO_DIR: denoDir },
     });
     assert.equal(r.code, 1, r.stderr);
     const source = await Deno.readTextFile(`${p.path}/remote_workflow.ts`);
