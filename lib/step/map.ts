@@ -107,7 +107,9 @@ export async function map<I, O>(
   // A bounded window of calls in flight: memory and per-call cost stay flat in the number
   // of inputs. With remote info active every call starts at once, so the routed ones are
   // handed to the remote runtime together and go into one job array.
-  const window = remoteInfoActive(s.definition) ? inputs.length : Math.min(inputs.length, MAP_WINDOW);
+  const window = remoteInfoActive(s.definition)
+    ? inputs.length
+    : Math.min(inputs.length, MAP_WINDOW);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < inputs.length) {
