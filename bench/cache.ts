@@ -6,6 +6,9 @@
  * - hashing throughput for a 100 MB Float64Array (goal ≥ 1 GB/s)
  * - replay of a script whose 10,000 calls are all finished (goal < 1 s total, whole process)
  * - local throughput of 10,000 trivial uncached calls (goal ≥ 5,000 calls/s, in-process)
+ * - a local map of 10k, 100k and 1M trivial calls, each in a fresh subprocess: time per call
+ *   (goal at 100k and 1M: within 1.3x of 10k) and peak RSS (goal ≤ 400 MB); the 1M cached
+ *   replay (goal ≤ 10 s). `deno task bench -- --quick` skips the 1M sizes.
  *
  * @module
  */
@@ -96,6 +99,48 @@ try {
     goal: "< 1 s",
     met: replayS < 1,
   });
+
+  // 5: flat cost in the number of calls, each size in its own process (RSS per size).
+  const mapScript = new URL("./_local_map.ts", import.meta.url).pathname;
+  const sizes = Deno.args.includes("--quick") ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+  let perCall10k = 0;
+  for (const n of sizes) {
+    const replay = n === 1_000_000;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", config, mapScript, String(n), ...(replay ? ["replay"] : [])],
+      stderr: "inherit",
+    }).output();
+    if (!out.success) throw new Error(`local map of ${n} calls failed`);
+    const m = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      mapS: number;
+      replayS?: number;
+      rssBytes: number;
+    };
+    const us = (m.mapS / n) * 1e6;
+    if (n === 10_000) perCall10k = us;
+    const ratio = us / perCall10k;
+    rows.push({
+      name: `local map of ${n} trivial calls, time per call`,
+      value: n === 10_000 ? `${us.toFixed(0)} µs` : `${us.toFixed(0)} µs (${ratio.toFixed(2)}x)`,
+      goal: n === 10_000 ? "(reference)" : "≤ 1.3x of 10k",
+      met: ratio <= 1.3,
+    });
+    const mb = m.rssBytes / 1e6;
+    rows.push({
+      name: `local map of ${n} trivial calls, peak RSS`,
+      value: `${mb.toFixed(0)} MB`,
+      goal: "≤ 400 MB",
+      met: mb <= 400,
+    });
+    if (m.replayS !== undefined) {
+      rows.push({
+        name: `cached replay of ${n} calls`,
+        value: `${m.replayS.toFixed(2)} s`,
+        goal: "≤ 10 s",
+        met: m.replayS <= 10,
+      });
+    }
+  }
 } finally {
   await Deno.remove(tmp, { recursive: true });
 }

@@ -4,9 +4,16 @@
  * @module
  */
 import { Limiter } from "../runtime/mod.ts";
+import { currentSession } from "./current.ts";
 import type { CallOptions } from "./definition.ts";
 import { MapResult } from "./map_result.ts";
 import type { Step } from "./step.ts";
+
+/**
+ * Most calls of one local `map()` in flight at once (started and not yet returned); the
+ * next input starts when one returns. Results keep input order whatever the window.
+ */
+export const MAP_WINDOW = 1024;
 
 /**
  * Options of {@linkcode map}. `label` and `retryFailed` apply to every call, as they do to
@@ -87,25 +94,49 @@ export async function map<I, O>(
     return Object.keys(merged).length === 0 ? undefined : merged;
   };
   const limiter = options.concurrency === undefined ? undefined : new Limiter(concurrency);
-  await Promise.all(inputs.map(async (input, index) => {
-    if (options.signal?.aborted) {
-      failures.push({ index, error: options.signal.reason });
-      return;
+  const call = (index: number): CallOptions | undefined => {
+    const own = optionsOf(index);
+    return limiter || options.signal
+      ? {
+        ...own,
+        ...(limiter ? { limiter } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      }
+      : own;
+  };
+  // A bounded window of calls in flight: memory and per-call cost stay flat in the number
+  // of inputs. With remote info active every call starts at once, so the routed ones are
+  // handed to the remote runtime together and go into one job array.
+  const window = remoteInfoActive(s.definition)
+    ? inputs.length
+    : Math.min(inputs.length, MAP_WINDOW);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < inputs.length) {
+      const index = next++;
+      if (options.signal?.aborted) {
+        failures.push({ index, error: options.signal.reason });
+        continue;
+      }
+      try {
+        values[index] = await s(inputs[index], call(index));
+      } catch (error) {
+        failures.push({ index, error });
+      }
     }
-    try {
-      const own = optionsOf(index);
-      const call = limiter || options.signal
-        ? {
-          ...own,
-          ...(limiter ? { limiter } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-        }
-        : own;
-      values[index] = await s(input, call);
-    } catch (error) {
-      failures.push({ index, error });
-    }
-  }));
+  };
+  await Promise.all(Array.from({ length: window }, worker));
   failures.sort((a, b) => a.index - b.index);
   return new MapResult(s.stepName, values, failures);
+}
+
+/** Whether the calls of `s` may be routed (remote info active); a session that cannot open
+ * now fails each call on its own. */
+function remoteInfoActive(definition: unknown): boolean {
+  if (definition === undefined) return false;
+  try {
+    return currentSession().router.active;
+  } catch {
+    return false;
+  }
 }

@@ -19,7 +19,7 @@
  * @module
  */
 export { type Step, step } from "./step.ts";
-export { map, type MapOptions } from "./map.ts";
+export { map, MAP_WINDOW, type MapOptions } from "./map.ts";
 export { MapError, type MapFailure, MapResult } from "./map_result.ts";
 export type { CallOptions, InputSchema, StepDefinition, StepOptions } from "./definition.ts";
 export { StepFailedError, type StepFailedErrorInit, toStoredError } from "./errors.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type CallOptions, map, openSession, type Step, step, useSession } from "../../mod.ts";
+import { MAP_WINDOW } from "../../lib/step/mod.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 /** A stand-in step that records the options of each call. */
@@ -82,6 +83,117 @@ Deno.test("map() with retryFailed runs stored failures again", async () => {
     const again = await map(s, [{ x: 1 }, { x: 2 }], { retryFailed: true });
     assert.deepEqual(again.values, [1, 2]);
     assert.equal(runs, 4);
+  } finally {
+    useSession(previous);
+    await session.close();
+  }
+});
+
+/** A stand-in step whose calls wait until released, counting how many are in flight. */
+function gated(): {
+  s: Step<{ x: number }, number>;
+  started: number[];
+  inFlight: () => number;
+  peak: () => number;
+  release: (x: number, fail?: boolean) => void;
+  waiting: () => number[];
+  settled: () => Promise<void>;
+} {
+  const waiting = new Map<number, { ok: () => void; fail: () => void }>();
+  const started: number[] = [];
+  let running = 0;
+  let peak = 0;
+  let wake: (() => void) | undefined;
+  const fn = async ({ x }: { x: number }): Promise<number> => {
+    started.push(x);
+    peak = Math.max(peak, ++running);
+    wake?.();
+    try {
+      await new Promise<void>((ok, fail) =>
+        waiting.set(x, { ok, fail: () => fail(new RangeError(`no ${x}`)) })
+      );
+      return x * 10;
+    } finally {
+      running--;
+    }
+  };
+  Object.defineProperty(fn, "stepName", { value: "gated" });
+  return {
+    s: fn as unknown as Step<{ x: number }, number>,
+    started,
+    inFlight: () => running,
+    peak: () => peak,
+    waiting: () => [...waiting.keys()],
+    release: (x, fail) => {
+      const w = waiting.get(x);
+      if (!w) throw new Error(`call ${x} is not waiting`);
+      waiting.delete(x);
+      if (fail) w.fail();
+      else w.ok();
+    },
+    settled: () => new Promise((r) => setTimeout(r, 0)),
+  };
+}
+
+Deno.test("map() keeps at most MAP_WINDOW calls in flight and starts the next as one returns", async () => {
+  const g = gated();
+  const n = MAP_WINDOW + 5;
+  const done = map(g.s, Array.from({ length: n }, (_, x) => ({ x })));
+  await g.settled();
+  assert.equal(g.inFlight(), MAP_WINDOW);
+  assert.equal(g.started.length, MAP_WINDOW);
+  g.release(3);
+  await g.settled();
+  assert.equal(g.started.length, MAP_WINDOW + 1);
+  assert.equal(g.started.at(-1), MAP_WINDOW); // the next input in order
+  // Release the newest waiting call first each time: results still come in input order.
+  while (g.waiting().length > 0) {
+    const x = Math.max(...g.waiting());
+    g.release(x, x % 100 === 7);
+    await g.settled();
+  }
+  const r = await done;
+  assert.equal(g.peak(), MAP_WINDOW);
+  assert.deepEqual(r.values.slice(0, 9), [0, 10, 20, 30, 40, 50, 60, undefined, 80]);
+  assert.equal(r.values[n - 1], (n - 1) * 10);
+  const failed = r.failures.map((f) => f.index);
+  assert.deepEqual(failed, Array.from({ length: n }, (_, x) => x).filter((x) => x % 100 === 7));
+  assert.ok(r.failures.every((f) => f.error instanceof RangeError));
+});
+
+Deno.test("map() fails the inputs not yet started when aborted, and lets started ones finish", async () => {
+  const g = gated();
+  const n = MAP_WINDOW + 3;
+  const ac = new AbortController();
+  const done = map(g.s, Array.from({ length: n }, (_, x) => ({ x })), { signal: ac.signal });
+  await g.settled();
+  ac.abort(new Error("stop"));
+  for (let x = 0; x < MAP_WINDOW; x++) g.release(x);
+  const r = await done;
+  assert.equal(g.started.length, MAP_WINDOW);
+  assert.equal(r.values[MAP_WINDOW - 1], (MAP_WINDOW - 1) * 10);
+  assert.deepEqual(r.failures.map((f) => f.index), [MAP_WINDOW, MAP_WINDOW + 1, MAP_WINDOW + 2]);
+  assert.ok(r.failures.every((f) => (f.error as Error).message === "stop"));
+});
+
+Deno.test("map() over more inputs than its window caches each call once, in order", async () => {
+  await using dir = await tempDir();
+  const session = openSession({ dir: `${dir.path}/.drover`, recordRun: false });
+  const previous = useSession(session);
+  try {
+    let runs = 0;
+    const inc = step("map-window-inc", ({ i }: { i: number }) => {
+      runs++;
+      return i + 1;
+    });
+    const n = 2 * MAP_WINDOW + 17;
+    // Every input twice: the second of each pair shares the first's call or its record.
+    const inputs = Array.from({ length: n }, (_, k) => ({ i: k % (n >> 1) }));
+    const r = await map(inc, inputs);
+    assert.ok(r.ok);
+    assert.deepEqual(r.values, inputs.map(({ i }) => i + 1));
+    assert.equal(runs, n >> 1);
+    assert.equal(session.store.countCalls()[0].count, n >> 1);
   } finally {
     useSession(previous);
     await session.close();
