@@ -136,7 +136,14 @@ export class Watcher {
   settleSystem(system: string): number {
     const since = this.#s.cursor.get(system) ?? 0;
     const now = this.#s.clock.now();
-    const keys = this.#s.store.jobs.changedSince(system, since);
+    // With no live job left on the system, every waiting call is settled from the store: a
+    // call another process decided while this one attached to its job must not be missed
+    // when that decision is older than the cursor (a slow poll pass stamps its decisions
+    // with the time the pass began).
+    const live = this.#s.store.jobs.listJobs({ system, states: ["staged", "submitted"] }).length;
+    const keys = live > 0
+      ? this.#s.store.jobs.changedSince(system, since)
+      : [...this.#s.entries.values()].filter((e) => e.system === system).map((e) => e.call.key);
     // Another process's clock may lag a little: look a few seconds back (settling is idempotent).
     this.#s.cursor.set(system, now - CURSOR_MARGIN_MS);
     let n = 0;
