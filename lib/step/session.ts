@@ -8,7 +8,7 @@
 import { decode } from "../codec/mod.ts";
 import type { RouteMatch } from "../routing/mod.ts";
 import { type Clock, systemClock } from "../runtime/mod.ts";
-import { newOwnerId, openStore, type Store } from "../store/mod.ts";
+import { newOwnerId, openStore, type Store, StoreLockedError } from "../store/mod.ts";
 import { decideCached, legacyHit, lookupWithPending } from "./cache.ts";
 import { ignoredOf, keyInfo, readEnv, validate } from "./call_input.ts";
 import { CallWriter } from "./call_writer.ts";
@@ -421,7 +421,15 @@ export class Session implements AsyncDisposable {
     for (const u of this.#router?.unused() ?? []) {
       this.#emit({ type: "remote-info-unused", key: u.key, nearest: u.nearest });
     }
-    if (this.runId !== null) this.store.endRun(this.runId, status, error, this.#cachedCalls);
+    if (this.runId === null) return;
+    try {
+      this.store.endRun(this.runId, status, error, this.#cachedCalls);
+    } catch (e) {
+      // Another process held the write lock past the busy timeout. The calls are written;
+      // the run row stays `running` and is listed as `interrupted` once this process is
+      // gone, rather than the script dying at its very end.
+      if (!(e instanceof StoreLockedError)) throw e;
+    }
   }
 
   /** Writes every finished call still waiting for its group commit now. */
