@@ -166,8 +166,27 @@ export class Session implements AsyncDisposable {
       ? router.capture(options.label ?? currentLabel() ?? def.options.label)
       : undefined;
     if (routing) router.recordSite(this.store, this.runId, def, routing);
+    // A routed call holds local work from now on, not only once its key is known: the
+    // code identity may take event-loop turns, and a CPU-bound local step takes each one.
+    const early = routing && router.route(def, routing) ? Symbol(def.name) : undefined;
+    if (early) this.#gate.routed(early);
+    try {
+      return await this.#callChecked(def, inputs, options, routing, early);
+    } finally {
+      if (early) this.#gate.submitted([early]);
+    }
+  }
+
+  async #callChecked<I, O>(
+    def: StepDefinition<I, O>,
+    inputs: I,
+    options: SessionCallOptions,
+    routing: RemoteRouting | undefined,
+    early: symbol | undefined,
+  ): Promise<O> {
     const checked = validate(def, inputs);
     if (def.options.cache === false) {
+      if (early) this.#gate.submitted([early]);
       return await this.#local.execute(
         def,
         checked,
@@ -181,8 +200,13 @@ export class Session implements AsyncDisposable {
     const info = keyInfo(def, checked, identity);
     const flight = options.lazy ? `ref:${info.key}` : info.key;
     const shared = this.#inflight.get(flight);
-    if (shared) return await (shared as Promise<O>);
+    if (shared) {
+      if (early) this.#gate.submitted([early]);
+      return await (shared as Promise<O>);
+    }
     const p = this.#resolve(def, checked, info, options, routing);
+    // #resolve marked the key (synchronously) if the call goes out: the early mark is done.
+    if (early) this.#gate.submitted([early]);
     this.#inflight.set(flight, p);
     try {
       return await p;

@@ -46,7 +46,7 @@ export interface SubmissionGateOptions {
 export class SubmissionGate {
   readonly #maxHoldMs: number;
   readonly #clock: Pick<Clock, "sleep">;
-  readonly #pending = new Set<string>();
+  readonly #pending = new Set<string | symbol>();
   #open: PromiseWithResolvers<void> | undefined;
   #gaveUp = false;
 
@@ -66,9 +66,9 @@ export class SubmissionGate {
   /**
    * A call was routed to a system: local work waits for it to be submitted.
    *
-   * @param key The call's key.
+   * @param key The call's key (or a token for a call whose key is not known yet).
    */
-  routed(key: string): void {
+  routed(key: string | symbol): void {
     if (this.#pending.size === 0) this.#gaveUp = false;
     this.#pending.add(key);
   }
@@ -78,7 +78,7 @@ export class SubmissionGate {
    *
    * @param keys Their keys.
    */
-  submitted(keys: Iterable<string>): void {
+  submitted(keys: Iterable<string | symbol>): void {
     for (const key of keys) this.#pending.delete(key);
     if (this.#pending.size === 0 && this.#open) {
       this.#open.resolve();

@@ -59,3 +59,21 @@ Deno.test("SubmissionGate shares one opening among its waiters and leaves no tim
   gate.submitted(["a"]);
   await Promise.all(waits);
 });
+
+Deno.test("SubmissionGate: a call marked by a token before its key is known holds through the handoff", async () => {
+  const { clock } = heldClock();
+  const gate = new SubmissionGate({ clock });
+  const token = Symbol("step");
+  gate.routed(token);
+  const hold = gate.hold();
+  assert.ok(hold, "held while the call's code identity is computed");
+  let open = false;
+  void hold.then(() => open = true);
+  gate.routed("key");
+  gate.submitted([token]);
+  await Promise.resolve();
+  assert.equal(open, false, "the key took the token's place");
+  gate.submitted(["key"]);
+  await hold;
+  assert.equal(open, true);
+});
