@@ -107,7 +107,10 @@ export interface ProbeBookOptions {
 export class ProbeBook {
   readonly #o: ProbeBookOptions;
   readonly #states = new Map<string, ProbeState>();
-  readonly #ends = new Map<string, { ended: Promise<void>; resolve: () => void }>();
+  readonly #ends = new Map<
+    string,
+    { ended: Promise<void>; resolve: () => void; timer: AbortController }
+  >();
 
   /**
    * @param options Clock, what is settled, when elements started.
@@ -142,8 +145,10 @@ export class ProbeBook {
     }
     this.#states.set(group, { state: "probing", keys, since: this.#o.clock.now() });
     const end = Promise.withResolvers<void>();
-    this.#ends.set(group, { ended: end.promise, resolve: end.resolve });
-    void this.#watchTime(group, keys, boundMs);
+    const timer = new AbortController();
+    this.#ends.set(group, { ended: end.promise, resolve: end.resolve, timer });
+    const signal = this.#o.signal ? AbortSignal.any([timer.signal, this.#o.signal]) : timer.signal;
+    void this.#watchTime(group, keys, boundMs, signal);
     return end.promise;
   }
 
@@ -168,11 +173,16 @@ export class ProbeBook {
     }
   }
 
-  async #watchTime(group: string, keys: readonly string[], boundMs: number): Promise<void> {
+  async #watchTime(
+    group: string,
+    keys: readonly string[],
+    boundMs: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const period = Math.max(1, boundMs);
     while (this.#states.get(group)?.state === "probing") {
       try {
-        await this.#o.clock.sleep(period, this.#o.signal);
+        await this.#o.clock.sleep(period, signal);
       } catch {
         return; // closed
       }
@@ -187,7 +197,9 @@ export class ProbeBook {
     const now = this.#states.get(group);
     if (!now || !PROBE_TRANSITIONS[now.state].includes(next.state)) return;
     this.#states.set(group, next);
-    this.#ends.get(group)?.resolve();
+    const end = this.#ends.get(group);
     this.#ends.delete(group);
+    end?.timer.abort(); // its timer must not keep the process alive
+    end?.resolve();
   }
 }

@@ -156,3 +156,29 @@ Deno.test('RemoteRuntime with inputsPerJob "auto" and nothing measured: a probe 
     await runtime.close();
   }
 });
+
+Deno.test("ProbeBook stops its timer when the probe is measured (a 5 min timer must not keep a script alive)", async () => {
+  // A clock that counts the sleeps still waiting (they end only when aborted).
+  let pending = 0;
+  const clock: Clock = {
+    now: () => 0,
+    sleep: (_ms, signal) =>
+      new Promise((_, reject) => {
+        pending++;
+        signal?.addEventListener("abort", () => {
+          pending--;
+          reject(signal.reason);
+        }, { once: true });
+      }),
+  };
+  const done = new Set<string>();
+  const book = new ProbeBook({ clock, settled: (k) => done.has(k), startedAt: () => undefined });
+  const ended = book.start("g", ["a"], 300_000);
+  assert.equal(pending, 1);
+  done.add("a");
+  book.noteSettled();
+  await ended;
+  assert.deepEqual(book.get("g"), { state: "measured" });
+  assert.equal(pending, 0);
+  await book.ended("g"); // none out: at once
+});
