@@ -113,6 +113,8 @@ export class ProbeBook {
   >();
 
   /**
+   * Creates an empty book.
+   *
    * @param options Clock, what is settled, when elements started.
    */
   constructor(options: ProbeBookOptions) {
