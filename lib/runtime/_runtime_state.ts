@@ -10,6 +10,7 @@ import type { Store } from "../store/mod.ts";
 import type { RemoteRuntimeOptions } from "./remote_runtime.ts";
 import { SchedulerCommandError } from "../scheduler/mod.ts";
 import { TransportError } from "../transport/mod.ts";
+import { ProbeBook } from "./auto_probe.ts";
 import { Batcher } from "./batcher.ts";
 import { bundleStepModule, type StepBundle } from "./bundle.ts";
 import { type RemoteCallEvent, type RemoteCallPhase, transition } from "./call_machine.ts";
@@ -59,6 +60,8 @@ export class RuntimeState {
   readonly kick = new Set<string>();
   readonly abort = new AbortController();
   readonly batcher: Batcher<string>;
+  /** Probes of `inputsPerJob: "auto"` routes (auto_probe.ts). */
+  readonly probes: ProbeBook;
   submitChain: Promise<void> = Promise.resolve();
   /** Set by the runtime right after construction. */
   submitter!: JobSubmission;
@@ -82,6 +85,12 @@ export class RuntimeState {
     this.graceMs = options.graceMs ?? 60_000;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.unreachableLimitMs = options.unreachableLimitMs ?? 600_000;
+    this.probes = new ProbeBook({
+      clock: this.clock,
+      settled: (key) => !this.entries.has(key),
+      startedAt: (keys) => this.#startedAt(keys),
+      signal: this.abort.signal,
+    });
     this.batcher = new Batcher({
       clock: this.clock,
       windowMs: options.batchMs ?? 20,
@@ -110,6 +119,7 @@ export class RuntimeState {
     ) return;
     this.entries.delete(key);
     entry.resolve(outcome);
+    this.probes.noteSettled();
   }
 
   fail(key: string, error: unknown): void {
@@ -117,6 +127,20 @@ export class RuntimeState {
     if (!entry) return;
     this.entries.delete(key);
     entry.reject(error);
+    this.probes.noteSettled();
+  }
+
+  /** When the first element holding one of these calls was seen running (ms). */
+  #startedAt(keys: readonly string[]): number | undefined {
+    let first: number | undefined;
+    for (const key of keys) {
+      const latest = this.store.jobs.latestCallOf(key);
+      if (!latest) continue;
+      const el = this.store.jobs.elementsOf(latest.job.id)
+        .find((e) => e.element === latest.call.element && e.state === "running");
+      if (el && (first === undefined || el.since < first)) first = el.since;
+    }
+    return first;
   }
 
   link(name: string): SystemLink {

@@ -73,6 +73,34 @@ export function elementPacking(
   });
 }
 
+/**
+ * The longest an element of an `"auto"` route may last: its `targetElementTime` (default 5
+ * minutes), within the safe share of the job's walltime (its `time`, else its partition's).
+ *
+ * @param route The route.
+ * @param resources The job's resources.
+ * @param system The system (for the partition's limit).
+ * @returns The bound, ms.
+ *
+ * @example
+ * ```ts
+ * import { autoBoundMs } from "./job_planner.ts";
+ * import assert from "node:assert/strict";
+ * const route = { system: "hpc", resources: {}, inputsPerJob: "auto" as const, inputFiles: [], env: {}, maxRestarts: 0 };
+ * assert.equal(autoBoundMs(route, {}), 300_000);
+ * assert.equal(autoBoundMs(route, { time: 60_000 }), 48_000);
+ * ```
+ */
+export function autoBoundMs(route: Route, resources: JobResources, system?: System): number {
+  const partition = system?.partitions.find((p) => p.name === resources.partition);
+  return chooseCallsPerElement({
+    durationsMs: [],
+    calls: 1,
+    targetMs: route.targetElementTime,
+    walltimeMs: resources.time ?? partition?.maxTime,
+  }).boundMs;
+}
+
 /** Limits that bound one round of submissions. */
 export interface ArrayLimits {
   /** The scheduler's largest array. */

@@ -7,12 +7,20 @@
  * @module
  */
 import { type JobRecord, stepDurations } from "../store/mod.ts";
-import { lintSystem } from "../systems/mod.ts";
+import { lintSystem, type System } from "../systems/mod.ts";
+import { type AutoRound, decideAutoRound } from "./auto_probe.ts";
 import { type Entry, isUnreachable, type RuntimeState } from "./_runtime_state.ts";
 import { expandInputFiles } from "./input_files.ts";
 import { jobEnv, jobLayout, wrapperBody } from "./job_layout.ts";
 import { type JobPlan, parseJobPlan } from "./job_plan.ts";
-import { elementPacking, jobName, jobResources, packElements, planArrays } from "./job_planner.ts";
+import {
+  autoBoundMs,
+  elementPacking,
+  jobName,
+  jobResources,
+  packElements,
+  planArrays,
+} from "./job_planner.ts";
 import { stageAndSubmit } from "./submitter.ts";
 import type { SystemLink } from "./system_link.ts";
 
@@ -116,13 +124,19 @@ export class JobSubmission {
     ]);
     const bundleRef = this.#s.store.objects.put(bundle.bytes, bundle.hash);
     this.#s.noteReachable(system.name);
-    const { perElement } = elementPacking(route, {
-      calls: entries.length,
-      durationsMs: route.inputsPerJob === "auto" ? stepDurations(this.#s.store, first.step) : [],
-      resources,
-      system,
-    });
-    let elements = packElements(entries, perElement);
+    const auto = route.inputsPerJob === "auto"
+      ? this.autoRound(entries, attempt, resources, system)
+      : undefined;
+    if (auto?.send.length === 0) return;
+    const { perElement } = auto?.round.kind === "probe"
+      ? { perElement: 1 }
+      : elementPacking(route, {
+        calls: entries.length,
+        durationsMs: auto?.round.kind === "pack" ? auto.round.durationsMs : [],
+        resources,
+        system,
+      });
+    let elements = packElements(auto?.send ?? entries, perElement);
     while (elements.length > 0) {
       if (this.#s.abort.signal.aborted) return;
       const { now, later } = planArrays(elements, {
@@ -143,6 +157,41 @@ export class JobSubmission {
       elements = later;
       if (later.length > 0) await this.#s.clock.sleep(system.pollMs, this.#s.abort.signal);
     }
+  }
+
+  /**
+   * An `"auto"` batch: what goes now (all, a probe, or nothing) and the round decided; calls
+   * held back go back to the batcher once the step's probe ends (auto_probe.ts).
+   */
+  autoRound(
+    entries: readonly Entry[],
+    attempt: number,
+    resources: JobPlan["resources"],
+    system: System,
+  ): { round: AutoRound; send: readonly Entry[] } {
+    const c = entries[0].call;
+    const group = [c.route.system, c.routeKey, c.step, c.module].join("\0");
+    const round = decideAutoRound({
+      calls: entries.length,
+      durationsMs: stepDurations(this.#s.store, c.step),
+      attempt,
+      probe: this.#s.probes.get(group),
+    });
+    if (round.kind === "pack") return { round, send: entries };
+    const send = round.kind === "probe" ? entries.slice(0, round.count) : [];
+    const held = entries.slice(send.length);
+    for (const x of held) this.#s.move(x, "unrecorded");
+    const ended = round.kind === "probe"
+      ? this.#s.probes.start(
+        group,
+        send.map((x) => x.call.key),
+        autoBoundMs(c.route, resources, system),
+      )
+      : this.#s.probes.ended(group);
+    void ended.then(() => {
+      for (const x of held) if (x.phase === "batched") this.#s.batcher.add(x.call.key);
+    });
+    return { round, send };
   }
 
   /** Elements in flight on a system: this project's, and other projects' of the user. */
