@@ -122,7 +122,7 @@ systems:
 
   # A Slurm cluster: this machine's Slurm while host is absent, else reached over SSH.
   cluster:
-    scheduler: slurm # slurm | local (pbs, sge: scripts and status parsing only)
+    scheduler: slurm # slurm | sge | local (pbs: scripts and status parsing only)
     # host: me@login.hpc.example.org # an ~/.ssh/config alias works too
     rundir: ~/.drover-runs # must be on a file system the compute nodes share
     partitions:
@@ -131,6 +131,7 @@ systems:
     deno: upload # copy this Deno there once, or give the path of deno on the system
     maxJobs: 100 # array elements in flight
     pollMs: 2000 # first poll interval; backs off when nothing changes
+    access: private # private (0700/0600 whatever the umask) | group (0750/0640)
 `;
 
 const WORKFLOW_TS = `/**

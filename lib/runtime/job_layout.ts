@@ -23,6 +23,7 @@
 import { dirname } from "node:path";
 import { ARRAY_INDEX_VARIABLE, shellJoin } from "../scheduler/mod.ts";
 import { REMOTE_INFO_VAR } from "../routing/mod.ts";
+import { accessUmask, type FileAccess } from "../transport/mod.ts";
 import {
   exitMarkerPath,
   JOB_DIR_VARIABLE,
@@ -149,6 +150,7 @@ export function jobEnv(layout: JobLayout, dir: JobDirLayout): Record<string, str
  * @param deno The Deno binary on the system.
  * @param bundle The bundle object's path on the system.
  * @param dir The job's directory.
+ * @param access Who may read what the job writes (default private).
  * @returns Shell lines.
  *
  * @example
@@ -160,10 +162,15 @@ export function jobEnv(layout: JobLayout, dir: JobDirLayout): Record<string, str
  * assert.match(lines.join("\n"), /el'\/"\$DROVER_ARRAY_INDEX"\.exit/);
  * ```
  */
-export function wrapperBody(deno: string, bundle: string, dir: JobDirLayout): string[] {
+export function wrapperBody(
+  deno: string,
+  bundle: string,
+  dir: JobDirLayout,
+  access?: FileAccess,
+): string[] {
   const quoted = shellJoin([dirname(dir.exit(0))]);
   return [
-    "umask 077",
+    `umask ${accessUmask(access)}`,
     `unset ${REMOTE_INFO_VAR}`,
     "export DENO_NO_UPDATE_CHECK=1",
     "code=0",

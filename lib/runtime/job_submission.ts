@@ -236,7 +236,7 @@ export class JobSubmission {
       setup: [...system.setup, ...(first.route.setup ?? [])],
       env: { ...first.route.env, ...jobEnv(layout, dir) },
       workdir: dir.dir,
-      body: wrapperBody(ctx.deno, layout.object(ctx.bundleRef), dir),
+      body: wrapperBody(ctx.deno, layout.object(ctx.bundleRef), dir, system.access),
       stdout: dir.log("stdout"),
       stderr: dir.log("stderr"),
     });

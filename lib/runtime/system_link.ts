@@ -8,7 +8,7 @@ import { sha256Hex } from "../codec/mod.ts";
 import type { JobStatus, SchedulerDriver, SchedulerLimits } from "../scheduler/mod.ts";
 import type { System } from "../systems/mod.ts";
 import type { Transport } from "../transport/mod.ts";
-import { TransportError } from "../transport/mod.ts";
+import { TransportError, withAccess } from "../transport/mod.ts";
 import type { SharedStatus } from "./shared_status.ts";
 
 const encoder = new TextEncoder();
@@ -91,7 +91,7 @@ export class SystemLink {
     options: SystemLinkOptions = {},
   ) {
     this.system = system;
-    this.transport = transport;
+    this.transport = withAccess(transport, system.access);
     this.#shared = options.shared;
     const inner = options.shared ? options.shared.wrap(system, driver) : driver;
     this.driver = {

@@ -138,6 +138,7 @@ const SYSTEM_KEYS = [
   "deno",
   "maxJobs",
   "pollMs",
+  "access",
 ];
 
 const SYSTEM = z.object({
@@ -174,6 +175,7 @@ const SYSTEM = z.object({
   deno: text('"upload" or the path of deno on the system').default("upload"),
   maxJobs: wholeNumber(1).default(DEFAULT_MAX_JOBS),
   pollMs: wholeNumber(MIN_POLL_MS).default(DEFAULT_POLL_MS),
+  access: z.enum(["private", "group"], expect("private or group")).optional(),
 }, expect("a mapping of settings with at least a scheduler")).strict(
   expect(`one of ${SYSTEM_KEYS.join(", ")}`),
 );

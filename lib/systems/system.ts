@@ -63,6 +63,11 @@ export interface System {
   readonly maxJobs: number;
   /** Interval between scheduler polls, in ms, 10 or more. Default: 2000. */
   readonly pollMs: number;
+  /**
+   * Who may read what drover leaves there: `private` (directories 0700, files 0600,
+   * whatever the login's umask) or `group` (0750 and 0640). Absent: private.
+   */
+  readonly access?: "private" | "group";
 }
 
 /** The systems of one config file, or of several merged. */

@@ -22,6 +22,7 @@
 export type { ExecOptions, ExecResult, FileToWrite, Transport } from "./transport.ts";
 export { TransportError, type TransportFailure } from "./errors.ts";
 export { LocalTransport } from "./local.ts";
+export { accessMode, accessUmask, FILE_ACCESS, type FileAccess, withAccess } from "./access.ts";
 export {
   parseSshConfig,
   resolveSshTarget,

@@ -56,3 +56,45 @@ sshdTest(
     );
   },
 );
+
+sshdTest(
+  "a system with access: group leaves group-readable files and nothing for others",
+  async (sshd) => {
+    await using p = await remoteProject(requireSlurm(), {
+      host: sshd.host,
+      port: sshd.port,
+      user: sshd.user,
+      key: sshd.key,
+      knownHosts: sshd.knownHosts,
+    });
+    const config = await Deno.readTextFile(`${p.path}/drover.yaml`);
+    const shared = config.replace(/(viassh: \{[^}]*)\}/, "$1, access: group }");
+    assert.notEqual(shared, config);
+    await Deno.writeTextFile(`${p.path}/drover.yaml`, shared);
+    const r = await p.run("remote_workflow.ts", {
+      route: { "remote_workflow.ts::e2e.square": { system: "viassh", inputsPerJob: 2 } },
+      env: { N: "4" },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).values, [0, 1, 4, 9]);
+    const dec = new TextDecoder();
+    const find = async (...args: string[]) =>
+      dec.decode(
+        (await new Deno.Command("find", {
+          args: [`${p.path}/ssh-runs`, "-mindepth", "1", ...args, "-printf", "%m %p\\n"],
+          stdout: "piped",
+        }).output()).stdout,
+      );
+    assert.equal(await find("-perm", "/007"), "", "nothing world-accessible");
+    const dirs = (await find("-type", "d")).trim().split("\n");
+    assert.ok(dirs.length > 3);
+    assert.deepEqual(dirs.filter((l) => !l.startsWith("750 ")), [], "directories are 0750");
+    const files = (await find("-type", "f", "-path", "*/jobs/*")).trim().split("\n");
+    assert.ok(files.some((l) => l.endsWith(".log")), "call logs were checked");
+    assert.deepEqual(
+      files.filter((l) => !/^(640|750) /.test(l)),
+      [],
+      "files are group-readable (0640, scripts 0750)",
+    );
+  },
+);

@@ -160,7 +160,7 @@ Deno.test("parseSystemsConfig() names the path and what was expected in one line
     ],
     [
       "systems:\n  c: { scheduler: slurm, schedular: x }",
-      "systems.c.schedular is not a known setting (expected one of host, scheduler, rundir, partitions, header, setup, deno, maxJobs, pollMs)",
+      "systems.c.schedular is not a known setting (expected one of host, scheduler, rundir, partitions, header, setup, deno, maxJobs, pollMs, access)",
     ],
     [
       "systems:\n  c: { scheduler: slurm, pollMs: 5 }",
@@ -313,5 +313,18 @@ Deno.test("parseSystemsConfig() refuses a file of too many aliases when given an
   assert.match(
     e.message,
     /^Cannot read systems config "\/p\/drover.yaml": the file is not valid YAML or JSON: /,
+  );
+});
+
+Deno.test("parseSystemsConfig() reads access: private or group, and names anything else", () => {
+  const { systems } = parseSystemsConfig(
+    "systems:\n  a: { scheduler: slurm, access: group }\n  b: { scheduler: slurm }\n",
+    FILE,
+  );
+  assert.equal(systems.a.access, "group");
+  assert.equal(systems.b.access, undefined, "absent: private");
+  assert.equal(
+    errorOf("systems:\n  c: { scheduler: slurm, access: world }\n").message,
+    'Cannot read systems config "/p/drover.yaml": systems.c.access must be private or group (got "world")',
   );
 });
