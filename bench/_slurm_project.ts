@@ -39,7 +39,7 @@ export interface ElementTimes {
 /** What one drover run did. */
 export interface DroverRun {
   readonly n: number;
-  readonly inputsPerJob: number;
+  readonly inputsPerJob: number | "auto";
   /** Epoch ms just before spawning `deno run`. */
   readonly spawnedAt: number;
   /** Spawn to exit, ms. */
@@ -179,7 +179,7 @@ async function elementTimes(jobDir: string, size: number): Promise<ElementTimes[
 export async function runDrover(
   conf: string,
   n: number,
-  options: { inputsPerJob: number; timeoutMs: number; work?: "trivial" | "cpu" },
+  options: { inputsPerJob: number | "auto"; timeoutMs: number; work?: "trivial" | "cpu" },
 ): Promise<DroverRun> {
   const { path, env } = await freshProject(conf);
   try {

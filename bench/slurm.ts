@@ -10,7 +10,7 @@
  * - (f) speed (issue 10), side by side: the bare-array floor; the Deno floor (a bare array
  *   of the same element count whose elements each `deno run` a no-op bundle of drover's
  *   bundle size); drover for N=20 at 1 call an element, N=1000 at 100 and at 10, N=1000 at
- *   inputsPerJob "auto" (skipped where not built), 200 calls of 0.2 s CPU at 20 an element
+ *   inputsPerJob "auto" (against the best fixed value of the run), 200 calls of 0.2 s CPU at 20 an element
  *   (against a Deno floor that spins 4 s an element). Goals: each drover case <= 1.2x its
  *   Deno floor; N=1000 at 100 an element < 1.5 s. Once each (the machine is shared).
  * - (g) element start with a bare `deno run` of a bundle, per `deno run` option, alone and
@@ -112,7 +112,8 @@ async function measureDrover(
 /** (d) for one run: sbatch and squeue counts against the goals. */
 function schedulerRows(part: string, run: DroverRun, maxArray: number): void {
   const count = (c: string): number => run.calls.filter((x) => x.command === c).length;
-  const sbatchGoal = Math.ceil(run.n / run.inputsPerJob / maxArray);
+  const perJob = run.inputsPerJob === "auto" ? 1 : run.inputsPerJob;
+  const sbatchGoal = Math.ceil(run.n / perJob / maxArray);
   rows.push({
     part,
     what: `sbatch calls, N=${run.n} inputsPerJob=${run.inputsPerJob} (MaxArraySize ${maxArray})`,
