@@ -136,7 +136,7 @@ export function calcjobCountsLine(counts: Readonly<Record<string, number>>): str
  */
 export function statusCommand(ctx: Context): CommandUnknownOpts {
   return new Command("status")
-    .description("count calls of each step's current code, and calcjobs, by state")
+    .description("count calls of each step's current code by state")
     .option("--all-versions", "also count calls of older code and versions, one row each")
     .option("--json", "print the counts as JSON")
     .action((options) => {
