@@ -44,7 +44,7 @@ class RecordingTransport implements Transport {
     this.written.push(...sent.map((f) => f.path));
     if (n !== undefined) throw new Error("connection dropped");
   }
-  readFiles(paths: readonly string[]) {
+  readFiles(paths: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     this.read.push(...paths);
     return this.inner.readFiles(paths);
   }
