@@ -11,6 +11,8 @@
 export type CalcJobCrashPoint =
   /** Files written to the system, the batch still recorded `uploading`. */
   | "calcjob-after-upload"
+  /** Recorded `submitting` and no array of its name found: `sbatch` is next. */
+  | "calcjob-before-sbatch"
   /** `sbatch` returned, its id not yet recorded (still `submitting`). */
   | "calcjob-after-sbatch"
   /** The array recorded `submitted`. */

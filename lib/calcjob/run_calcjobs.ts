@@ -244,6 +244,7 @@ async function submit(
   }
   const adopted = id !== undefined;
   if (id === undefined) {
+    crashPoint("calcjob-before-sbatch");
     run.submissions++;
     id = await link.driver.submit(link.transport, `${dir}/array.sh`, { signal: options.signal });
     crashPoint("calcjob-after-sbatch");

@@ -105,6 +105,7 @@ async function cleanUp(p: Project): Promise<void> {
 /** Each crash point, with the state the store must show right after the kill. */
 const POINTS: readonly [string, (c: Record<string, number>) => boolean, number][] = [
   ["calcjob-after-upload", (c) => c.uploading === 3, 0],
+  ["calcjob-before-sbatch", (c) => c.submitting === 3, 0],
   ["calcjob-after-sbatch", (c) => c.submitting === 3, 1],
   ["calcjob-after-submit", (c) => c.submitted === 3, 1],
   ["calcjob-polling", (c) => c.submitted === 3, 1],

@@ -15,10 +15,11 @@ import {
   TRANSIENT_FAILURES,
 } from "../../lib/calcjob/mod.ts";
 import { systemClock, SystemLink } from "../../lib/runtime/mod.ts";
-import { type JobStatus, LocalDriver, type SchedulerDriver } from "../../lib/scheduler/mod.ts";
+import { LocalDriver, type SchedulerDriver } from "../../lib/scheduler/mod.ts";
 import type { Store } from "../../lib/store/mod.ts";
 import { LocalTransport } from "../../lib/transport/mod.ts";
 import { runCli } from "../cli/_fixture.ts";
+import { faultyDriver } from "./_faulty_driver.ts";
 import { calcjobProject, LAPTOP } from "./_project.ts";
 
 Deno.test("decideRetry() retries only transient failures, up to the limit", () => {
@@ -57,34 +58,9 @@ calcjobs:
   - { label: h, code: careful }
 `;
 
-/**
- * The local scheduler's driver, whose answer says `parameters.fault` for a calcjob's element
- * while its attempt is at most `parameters.times`.
- */
 function faulty(store: Store, dir: string): SchedulerDriver {
   // Its own registry: the shared one in $HOME lists every test's jobs at each poll.
-  const real = new LocalDriver({ registry: `${dir}/registry` });
-  return {
-    name: real.name,
-    render: (spec) => real.render(spec),
-    submit: (...args) => real.submit(...args),
-    cancel: (t, ids) => real.cancel(t, ids),
-    limits: () => real.limits(),
-    status: async (t, o) => {
-      const jobs = await real.status(t, o);
-      const out = new Map<string, JobStatus>(jobs);
-      for (const c of new CalcJobStore(store).list({ states: ["submitted"] })) {
-        const { fault, times } = c.parameters as { fault?: string; times?: number };
-        if (fault === undefined || c.attempts > times!) continue;
-        const job = out.get(c.batch!) ??
-          { name: c.batch!, id: c.schedulerId!, elements: new Map() };
-        const elements = new Map(job.elements);
-        elements.set(c.element!, { index: c.element!, state: fault });
-        out.set(c.batch!, { ...job, elements });
-      }
-      return out;
-    },
-  };
+  return faultyDriver(new LocalDriver({ registry: `${dir}/registry` }), store);
 }
 
 Deno.test("runCalcJobs() retries transient failures in rounds of one array, up to the limit", async () => {
@@ -140,6 +116,8 @@ Deno.test("runCalcJobs() retries transient failures in rounds of one array, up t
   assert.match(shown.stdout, /retrying {2}node-failure: .*retry 1 of 2\n/);
   const status = await runCli(["status"], p.dir);
   assert.match(status.stdout, /^calcjobs: 8 \(4 completed, 4 failed\)$/m);
+  const json = JSON.parse((await runCli(["status", "--json"], p.dir)).stdout);
+  assert.deepEqual(json.calcjobs, { completed: 4, failed: 4 });
 });
 
 Deno.test("runCalcJobs() takes the run's retry limit for calcjobs whose jobs file sets none", async () => {
