@@ -12,10 +12,10 @@ import type { Clock, SystemLink } from "../runtime/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { type Batch, EXIT_MARKER, planBatches, scriptDirectives } from "./batch_plan.ts";
 import { type CalcJobRecord, type CalcJobState, CalcJobStore } from "./calcjob_store.ts";
-import { type CalcJobFailure, classifyElement } from "./classify_element.ts";
+import type { CalcJobFailure } from "./classify_element.ts";
 import { crashPoint } from "./_crash.ts";
-import { decideRetry, DEFAULT_RETRIES } from "./retry_decision.ts";
-import { batchDir, downloadOutputs, scriptOf, uploadBatch } from "./_transfer_steps.ts";
+import { download, poll, type Run, type RunState, whenReachable } from "./_poll_step.ts";
+import { batchDir, scriptOf, uploadBatch } from "./_transfer_steps.ts";
 
 /** What the lifecycle reports as it goes. */
 export type CalcJobRunEvent =
@@ -51,6 +51,12 @@ export type CalcJobRunEvent =
     readonly detail: string;
   }
   | {
+    /** The system's scheduler or host did not answer; the step is tried again. */
+    readonly type: "unreachable";
+    readonly system: string;
+    readonly detail: string;
+  }
+  | {
     readonly type: "finished";
     readonly calcjob: CalcJobRecord;
     readonly state: "completed" | "failed";
@@ -71,7 +77,7 @@ export interface RunCalcJobsOptions {
   readonly pollMs?: number;
   /**
    * Retries after a transient failure for calcjobs whose jobs file sets no `retries`.
-   * Default: {@linkcode DEFAULT_RETRIES}.
+   * Default: 2 (`DEFAULT_RETRIES`).
    */
   readonly retries?: number;
   /** Progress. */
@@ -99,13 +105,6 @@ const IN_FLIGHT: readonly CalcJobState[] = [
   "retrying",
   "downloading",
 ];
-const decoder = new TextDecoder();
-
-interface Run {
-  submissions: number;
-  statusQueries: number;
-  polls: number;
-}
 
 /**
  * Runs calcjobs until none is in flight or waiting: resumes the ones a killed run left,
@@ -123,8 +122,8 @@ export async function runCalcJobs(
 ): Promise<RunCalcJobsSummary> {
   const calcjobs = new CalcJobStore(store);
   const run: Run = { submissions: 0, statusQueries: 0, polls: 0 };
-  const missingSince = new Map<string, number>();
   const now = (): number => options.clock.now();
+  const state: RunState = { run, missingSince: new Map(), unreachableSince: new Map(), now };
   const mine = (c: CalcJobRecord): boolean =>
     options.system === undefined || c.system === options.system;
   const list = (states: readonly CalcJobState[]): CalcJobRecord[] =>
@@ -141,7 +140,7 @@ export async function runCalcJobs(
       options.onEvent?.({ type: "uploaded", batch: b.name, ...count });
     }
     for (const b of batchesIn(list(["submitting"]))) {
-      await submit(calcjobs, b, options, now, run);
+      await submit(calcjobs, b, options, state);
     }
     const retrying = list(["retrying"]);
     if (retrying.length > 0) {
@@ -159,15 +158,14 @@ export async function runCalcJobs(
     if (submitted.length === 0 && inFlight === 0) break;
     run.polls++;
     for (const system of new Set(submitted.map((c) => c.system))) {
-      await poll(calcjobs, store, options, system, submitted.filter((c) => c.system === system), {
-        run,
-        missingSince,
-        now,
-      });
+      const mineThere = submitted.filter((c) => c.system === system);
+      await poll(calcjobs, store, options, system, mineThere, state);
     }
-    if (list(["submitted"]).length > 0) {
+    // Submitted calcjobs wait for their scheduler; submitting ones for an unreachable system.
+    const waitFor = list(["submitted", "submitting"]);
+    if (waitFor.length > 0) {
       const pollMs = options.pollMs ??
-        Math.min(...submitted.map((c) => options.linkFor(c.system).system.pollMs));
+        Math.min(...waitFor.map((c) => options.linkFor(c.system).system.pollMs));
       await options.clock.sleep(pollMs, options.signal);
     }
   }
@@ -225,16 +223,22 @@ async function submit(
   calcjobs: CalcJobStore,
   b: Batch,
   options: RunCalcJobsOptions,
-  now: () => number,
-  run: Run,
+  state: RunState,
 ): Promise<void> {
+  const { run, now } = state;
   const link = options.linkFor(b.system);
   const dir = await batchDir(link, b.name);
   // A run killed after sbatch but before recording it: find the array by name, or by the
   // files its first element left, and adopt it instead of submitting again.
   run.statusQueries++;
-  const listed = (await link.driver.status(link.transport, { signal: options.signal })).get(b.name);
-  let id = listed?.id;
+  const listing = await whenReachable(
+    b.system,
+    state,
+    options,
+    () => link.driver.status(link.transport, { signal: options.signal }),
+  );
+  if (listing === undefined) return; // tried again after the interval
+  let id = listing.get(b.name)?.id;
   if (id === undefined) {
     const [out, exit] = await link.transport.readFiles([
       `${dir}/0/_scheduler.out`,
@@ -246,96 +250,18 @@ async function submit(
   if (id === undefined) {
     crashPoint("calcjob-before-sbatch");
     run.submissions++;
-    id = await link.driver.submit(link.transport, `${dir}/array.sh`, { signal: options.signal });
+    // Unreachable: tried again after the interval, where the name check above finds an
+    // array the scheduler took anyway.
+    id = await whenReachable(
+      b.system,
+      state,
+      options,
+      () => link.driver.submit(link.transport, `${dir}/array.sh`, { signal: options.signal }),
+    );
+    if (id === undefined) return;
     crashPoint("calcjob-after-sbatch");
   }
   calcjobs.advanceBatch(b.name, "submitting", "submitted", now(), id);
   crashPoint("calcjob-after-submit");
   options.onEvent?.({ type: "submitted", batch: b.name, schedulerId: id, adopted });
-}
-
-async function poll(
-  calcjobs: CalcJobStore,
-  store: Store,
-  options: RunCalcJobsOptions,
-  system: string,
-  submitted: readonly CalcJobRecord[],
-  state: { run: Run; missingSince: Map<string, number>; now: () => number },
-): Promise<void> {
-  const link = options.linkFor(system);
-  state.run.statusQueries++;
-  const listing = await link.driver.status(link.transport, { signal: options.signal });
-  crashPoint("calcjob-polling");
-  const rundir = await link.rundir();
-  const markers = await link.transport.readFiles(
-    submitted.map((c) => `${rundir}/calcjobs/${c.batch}/${c.element}/${EXIT_MARKER}`),
-    { signal: options.signal },
-  );
-  for (const [i, c] of submitted.entries()) {
-    const text = markers[i] === undefined ? undefined : decoder.decode(markers[i]).trim();
-    const exitCode = text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
-    const element = listing.get(c.batch!)?.elements.get(c.element!);
-    const t = state.now();
-    // A COMPLETED element without its marker counts as missing: it is lost after the grace.
-    const live = element !== undefined && element.state.split(/\s/)[0] !== "COMPLETED";
-    if (live || exitCode !== undefined) state.missingSince.delete(c.id);
-    else if (!state.missingSince.has(c.id)) state.missingSince.set(c.id, t);
-    const outcome = classifyElement({
-      exitCode,
-      state: element?.state,
-      missingForMs: t - (state.missingSince.get(c.id) ?? t),
-    });
-    if (outcome === null) continue;
-    state.missingSince.delete(c.id);
-    if (outcome.state === "completed") {
-      if (calcjobs.advance(c.id, "submitted", "downloading", t)) {
-        await download(calcjobs, store, link, { ...c, state: "downloading" }, state.now(), options);
-      }
-      continue;
-    }
-    const limit = c.maxRetries ?? options.retries ?? DEFAULT_RETRIES;
-    const decision = decideRetry(outcome.reason, c.attempts, limit);
-    const details = { reason: outcome.reason, exitCode: outcome.exitCode };
-    if (decision.action === "retry") {
-      const detail = `${outcome.detail}; retry ${decision.retry} of ${decision.of}`;
-      if (calcjobs.advance(c.id, "submitted", "retrying", t, { ...details, detail })) {
-        options.onEvent?.({
-          type: "retrying",
-          calcjob: c,
-          reason: outcome.reason,
-          retry: decision.retry,
-          of: decision.of,
-          detail,
-        });
-      }
-      continue;
-    }
-    const detail = decision.why === "exhausted"
-      ? `${outcome.detail}; no retries left (${limit} used)`
-      : outcome.detail;
-    if (calcjobs.advance(c.id, "submitted", "failed", t, { ...details, detail })) {
-      options.onEvent?.({ type: "finished", calcjob: c, state: "failed", detail });
-    }
-  }
-}
-
-async function download(
-  calcjobs: CalcJobStore,
-  store: Store,
-  link: SystemLink,
-  c: CalcJobRecord,
-  now: number,
-  options: RunCalcJobsOptions,
-): Promise<void> {
-  const { downloads, skipped } = await downloadOutputs(store, link, c, options.signal);
-  if (calcjobs.advance(c.id, "downloading", "completed", now, { exitCode: 0, downloads })) {
-    options.onEvent?.({
-      type: "finished",
-      calcjob: c,
-      state: "completed",
-      detail: `${downloads.length} files downloaded${
-        skipped > 0 ? `, ${skipped} of them already stored` : ""
-      }`,
-    });
-  }
 }

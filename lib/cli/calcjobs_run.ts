@@ -56,6 +56,8 @@ export function describeRunEvent(event: CalcJobRunEvent): string {
       return `${event.batch}: ${
         event.adopted ? "found submitted" : "submitted"
       } as ${event.schedulerId}\n`;
+    case "unreachable":
+      return `${event.system}: not reachable, trying again at the next interval (${event.detail})\n`;
     case "finished":
       return `${event.calcjob.seq} ${
         event.calcjob.label || event.calcjob.id
