@@ -90,6 +90,7 @@ export async function poll(
     submitted.map((c) => `${rundir}/calcjobs/${c.batch}/${c.element}/${EXIT_MARKER}`),
     { signal: options.signal },
   );
+  const completed: CalcJobRecord[] = [];
   for (const [i, c] of submitted.entries()) {
     const text = markers[i] === undefined ? undefined : decoder.decode(markers[i]).trim();
     const exitCode = text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
@@ -108,7 +109,7 @@ export async function poll(
     state.missingSince.delete(c.id);
     if (outcome.state === "completed") {
       if (calcjobs.advance(c.id, "submitted", "downloading", t)) {
-        await download(calcjobs, store, link, { ...c, state: "downloading" }, state.now(), options);
+        completed.push({ ...c, state: "downloading" });
       }
       continue;
     }
@@ -136,26 +137,44 @@ export async function poll(
       options.onEvent?.({ type: "finished", calcjob: c, state: "failed", detail });
     }
   }
+  await download(calcjobs, store, system, completed, state, options);
 }
 
-/** Downloads a `downloading` calcjob's outputs and records it `completed`. */
+/**
+ * Downloads the outputs of `downloading` calcjobs of one system (one listing command, one
+ * bulk read) and records each `completed`; an unreachable system leaves them `downloading`
+ * for the next interval.
+ */
 export async function download(
   calcjobs: CalcJobStore,
   store: Store,
-  link: SystemLink,
-  c: CalcJobRecord,
-  now: number,
+  system: string,
+  cs: readonly CalcJobRecord[],
+  state: RunState,
   options: RunCalcJobsOptions,
 ): Promise<void> {
-  const { downloads, skipped } = await downloadOutputs(store, link, c, options.signal);
-  if (calcjobs.advance(c.id, "downloading", "completed", now, { exitCode: 0, downloads })) {
-    options.onEvent?.({
-      type: "finished",
-      calcjob: c,
-      state: "completed",
-      detail: `${downloads.length} files downloaded${
-        skipped > 0 ? `, ${skipped} of them already stored` : ""
-      }`,
-    });
+  if (cs.length === 0) return;
+  const link = options.linkFor(system);
+  const counts = await whenReachable(
+    system,
+    state,
+    options,
+    () => downloadOutputs(store, link, cs, options.signal),
+  );
+  if (counts === undefined) return;
+  for (const [i, c] of cs.entries()) {
+    const { downloads, skipped } = counts[i];
+    if (
+      calcjobs.advance(c.id, "downloading", "completed", state.now(), { exitCode: 0, downloads })
+    ) {
+      options.onEvent?.({
+        type: "finished",
+        calcjob: c,
+        state: "completed",
+        detail: `${downloads.length} files downloaded${
+          skipped > 0 ? `, ${skipped} of them already stored` : ""
+        }`,
+      });
+    }
   }
 }

@@ -12,7 +12,7 @@ import type { FileToWrite } from "../transport/mod.ts";
 import { type Batch, batchSpec, SCRIPT_NAME, scriptDirectives } from "./batch_plan.ts";
 import type { CalcJobRecord, CalcJobStore } from "./calcjob_store.ts";
 import { crashPoint } from "./_crash.ts";
-import { listOutputs, remoteSha256s } from "./remote_hashes.ts";
+import { listOutputsMany, RemoteHashError, remoteSha256s } from "./remote_hashes.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -96,40 +96,68 @@ export async function uploadBatch(
 export interface DownloadCount {
   /** The outputs matched, with their hashes. */
   readonly downloads: readonly { readonly path: string; readonly sha256: string }[];
-  /** Of those, already in the object store (not read). */
+  /** Of those, not read for it: already in the object store, or read for another calcjob. */
   readonly skipped: number;
 }
 
 /**
- * Lists a calcjob's outputs with their sha256 and reads only those the object store lacks,
- * straight into it.
+ * Lists the outputs of many calcjobs of one system with their sha256 (one command), reads
+ * in one bulk transfer only those whose sha256 the object store lacks (each content once,
+ * however many calcjobs made it), straight into the store.
+ *
+ * @returns Per calcjob, in order: its outputs and how many of them were not read for it.
+ * @throws {RemoteHashError} When a calcjob's directory cannot be listed.
  */
 export async function downloadOutputs(
   store: Store,
   link: SystemLink,
-  c: CalcJobRecord,
+  cs: readonly CalcJobRecord[],
   signal?: AbortSignal,
-): Promise<DownloadCount> {
-  const dir = `${await batchDir(link, c.batch!)}/${c.element}`;
-  const listed = await listOutputs(link.transport, dir, c.download, {
-    script: SCRIPT_NAME,
-    signal,
+): Promise<DownloadCount[]> {
+  const rundir = await link.rundir();
+  const dirs = cs.map((c) => `${rundir}/calcjobs/${c.batch}/${c.element}`);
+  const listings = await listOutputsMany(
+    link.transport,
+    cs.map((c, i) => ({ dir: dirs[i], globs: c.download })),
+    { script: SCRIPT_NAME, signal },
+  );
+  const lists = listings.map((l, i) => {
+    if (!l.ok) {
+      throw new RemoteHashError(
+        `Cannot list the outputs of calcjob ${cs[i].id}: ${l.problem}`,
+        1,
+        "",
+      );
+    }
+    return l.files;
   });
-  const missing = listed.filter((f) => !store.objects.has(f.sha256));
-  const contents = await link.transport.readFiles(missing.map((f) => `${dir}/${f.path}`), {
-    signal,
+  // Each missing content is read once, from the first calcjob that has it.
+  const toRead = new Map<string, { path: string; owner: number }>();
+  lists.forEach((files, i) => {
+    for (const f of files) {
+      if (!toRead.has(f.sha256) && !store.objects.has(f.sha256)) {
+        toRead.set(f.sha256, { path: `${dirs[i]}/${f.path}`, owner: i });
+      }
+    }
   });
-  const read = new Map<string, string>();
-  missing.forEach((f, i) => {
-    const bytes = contents[i];
+  const wanted = [...toRead];
+  const contents = await link.transport.readFiles(wanted.map(([, w]) => w.path), { signal });
+  const got = new Map<string, string>(); // listed sha256 -> stored sha256
+  wanted.forEach(([sha256], k) => {
+    const bytes = contents[k];
     // A file changed since it was listed counts by what was read.
-    if (bytes !== undefined) read.set(f.path, store.objects.put(bytes));
+    if (bytes !== undefined) got.set(sha256, store.objects.put(bytes));
   });
   crashPoint("calcjob-downloading");
-  const downloads = listed.flatMap((f) => {
-    if (!missing.includes(f)) return [f];
-    const sha256 = read.get(f.path);
-    return sha256 === undefined ? [] : [{ path: f.path, sha256 }];
+  return lists.map((files, i) => {
+    let skipped = 0;
+    const downloads = files.flatMap((f) => {
+      const read = toRead.get(f.sha256);
+      if (read === undefined || read.owner !== i) skipped++;
+      if (read === undefined) return [f];
+      const sha256 = got.get(f.sha256);
+      return sha256 === undefined ? [] : [{ path: f.path, sha256 }];
+    });
+    return { downloads, skipped };
   });
-  return { downloads, skipped: listed.length - missing.length };
 }

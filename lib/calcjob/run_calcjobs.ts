@@ -130,8 +130,10 @@ export async function runCalcJobs(
     calcjobs.list({ states }).filter(mine);
   while (true) {
     options.signal?.throwIfAborted();
-    for (const c of list(["downloading"])) {
-      await download(calcjobs, store, options.linkFor(c.system), c, now(), options);
+    const downloading = list(["downloading"]);
+    for (const system of new Set(downloading.map((c) => c.system))) {
+      const there = downloading.filter((c) => c.system === system);
+      await download(calcjobs, store, system, there, state, options);
     }
     for (const b of batchesIn(list(["uploading"]))) {
       const link = options.linkFor(b.system);
@@ -161,8 +163,9 @@ export async function runCalcJobs(
       const mineThere = submitted.filter((c) => c.system === system);
       await poll(calcjobs, store, options, system, mineThere, state);
     }
-    // Submitted calcjobs wait for their scheduler; submitting ones for an unreachable system.
-    const waitFor = list(["submitted", "submitting"]);
+    // Submitted calcjobs wait for their scheduler; submitting and downloading ones (left so
+    // by an unreachable system) for the system.
+    const waitFor = list(["submitted", "submitting", "downloading"]);
     if (waitFor.length > 0) {
       const pollMs = options.pollMs ??
         Math.min(...waitFor.map((c) => options.linkFor(c.system).system.pollMs));
