@@ -7,6 +7,10 @@
  * - render time per job script, 20,000 renders of a 6-line template (goal ≤ 10 µs)
  * - arrays planned for 1,000 calcjobs of one code at Slurm's default MaxArraySize 1001 (goal 1:
  *   one sbatch; the real-Slurm test tests/calcjob/run_slurm_test.ts counts the sbatch calls)
+ * - on the real Slurm of `scripts/slurm-up.sh` (`source /tmp/testenv.sh` or SLURM_CONF; skipped
+ *   without): sbatch commands for 1,000 calcjobs of one code (goal 1) and status queries
+ *   (`squeue` + `sacct`, counted by logging shims) per poll interval with the 1,000 in flight
+ *   (goal 1 per system); see bench/_calcjobs_slurm.ts
  *
  * The machine is shared: figures are disturbed by other people's load (the load average is
  * printed).
@@ -20,6 +24,7 @@ import {
   planBatches,
 } from "../lib/calcjob/mod.ts";
 import { openStore } from "../lib/store/mod.ts";
+import { measureStatusQueries } from "./_calcjobs_slurm.ts";
 import type { System } from "../lib/systems/mod.ts";
 
 const system: System = {
@@ -116,3 +121,23 @@ console.log(
   }`,
 );
 console.log(`arrays (sbatch) for 1,000 calcjobs:   ${arrays}   goal 1: ${mark(arrays === 1)}`);
+
+const ping = await new Deno.Command("sh", {
+  args: ["-c", "scontrol ping 2>&1"],
+  stdout: "piped",
+}).output().catch(() => undefined);
+if (ping === undefined || !/\bUP\b/.test(new TextDecoder().decode(ping.stdout))) {
+  console.log("real Slurm: not reachable (source /tmp/testenv.sh); its figures are skipped");
+} else {
+  const f = await measureStatusQueries(1000, 5);
+  const perPoll = f.queries / f.polls;
+  console.log(
+    `sbatch for 1,000 calcjobs (real Slurm):  ${f.sbatch}   goal 1: ${mark(f.sbatch === 1)}`,
+  );
+  console.log(
+    `status queries per interval, ${f.calcjobs} in flight: ${perPoll.toFixed(2)} ` +
+      `(${f.queries} squeue/sacct in ${f.polls} intervals, 1 system)   goal 1: ${
+        mark(perPoll <= 1)
+      }`,
+  );
+}

@@ -9,25 +9,32 @@ import type { Resources } from "../systems/mod.ts";
 import { queryWithFilter, type Store } from "../store/mod.ts";
 import type { AddPlan, PlannedCode } from "./plan_add.ts";
 
-/** A calcjob's state: `created` by `drover add`; later states belong to its lifecycle. */
+/**
+ * A calcjob's state: `created` by `drover add`; later states belong to its lifecycle.
+ * `retrying`: it ended with a transient failure and waits for the next retry array.
+ */
 export type CalcJobState =
   | "created"
   | "uploading"
   | "submitting"
   | "submitted"
+  | "retrying"
   | "downloading"
   | "completed"
   | "failed";
 
 /**
  * The states a calcjob may move to from each state. `uploading` … `downloading` are each
- * written before the step they name, so a run killed at any point resumes at that step.
+ * written before the step they name, so a run killed at any point resumes at that step. A
+ * transient failure with retries left goes `submitted` → `retrying` → `uploading` (a new
+ * array of the retried calcjobs).
  */
 export const CALCJOB_TRANSITIONS: Readonly<Record<CalcJobState, readonly CalcJobState[]>> = {
   created: ["uploading"],
   uploading: ["submitting", "failed"],
   submitting: ["submitted", "failed"],
-  submitted: ["downloading", "failed"],
+  submitted: ["downloading", "failed", "retrying"],
+  retrying: ["uploading"],
   downloading: ["completed", "failed"],
   completed: [],
   failed: [],
@@ -65,6 +72,10 @@ export interface CalcJobRecord {
   readonly reason: string | null;
   /** The job's exit code, when known. */
   readonly exitCode: number | null;
+  /** Arrays it was put in so far (1 + retries used; 0 before its first). */
+  readonly attempts: number;
+  /** Its retry limit from the jobs file; null: the run's default. */
+  readonly maxRetries: number | null;
   /** When it was added (ms since the epoch). */
   readonly createdAt: number;
   /** When its state last changed. */
@@ -125,7 +136,8 @@ export interface CalcJobFilter {
 }
 
 const COLUMNS = `id, seq, label, code, system, parameters, resources, script_sha256, download,
-  state, batch, element, scheduler_id, reason, exit_code, created_at, updated_at`;
+  state, batch, element, scheduler_id, reason, exit_code, attempts, created_at, updated_at,
+  (SELECT max_retries FROM calcjob_retry_limits WHERE calcjob = calcjobs.id) AS max_retries`;
 
 /**
  * The calcjob tables of one store.
@@ -213,6 +225,9 @@ export class CalcJobStore {
       const event = db.prepare(
         "INSERT INTO calcjob_events (calcjob, at, state, detail) VALUES (?, ?, 'created', NULL)",
       );
+      const limit = db.prepare(
+        "INSERT INTO calcjob_retry_limits (calcjob, max_retries) VALUES (?, ?)",
+      );
       let added = 0;
       for (const c of plan.calcjobs) {
         const r = insert.run(
@@ -231,6 +246,7 @@ export class CalcJobStore {
         if (Number(r.changes) === 0) continue;
         added++;
         for (const f of c.upload) file.run(c.id, f.path, f.sha256);
+        if (c.maxRetries !== undefined) limit.run(c.id, c.maxRetries);
         event.run(c.id, now);
       }
       return {
@@ -323,12 +339,13 @@ export class CalcJobStore {
   }
 
   /**
-   * Puts `created` calcjobs into arrays (`uploading`, with their job name and element
-   * index), all in one transaction.
+   * Puts `created` or `retrying` calcjobs into arrays (`uploading`, with their job name and
+   * element index; one more attempt, the last failure's reason and exit code cleared), all in
+   * one transaction.
    *
    * @param batches Job names and members in element order.
    * @param now The time to record.
-   * @returns How many calcjobs moved (those no longer `created` are left alone).
+   * @returns How many calcjobs moved (those neither `created` nor `retrying` are left alone).
    */
   assign(
     batches: readonly { readonly name: string; readonly calcjobs: readonly { id: string }[] }[],
@@ -337,14 +354,22 @@ export class CalcJobStore {
     const db = this.#store.db;
     return this.#store.transaction(() => {
       const update = db.prepare(
-        `UPDATE calcjobs SET state = 'uploading', batch = ?, element = ?, updated_at = ?
-         WHERE id = ? AND state = 'created'`,
+        `UPDATE calcjobs SET state = 'uploading', batch = ?, element = ?, updated_at = ?,
+           attempts = attempts + 1, reason = NULL, exit_code = NULL, scheduler_id = NULL
+         WHERE id = ? AND state IN ('created', 'retrying') RETURNING attempts`,
       );
       let moved = 0;
       for (const b of batches) {
         b.calcjobs.forEach((c, i) => {
-          if (Number(update.run(b.name, i, now, c.id).changes) === 1) {
-            this.#event(c.id, now, "uploading", b.name);
+          const row = update.get(b.name, i, now, c.id);
+          if (row !== undefined) {
+            const attempt = Number(row.attempts);
+            this.#event(
+              c.id,
+              now,
+              "uploading",
+              attempt > 1 ? `${b.name}: attempt ${attempt}` : b.name,
+            );
             moved++;
           }
         });
@@ -495,6 +520,8 @@ function toRecord(r: Record<string, SQLInputValue>): CalcJobRecord {
     schedulerId: r.scheduler_id === null ? null : String(r.scheduler_id),
     reason: r.reason === null ? null : String(r.reason),
     exitCode: r.exit_code === null ? null : Number(r.exit_code),
+    attempts: Number(r.attempts),
+    maxRetries: r.max_retries === null ? null : Number(r.max_retries),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };

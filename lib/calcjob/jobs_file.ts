@@ -49,6 +49,8 @@ export interface CodeEntry {
   readonly upload: readonly UploadEntry[];
   /** Globs every calcjob of the code brings back. */
   readonly download: readonly string[];
+  /** How often a calcjob of the code is retried after a transient failure. Default: the run's. */
+  readonly retries?: number;
 }
 
 /** How a matrix's axes combine: every combination, or element by element. */
@@ -72,6 +74,8 @@ export interface CalcJobEntry {
   readonly matrix?: Readonly<Record<string, readonly unknown[]>>;
   /** How the matrix's axes combine. Default: `product`. */
   readonly matrixMode: MatrixMode;
+  /** How often it is retried after a transient failure. Default: its code's, else the run's. */
+  readonly retries?: number;
 }
 
 /** A parsed jobs file. */
@@ -142,14 +146,19 @@ const OBJECT = z.object({
     message: "exactly one of content, file",
   });
 
+const RETRIES = z.number({ message: "a whole number, 0 or more" }).int(
+  "a whole number, 0 or more",
+).min(0, "a whole number, 0 or more");
+
 const CODE = z.object({
   label: LABEL,
   system: z.string({ message: "a system label from drover.yaml" }),
   script: z.string({ message: "a job script template (text)" }),
   upload: z.array(UPLOAD, { message: "a list of files" }).default([]),
   download: NAME_LIST,
+  retries: RETRIES.optional(),
 }, { message: "a mapping with label, system and script" }).strict(
-  "label, system, script, upload, download",
+  "label, system, script, upload, download, retries",
 );
 
 const POSITIVE = z.number({ message: "a whole number, 1 or more" }).int(
@@ -189,8 +198,9 @@ const CALCJOB = z.object({
     { message: "a mapping from parameter names to lists of values" },
   ).optional(),
   matrix_mode: z.enum(["product", "zip"], { message: "product or zip" }).default("product"),
+  retries: RETRIES.optional(),
 }, { message: "a mapping with code and parameters" }).strict(
-  "label, code, parameters, upload, download, resources, matrix, matrix_mode",
+  "label, code, parameters, upload, download, resources, matrix, matrix_mode, retries",
 );
 
 const FILE = z.object({

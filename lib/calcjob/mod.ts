@@ -72,6 +72,13 @@ export {
   type RunCalcJobsOptions,
   type RunCalcJobsSummary,
 } from "./run_calcjobs.ts";
+export {
+  decideRetry,
+  DEFAULT_RETRIES,
+  type RetryDecision,
+  TRANSIENT_FAILURES,
+} from "./retry_decision.ts";
+export { type HashedPath, listOutputs, RemoteHashError, remoteSha256s } from "./remote_hashes.ts";
 export { combinationLabel, expandMatrix, MatrixError } from "./matrix.ts";
 export {
   type AddPlan,

@@ -54,6 +54,8 @@ export interface PlannedCalcJob {
   readonly upload: readonly PlannedFile[];
   /** Every glob brought back (code's then its own). */
   readonly download: readonly string[];
+  /** Its retry limit after transient failures (its own, else its code's); absent: the run's. */
+  readonly maxRetries?: number;
 }
 
 /** What `drover add` writes. */
@@ -247,10 +249,15 @@ export function planAdd(jobs: JobsFile, file: string, options: PlanAddOptions): 
         scriptSha256,
         upload: [...files].map(([path, sha256]) => ({ path, sha256 })),
         download,
+        ...retriesOf(cj.retries ?? code.entry.retries),
       });
     }
   }
   return { blobs, objects, codes: [...codes.values()].map((c) => c.planned), calcjobs };
+}
+
+function retriesOf(retries: number | undefined): { maxRetries?: number } {
+  return retries === undefined ? {} : { maxRetries: retries };
 }
 
 interface Upload {

@@ -2,25 +2,20 @@
  * The calcjob lifecycle: upload → submit → poll → download, each state written before its
  * step, so a run killed at any point resumes at the right step without submitting twice.
  * Arrays are found again by their unique job name; an array whose first element left files
- * was submitted even if the scheduler no longer lists it.
+ * was submitted even if the scheduler no longer lists it. Transient failures (node failure,
+ * preemption, lost) are retried up to a limit, each round as one array of the retried
+ * calcjobs; uploads and downloads skip what the other side already holds (by sha256).
  *
  * @module
  */
-import { posix } from "node:path";
 import type { Clock, SystemLink } from "../runtime/mod.ts";
-import { shellJoin, shellQuote } from "../scheduler/mod.ts";
 import type { Store } from "../store/mod.ts";
-import type { FileToWrite } from "../transport/mod.ts";
-import {
-  type Batch,
-  batchSpec,
-  EXIT_MARKER,
-  planBatches,
-  SCRIPT_NAME,
-  scriptDirectives,
-} from "./batch_plan.ts";
+import { type Batch, EXIT_MARKER, planBatches, scriptDirectives } from "./batch_plan.ts";
 import { type CalcJobRecord, type CalcJobState, CalcJobStore } from "./calcjob_store.ts";
-import { classifyElement } from "./classify_element.ts";
+import type { CalcJobFailure } from "./classify_element.ts";
+import { crashPoint } from "./_crash.ts";
+import { download, poll, type Run, type RunState, whenReachable } from "./_poll_step.ts";
+import { batchDir, scriptOf, uploadBatch } from "./_transfer_steps.ts";
 
 /** What the lifecycle reports as it goes. */
 export type CalcJobRunEvent =
@@ -29,13 +24,37 @@ export type CalcJobRunEvent =
     readonly batch: string;
     readonly system: string;
     readonly size: number;
+    /** Whether the array is a retry round (its members failed transiently before). */
+    readonly retry: boolean;
   }
-  | { readonly type: "uploaded"; readonly batch: string; readonly files: number }
+  | {
+    readonly type: "uploaded";
+    readonly batch: string;
+    /** Files the array needs on the system. */
+    readonly files: number;
+    /** Of those, already there with the same sha256 (not sent). */
+    readonly skipped: number;
+  }
   | {
     readonly type: "submitted";
     readonly batch: string;
     readonly schedulerId: string;
     readonly adopted: boolean;
+  }
+  | {
+    readonly type: "retrying";
+    readonly calcjob: CalcJobRecord;
+    readonly reason: CalcJobFailure;
+    /** Which retry comes (1 for the first) and the limit. */
+    readonly retry: number;
+    readonly of: number;
+    readonly detail: string;
+  }
+  | {
+    /** The system's scheduler or host did not answer; the step is tried again. */
+    readonly type: "unreachable";
+    readonly system: string;
+    readonly detail: string;
   }
   | {
     readonly type: "finished";
@@ -56,6 +75,11 @@ export interface RunCalcJobsOptions {
   readonly clock: Clock;
   /** Interval between polls in ms. Default: each system's `pollMs`. */
   readonly pollMs?: number;
+  /**
+   * Retries after a transient failure for calcjobs whose jobs file sets no `retries`.
+   * Default: 2 (`DEFAULT_RETRIES`).
+   */
+  readonly retries?: number;
   /** Progress. */
   readonly onEvent?: (event: CalcJobRunEvent) => void;
   /** Stops between steps (what is done is recorded). */
@@ -70,15 +94,23 @@ export interface RunCalcJobsSummary {
   readonly submissions: number;
   /** Scheduler status queries made. */
   readonly statusQueries: number;
+  /** Poll rounds (each makes one status query per system with calcjobs submitted). */
+  readonly polls: number;
 }
 
-const IN_FLIGHT: readonly CalcJobState[] = ["uploading", "submitting", "submitted", "downloading"];
-const decoder = new TextDecoder();
+const IN_FLIGHT: readonly CalcJobState[] = [
+  "uploading",
+  "submitting",
+  "submitted",
+  "retrying",
+  "downloading",
+];
 
 /**
  * Runs calcjobs until none is in flight or waiting: resumes the ones a killed run left,
- * batches `created` ones into arrays (keeping at most `number` in flight), and polls with ONE
- * scheduler query per system per interval.
+ * puts calcjobs waiting for a retry into new arrays (one round at a time), batches `created`
+ * ones into arrays (keeping at most `number` in flight), and polls with ONE scheduler query
+ * per system per interval.
  *
  * @param store The project store.
  * @param options Links, limits, clock, events.
@@ -89,84 +121,95 @@ export async function runCalcJobs(
   options: RunCalcJobsOptions,
 ): Promise<RunCalcJobsSummary> {
   const calcjobs = new CalcJobStore(store);
-  const run = { submissions: 0, statusQueries: 0 };
-  const missingSince = new Map<string, number>();
+  const run: Run = { submissions: 0, statusQueries: 0, polls: 0 };
   const now = (): number => options.clock.now();
+  const state: RunState = { run, missingSince: new Map(), unreachableSince: new Map(), now };
   const mine = (c: CalcJobRecord): boolean =>
     options.system === undefined || c.system === options.system;
+  const list = (states: readonly CalcJobState[]): CalcJobRecord[] =>
+    calcjobs.list({ states }).filter(mine);
   while (true) {
     options.signal?.throwIfAborted();
-    for (const c of calcjobs.list({ states: ["downloading"] }).filter(mine)) {
-      await download(calcjobs, store, options.linkFor(c.system), c, now(), options);
+    const downloading = list(["downloading"]);
+    for (const system of new Set(downloading.map((c) => c.system))) {
+      const there = downloading.filter((c) => c.system === system);
+      await download(calcjobs, store, system, there, state, options);
     }
-    for (const b of batchesIn(calcjobs, "uploading", mine)) {
-      await upload(calcjobs, store, b, options, now);
+    for (const b of batchesIn(list(["uploading"]))) {
+      const link = options.linkFor(b.system);
+      const count = await uploadBatch(calcjobs, store, link, b, options.signal);
+      calcjobs.advanceBatch(b.name, "uploading", "submitting", now());
+      options.onEvent?.({ type: "uploaded", batch: b.name, ...count });
     }
-    for (const b of batchesIn(calcjobs, "submitting", mine)) {
-      await submit(calcjobs, b, options, now, run);
+    for (const b of batchesIn(list(["submitting"]))) {
+      await submit(calcjobs, b, options, state);
     }
-    const inFlight = calcjobs.list({ states: IN_FLIGHT }).filter(mine).length;
+    const retrying = list(["retrying"]);
+    if (retrying.length > 0) {
+      await batch(calcjobs, store, retrying, options, now, true);
+      continue; // upload and submit the retry round through the resume path above
+    }
+    const inFlight = list(IN_FLIGHT).length;
     const room = options.number === undefined ? Infinity : options.number - inFlight;
-    const waiting = calcjobs.list({ states: ["created"] }).filter(mine);
+    const waiting = list(["created"]);
     if (room > 0 && waiting.length > 0) {
-      const chosen = waiting.slice(0, room);
-      const limits = new Map<string, number>();
-      for (const system of new Set(chosen.map((c) => c.system))) {
-        const link = options.linkFor(system);
-        limits.set(system, (await link.driver.limits(link.transport)).maxArraySize);
-      }
-      const batches = planBatches(
-        chosen,
-        (c) => scriptDirectives(scriptOf(store, c), options.linkFor(c.system).system.scheduler),
-        (system) => limits.get(system)!,
-        crypto.randomUUID(),
-      );
-      calcjobs.assign(batches, now());
-      for (const b of batches) {
-        options.onEvent?.({
-          type: "batched",
-          batch: b.name,
-          system: b.system,
-          size: b.calcjobs.length,
-        });
-      }
-      continue; // upload and submit them through the resume path above
+      await batch(calcjobs, store, waiting.slice(0, room), options, now, false);
+      continue;
     }
-    const submitted = calcjobs.list({ states: ["submitted"] }).filter(mine);
+    const submitted = list(["submitted"]);
     if (submitted.length === 0 && inFlight === 0) break;
+    run.polls++;
     for (const system of new Set(submitted.map((c) => c.system))) {
-      await poll(calcjobs, store, options, system, submitted.filter((c) => c.system === system), {
-        run,
-        missingSince,
-        now,
-      });
+      const mineThere = submitted.filter((c) => c.system === system);
+      await poll(calcjobs, store, options, system, mineThere, state);
     }
-    if (calcjobs.list({ states: ["submitted"] }).filter(mine).length > 0) {
+    // Submitted calcjobs wait for their scheduler; submitting and downloading ones (left so
+    // by an unreachable system) for the system.
+    const waitFor = list(["submitted", "submitting", "downloading"]);
+    if (waitFor.length > 0) {
       const pollMs = options.pollMs ??
-        Math.min(...submitted.map((c) => options.linkFor(c.system).system.pollMs));
+        Math.min(...waitFor.map((c) => options.linkFor(c.system).system.pollMs));
       await options.clock.sleep(pollMs, options.signal);
     }
   }
   return { counts: calcjobs.counts(), ...run };
 }
 
-function scriptOf(store: Store, c: CalcJobRecord): string {
-  const bytes = store.objects.get(c.scriptSha256);
-  if (bytes === undefined) {
-    throw new Error(
-      `Cannot read the job script of calcjob ${c.id}: object ${c.scriptSha256} is missing`,
-    );
+/** Plans arrays for `chosen` (created, or a retry round) and records them `uploading`. */
+async function batch(
+  calcjobs: CalcJobStore,
+  store: Store,
+  chosen: readonly CalcJobRecord[],
+  options: RunCalcJobsOptions,
+  now: () => number,
+  retry: boolean,
+): Promise<void> {
+  const limits = new Map<string, number>();
+  for (const system of new Set(chosen.map((c) => c.system))) {
+    const link = options.linkFor(system);
+    limits.set(system, (await link.driver.limits(link.transport)).maxArraySize);
   }
-  return decoder.decode(bytes);
+  const batches = planBatches(
+    chosen,
+    (c) => scriptDirectives(scriptOf(store, c), options.linkFor(c.system).system.scheduler),
+    (system) => limits.get(system)!,
+    crypto.randomUUID(),
+  );
+  calcjobs.assign(batches, now());
+  for (const b of batches) {
+    options.onEvent?.({
+      type: "batched",
+      batch: b.name,
+      system: b.system,
+      size: b.calcjobs.length,
+      retry,
+    });
+  }
 }
 
-function batchesIn(
-  calcjobs: CalcJobStore,
-  state: CalcJobState,
-  mine: (c: CalcJobRecord) => boolean,
-): Batch[] {
+function batchesIn(members: readonly CalcJobRecord[]): Batch[] {
   const byName = new Map<string, CalcJobRecord[]>();
-  for (const c of calcjobs.list({ states: [state] }).filter(mine)) {
+  for (const c of members) {
     const list = byName.get(c.batch!) ?? [];
     list.push(c);
     byName.set(c.batch!, list);
@@ -179,66 +222,26 @@ function batchesIn(
   }));
 }
 
-/** The batch's directory on its system. */
-async function batchDir(link: SystemLink, batch: string): Promise<string> {
-  return `${await link.rundir()}/calcjobs/${batch}`;
-}
-
-async function upload(
-  calcjobs: CalcJobStore,
-  store: Store,
-  b: Batch,
-  options: RunCalcJobsOptions,
-  now: () => number,
-): Promise<void> {
-  const link = options.linkFor(b.system);
-  const dir = await batchDir(link, b.name);
-  // Elements keep their original index even when some members were decided elsewhere.
-  const all = calcjobs.list({}).filter((c) => c.batch === b.name).sort((x, y) =>
-    x.element! - y.element!
-  );
-  const directives = scriptDirectives(scriptOf(store, all[0]), link.system.scheduler);
-  const spec = batchSpec({ ...b, calcjobs: all, directives }, dir);
-  const files: FileToWrite[] = [{
-    path: `${dir}/array.sh`,
-    data: new TextEncoder().encode(link.driver.render(spec)),
-  }];
-  for (const c of all) {
-    const el = `${dir}/${c.element}`;
-    files.push(
-      {
-        path: `${el}/${SCRIPT_NAME}`,
-        data: store.objects.get(c.scriptSha256)!,
-        mode: 0o700,
-      } as never,
-    );
-    for (const f of calcjobs.files(c.id).filter((f) => f.direction === "in")) {
-      const data = store.objects.get(f.sha256);
-      if (data === undefined) {
-        throw new Error(`Cannot upload ${f.path} of calcjob ${c.id}: object missing`);
-      }
-      files.push({ path: `${el}/${f.path}`, data });
-    }
-  }
-  await link.transport.writeFiles(files, { signal: options.signal });
-  calcjobs.advanceBatch(b.name, "uploading", "submitting", now());
-  options.onEvent?.({ type: "uploaded", batch: b.name, files: files.length });
-}
-
 async function submit(
   calcjobs: CalcJobStore,
   b: Batch,
   options: RunCalcJobsOptions,
-  now: () => number,
-  run: { submissions: number; statusQueries: number },
+  state: RunState,
 ): Promise<void> {
+  const { run, now } = state;
   const link = options.linkFor(b.system);
   const dir = await batchDir(link, b.name);
   // A run killed after sbatch but before recording it: find the array by name, or by the
   // files its first element left, and adopt it instead of submitting again.
   run.statusQueries++;
-  const listed = (await link.driver.status(link.transport, { signal: options.signal })).get(b.name);
-  let id = listed?.id;
+  const listing = await whenReachable(
+    b.system,
+    state,
+    options,
+    () => link.driver.status(link.transport, { signal: options.signal }),
+  );
+  if (listing === undefined) return; // tried again after the interval
+  let id = listing.get(b.name)?.id;
   if (id === undefined) {
     const [out, exit] = await link.transport.readFiles([
       `${dir}/0/_scheduler.out`,
@@ -248,94 +251,20 @@ async function submit(
   }
   const adopted = id !== undefined;
   if (id === undefined) {
+    crashPoint("calcjob-before-sbatch");
     run.submissions++;
-    id = await link.driver.submit(link.transport, `${dir}/array.sh`, { signal: options.signal });
+    // Unreachable: tried again after the interval, where the name check above finds an
+    // array the scheduler took anyway.
+    id = await whenReachable(
+      b.system,
+      state,
+      options,
+      () => link.driver.submit(link.transport, `${dir}/array.sh`, { signal: options.signal }),
+    );
+    if (id === undefined) return;
+    crashPoint("calcjob-after-sbatch");
   }
   calcjobs.advanceBatch(b.name, "submitting", "submitted", now(), id);
+  crashPoint("calcjob-after-submit");
   options.onEvent?.({ type: "submitted", batch: b.name, schedulerId: id, adopted });
-}
-
-async function poll(
-  calcjobs: CalcJobStore,
-  store: Store,
-  options: RunCalcJobsOptions,
-  system: string,
-  submitted: readonly CalcJobRecord[],
-  state: { run: { statusQueries: number }; missingSince: Map<string, number>; now: () => number },
-): Promise<void> {
-  const link = options.linkFor(system);
-  state.run.statusQueries++;
-  const listing = await link.driver.status(link.transport, { signal: options.signal });
-  const rundir = await link.rundir();
-  const markers = await link.transport.readFiles(
-    submitted.map((c) => `${rundir}/calcjobs/${c.batch}/${c.element}/${EXIT_MARKER}`),
-    { signal: options.signal },
-  );
-  for (const [i, c] of submitted.entries()) {
-    const text = markers[i] === undefined ? undefined : decoder.decode(markers[i]).trim();
-    const exitCode = text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
-    const element = listing.get(c.batch!)?.elements.get(c.element!);
-    const t = state.now();
-    // A COMPLETED element without its marker counts as missing: it is lost after the grace.
-    const live = element !== undefined && element.state.split(/\s/)[0] !== "COMPLETED";
-    if (live || exitCode !== undefined) state.missingSince.delete(c.id);
-    else if (!state.missingSince.has(c.id)) state.missingSince.set(c.id, t);
-    const outcome = classifyElement({
-      exitCode,
-      state: element?.state,
-      missingForMs: t - (state.missingSince.get(c.id) ?? t),
-    });
-    if (outcome === null) continue;
-    if (outcome.state === "completed") {
-      if (calcjobs.advance(c.id, "submitted", "downloading", t)) {
-        await download(calcjobs, store, link, { ...c, state: "downloading" }, state.now(), options);
-      }
-      continue;
-    }
-    if (calcjobs.advance(c.id, "submitted", "failed", t, outcome)) {
-      options.onEvent?.({ type: "finished", calcjob: c, state: "failed", detail: outcome.detail });
-    }
-  }
-}
-
-async function download(
-  calcjobs: CalcJobStore,
-  store: Store,
-  link: SystemLink,
-  c: CalcJobRecord,
-  now: number,
-  options: RunCalcJobsOptions,
-): Promise<void> {
-  const dir = `${await batchDir(link, c.batch!)}/${c.element}`;
-  const paths: string[] = [];
-  if (c.download.length > 0) {
-    // Globs were checked at add time to hold no shell syntax but globbing.
-    const script = `cd -- ${shellQuote(dir)} || exit 1; for f in ${c.download.join(" ")}; do ` +
-      `[ -f "$f" ] && printf '%s\\0' "$f"; done; exit 0`;
-    const r = await link.transport.exec(
-      shellJoin(["bash", "-O", "globstar", "-O", "nullglob", "-c", script]),
-      {
-        signal: options.signal,
-      },
-    );
-    if (r.code !== 0) {
-      throw new Error(`Cannot list the outputs of calcjob ${c.id}: ${r.stderr.trim()}`);
-    }
-    const listed = decoder.decode(r.stdout).split("\0").filter((p) => p !== "");
-    paths.push(...new Set(listed.map((p) => posix.normalize(p))));
-  }
-  const contents = await link.transport.readFiles(paths.map((p) => `${dir}/${p}`), {
-    signal: options.signal,
-  });
-  const downloads = paths.flatMap((path, i) =>
-    contents[i] === undefined ? [] : [{ path, sha256: store.objects.put(contents[i]!) }]
-  );
-  if (calcjobs.advance(c.id, "downloading", "completed", now, { exitCode: 0, downloads })) {
-    options.onEvent?.({
-      type: "finished",
-      calcjob: c,
-      state: "completed",
-      detail: `${downloads.length} files downloaded`,
-    });
-  }
 }

@@ -21,6 +21,7 @@ const ICONS: Readonly<Record<CalcJobState, string>> = {
   uploading: "↑",
   submitting: "↑",
   submitted: "▶",
+  retrying: "↻",
   downloading: "↓",
   completed: "✔",
   failed: "✘",

@@ -6,7 +6,7 @@
  * @module
  */
 import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
-import { type CalcJobRunEvent, runCalcJobs } from "../calcjob/mod.ts";
+import { type CalcJobRunEvent, DEFAULT_RETRIES, runCalcJobs } from "../calcjob/mod.ts";
 import { systemClock, type SystemLink } from "../runtime/mod.ts";
 import { parseCount } from "./_args.ts";
 import type { Context } from "./_context.ts";
@@ -30,23 +30,34 @@ import {
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(
- *   describeRunEvent({ type: "batched", batch: "cj-1", system: "hpc", size: 12 }),
+ *   describeRunEvent({ type: "batched", batch: "cj-1", system: "hpc", size: 12, retry: false }),
  *   "cj-1: 12 calcjobs in one array on hpc\n",
+ * );
+ * assert.equal(
+ *   describeRunEvent({ type: "uploaded", batch: "cj-1", files: 13, skipped: 13 }),
+ *   "cj-1: uploaded 0 of 13 files (13 already there)\n",
  * );
  * ```
  */
 export function describeRunEvent(event: CalcJobRunEvent): string {
   switch (event.type) {
     case "batched":
-      return `${event.batch}: ${event.size} calcjob${
-        event.size === 1 ? "" : "s"
-      } in one array on ${event.system}\n`;
+      return `${event.batch}: ${event.size} calcjob${event.size === 1 ? "" : "s"} in one ${
+        event.retry ? "retry " : ""
+      }array on ${event.system}\n`;
     case "uploaded":
-      return `${event.batch}: uploaded ${event.files} files\n`;
+      return `${event.batch}: uploaded ${event.files - event.skipped} of ${event.files} files${
+        event.skipped > 0 ? ` (${event.skipped} already there)` : ""
+      }\n`;
+    case "retrying":
+      return `${event.calcjob.seq} ${event.calcjob.label || event.calcjob.id}: ${event.reason}, ` +
+        `retrying (${event.detail})\n`;
     case "submitted":
       return `${event.batch}: ${
         event.adopted ? "found submitted" : "submitted"
       } as ${event.schedulerId}\n`;
+    case "unreachable":
+      return `${event.system}: not reachable, trying again at the next interval (${event.detail})\n`;
     case "finished":
       return `${event.calcjob.seq} ${
         event.calcjob.label || event.calcjob.id
@@ -66,6 +77,11 @@ export function calcjobsRunCommand(ctx: Context): CommandUnknownOpts {
     .option("-n, --number <n>", "keep at most N calcjobs in flight (default: all)", parseCount)
     .option("--system <name>", "only this system's calcjobs")
     .option("--poll <ms>", "poll interval in ms (default: each system's pollMs)", parseCount)
+    .option(
+      "--retries <n>",
+      `retries after a transient failure (node failure, preempted, lost) for calcjobs whose jobs file sets none (default: ${DEFAULT_RETRIES})`,
+      parseCount,
+    )
     .option("--json", "print the final counts as JSON")
     .action(async (options) => {
       using store = ctx.openStore();
@@ -85,6 +101,7 @@ export function calcjobsRunCommand(ctx: Context): CommandUnknownOpts {
             number: options.number === 0 ? undefined : options.number,
             system: options.system,
             pollMs: options.poll,
+            retries: options.retries,
             onEvent: options.json ? undefined : (e) => ctx.out(describeRunEvent(e)),
           });
         } catch (e) {

@@ -74,6 +74,9 @@ export function calcjobsShowCommand(ctx: Context): CommandUnknownOpts {
         `  state:      ${calcjobStateText(ctx.style, c)}${
           c.exitCode === null ? "" : `, exit code ${c.exitCode}`
         }`,
+        `  attempts:   ${c.attempts}${
+          c.maxRetries === null ? "" : ` (retries after transient failures: up to ${c.maxRetries})`
+        }`,
         ...(c.batch === null ? [] : [
           `  array:      ${c.batch} element ${c.element}${
             c.schedulerId ? ` (scheduler id ${c.schedulerId})` : ""

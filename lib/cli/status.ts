@@ -1,10 +1,12 @@
 /**
  * `drover status`: how many calls each step has in each state, for the step's current code
- * version (its code identity and version salt) unless `--all-versions` asks for history.
+ * version (its code identity and version salt) unless `--all-versions` asks for history;
+ * and how many calcjobs (`drover add`) are in each state.
  *
  * @module
  */
 import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
+import { CALCJOB_TRANSITIONS, CalcJobStore } from "../calcjob/mod.ts";
 import { countCallsByVersion, type Store, type VersionStateCount } from "../store/mod.ts";
 import type { Context } from "./_context.ts";
 import { plural, renderTable, shortHash, toJson } from "./_output.ts";
@@ -106,6 +108,27 @@ export function pivotVersions(
 }
 
 /**
+ * One line counting calcjobs by state, in lifecycle order (states with none left out).
+ *
+ * @param counts Calcjobs by state, as `CalcJobStore.counts()` gives them.
+ * @returns The line with its newline, or `""` when there are no calcjobs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(calcjobCountsLine({ failed: 1, completed: 3, submitted: 2 }),
+ *   "calcjobs: 6 (2 submitted, 3 completed, 1 failed)\n");
+ * assert.equal(calcjobCountsLine({}), "");
+ * ```
+ */
+export function calcjobCountsLine(counts: Readonly<Record<string, number>>): string {
+  const parts = Object.keys(CALCJOB_TRANSITIONS).filter((s) => (counts[s] ?? 0) > 0)
+    .map((s) => `${counts[s]} ${s}`);
+  const total = Object.values(counts).reduce((n, c) => n + c, 0);
+  return total === 0 ? "" : `calcjobs: ${total} (${parts.join(", ")})\n`;
+}
+
+/**
  * Builds the `status` command: a table of call counts by step and state.
  *
  * @param ctx The invocation's context.
@@ -134,12 +157,13 @@ export function statusCommand(ctx: Context): CommandUnknownOpts {
         }
         : currentTotal;
       const hidden = rows.filter((r) => !r.current).reduce((n, r) => n + r.total, 0);
+      const calcjobs = new CalcJobStore(store).counts();
       if (options.json) {
-        ctx.out(toJson({ store: store.dir, steps: shown, total, olderCalls: hidden }));
+        ctx.out(toJson({ store: store.dir, steps: shown, total, olderCalls: hidden, calcjobs }));
         return;
       }
       if (rows.length === 0) {
-        ctx.out(`No calls recorded in ${store.dir}\n`);
+        ctx.out(`No calls recorded in ${store.dir}\n${calcjobCountsLine(calcjobs)}`);
         return;
       }
       const { style } = ctx;
@@ -184,6 +208,7 @@ export function statusCommand(ctx: Context): CommandUnknownOpts {
           ) + "\n",
         );
       }
+      ctx.out(calcjobCountsLine(calcjobs));
     });
 }
 

@@ -313,6 +313,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX calcjob_events_calcjob ON calcjob_events(calcjob);
   `,
+  // Calcjob retries (lib/calcjob): the retry limit a jobs file set for a calcjob (its own
+  // `retries` or its code's); calcjobs without a row use the run's default.
+  `
+  CREATE TABLE calcjob_retry_limits (
+    calcjob TEXT PRIMARY KEY REFERENCES calcjobs(id) ON DELETE CASCADE,
+    max_retries INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -56,7 +56,7 @@ Deno.test("safeParseJobsFile() names the file, the item path and what was expect
   assert.equal(
     problem("calcjobs: [{ code: c, resource: {} }]"),
     'Cannot add jobs file "jobs.yaml": calcjobs[0].resource is not a known setting (expected ' +
-      "label, code, parameters, upload, download, resources, matrix, matrix_mode)",
+      "label, code, parameters, upload, download, resources, matrix, matrix_mode, retries)",
   );
   assert.match(
     problem("calcjobs: [{ code: c, resources: { time: soon } }]"),
@@ -77,6 +77,14 @@ Deno.test("safeParseJobsFile() names the file, the item path and what was expect
   assert.match(
     problem("calcjobs: [{ code: c, matrix: { x: [] } }]"),
     /calcjobs\[0\]\.matrix\.x must be a non-empty list of values/,
+  );
+  assert.match(
+    problem("calcjobs: [{ code: c, retries: -1 }]"),
+    /calcjobs\[0\]\.retries must be a whole number, 0 or more/,
+  );
+  assert.match(
+    problem("codes: [{ label: c, system: s, script: x, retries: 1.5 }]"),
+    /codes\[0\]\.retries must be a whole number, 0 or more/,
   );
 });
 

@@ -25,6 +25,8 @@ function cj(id: string, over: Partial<CalcJobRecord> = {}): CalcJobRecord {
     schedulerId: null,
     reason: null,
     exitCode: null,
+    attempts: 0,
+    maxRetries: null,
     createdAt: 0,
     updatedAt: 0,
     ...over,

@@ -16,6 +16,7 @@ import { driverFor, type SchedulerDriver } from "../../lib/scheduler/mod.ts";
 import type { System } from "../../lib/systems/mod.ts";
 import { LocalTransport } from "../../lib/transport/mod.ts";
 import { requireSlurm, slurm } from "../_helpers/slurm.ts";
+import { faultyDriver } from "./_faulty_driver.ts";
 import { calcjobProject } from "./_project.ts";
 
 const decoder = new TextDecoder();
@@ -184,5 +185,46 @@ Deno.test({
     assert.equal(summary.submissions, 0);
     assert.deepEqual(adopted, [true]);
     assert.deepEqual(summary.counts, { completed: 4 });
+  },
+});
+
+Deno.test({
+  name:
+    "runCalcJobs() retries node failures on the real Slurm as ONE array of the retried calcjobs",
+  ignore: slurm.ignore,
+  fn: async () => {
+    requireSlurm();
+    using p = calcjobProject();
+    const system = hpc(`${p.dir}/runs`);
+    addJobsFile(
+      p.write(
+        "jobs.yaml",
+        `
+codes:
+  - { label: echo, system: hpc, script: "#!/bin/bash\\necho {{ calc.parameters.x }} > out.txt\\n", download: [out.txt] }
+calcjobs:
+  - { code: echo, matrix: { x: [1, 2] } }
+  - { code: echo, parameters: { fault: NODE_FAIL, times: 1 }, matrix: { x: [3, 4] } }
+  - { code: echo, parameters: { fault: PREEMPTED, times: 1 }, matrix: { x: [5] } }
+`,
+      ),
+      p.store,
+      { systems: { hpc: system } },
+    );
+    await using opts = options(system, faultyDriver(driverFor("slurm"), p.store));
+    const summary = await runCalcJobs(p.store, opts);
+    assert.deepEqual(summary.counts, { completed: 5 });
+    assert.equal(summary.submissions, 2);
+    const calcjobs = new CalcJobStore(p.store);
+    const all = calcjobs.list();
+    assert.deepEqual(all.map((c) => c.attempts), [1, 1, 2, 2, 2]);
+    const retried = all.filter((c) => c.attempts === 2);
+    assert.equal(new Set(retried.map((c) => c.batch)).size, 1);
+    const script = await Deno.readTextFile(`${p.dir}/runs/calcjobs/${retried[0].batch}/array.sh`);
+    assert.match(script, /^#SBATCH --array=0-2$/m);
+    for (const c of all) {
+      const out = calcjobs.files(c.id).find((f) => f.direction === "out")!;
+      assert.equal(decoder.decode(p.store.objects.get(out.sha256)), `${c.parameters.x}\n`);
+    }
   },
 });
