@@ -1,0 +1,411 @@
+/**
+ * Flow runs as the store keeps them (`store.flowRuns`): one row per run, per step and per
+ * element (its call key, state, error or root causes, and its value by object hash: no file
+ * per element), and the run's log. Written as the run goes, so another process sees it live
+ * and a crash leaves a run that can be resumed.
+ *
+ * @module
+ */
+import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import { guard, transaction } from "./database.ts";
+import { processAlive } from "./_process.ts";
+import type {
+  FlowElementRow,
+  FlowLogRow,
+  FlowRunRecord,
+  FlowRunState,
+  FlowStepRecord,
+  FlowStepState,
+  NewFlowRun,
+  StepEnd,
+} from "./flow_run_types.ts";
+
+export { FLOW_RUN_TRANSITIONS } from "./flow_run_types.ts";
+
+/**
+ * The flow-run tables. Run state changes are guarded `UPDATE ... WHERE state IN (...)`
+ * statements that say whether they applied (see `FLOW_RUN_TRANSITIONS`).
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * using store = openStore({ dir: `${dir}/.drover` });
+ * const id = store.flowRuns.create({
+ *   flow: "f", inputsRef: "00", origin: "run", cwd: dir,
+ *   steps: [{ step: "a", spec: null, inputs: ["x"], outputs: ["y"] }],
+ * });
+ * assert.equal(store.flowRuns.start(id), true);
+ * store.flowRuns.stepStarted(id, "a", 1, 5);
+ * assert.equal(store.flowRuns.steps(id)[0].state, "running");
+ * assert.equal(store.flowRuns.finish(id, "succeeded"), true);
+ * assert.equal(store.flowRuns.get(id)?.state, "succeeded");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class FlowRunStore {
+  readonly #db: DatabaseSync;
+  readonly #path: string;
+
+  /**
+   * Use `store.flowRuns`.
+   *
+   * @param db The open database.
+   * @param path Its file, for error messages.
+   */
+  constructor(db: DatabaseSync, path: string) {
+    this.#db = db;
+    this.#path = path;
+  }
+
+  #run(sql: string, ...params: SQLInputValue[]): number {
+    return Number(guard(this.#path, () => this.#db.prepare(sql).run(...params)).changes);
+  }
+
+  #all(sql: string, ...params: SQLInputValue[]): Record<string, SQLInputValue>[] {
+    return guard(this.#path, () => this.#db.prepare(sql).all(...params));
+  }
+
+  /**
+   * Records a new run (`pending`) and its steps (`pending`), before anything runs.
+   *
+   * @param run The flow, its inputs' object, where it came from and its steps in order.
+   * @returns The run id.
+   */
+  create(run: NewFlowRun): number {
+    return transaction(this.#db, this.#path, () => {
+      const r = guard(this.#path, () =>
+        this.#db.prepare(
+          `INSERT INTO flow_runs (flow, script, export_name, inputs_ref, parent, origin, state,
+             cwd, host, started_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+        ).run(
+          run.flow,
+          run.script ?? null,
+          run.exportName ?? null,
+          run.inputsRef,
+          run.parent ?? null,
+          run.origin,
+          run.cwd,
+          Deno.hostname(),
+          run.at ?? Date.now(),
+        ));
+      const id = Number(r.lastInsertRowid);
+      run.steps.forEach((s, seq) =>
+        this.#run(
+          `INSERT INTO flow_steps (run, step, seq, state, spec, inputs, outputs)
+           VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
+          id,
+          s.step,
+          seq,
+          s.spec,
+          JSON.stringify(s.inputs),
+          JSON.stringify(s.outputs),
+        )
+      );
+      return id;
+    });
+  }
+
+  /**
+   * Moves a run to `running` in this process (from `pending`, or to resume it from
+   * `interrupted`, `failed` or `partial`): its steps go back to `pending` and its elements
+   * are forgotten (they are written again, from the cache, as the run goes).
+   *
+   * @param id The run.
+   * @param options The owning process (default: this one) and the time.
+   * @returns Whether it applied (false: the run is running elsewhere, or unknown).
+   */
+  start(id: number, options: { readonly pid?: number; readonly at?: number } = {}): boolean {
+    return transaction(this.#db, this.#path, () => {
+      const n = this.#run(
+        `UPDATE flow_runs SET state = 'running', host = ?, pid = ?, ended_at = NULL, error = NULL,
+           ok = 0, failed = 0, skipped = 0, total = 0
+         WHERE id = ? AND state IN ('pending', 'interrupted', 'failed', 'partial')`,
+        Deno.hostname(),
+        options.pid ?? Deno.pid,
+        id,
+      );
+      if (n === 0) return false;
+      this.#run(
+        `UPDATE flow_steps SET state = 'pending', ok = 0, failed = 0, skipped = 0, total = 0,
+           restarts = 0, missing = NULL, started_at = NULL, ended_at = NULL WHERE run = ?`,
+        id,
+      );
+      this.#run("DELETE FROM flow_elements WHERE run = ?", id);
+      return true;
+    });
+  }
+
+  /**
+   * Ends a running run.
+   *
+   * @param id The run.
+   * @param state `succeeded`, `partial`, `failed` or `interrupted`.
+   * @param options The error of a failed run, the time.
+   * @returns Whether it applied (false: not running).
+   */
+  finish(
+    id: number,
+    state: Exclude<FlowRunState, "pending" | "running">,
+    options: { readonly error?: string; readonly at?: number } = {},
+  ): boolean {
+    return this.#run(
+      `UPDATE flow_runs SET state = ?, ended_at = ?, error = ?
+       WHERE id = ? AND state IN ('pending', 'running')`,
+      state,
+      options.at ?? Date.now(),
+      options.error ?? null,
+      id,
+    ) > 0;
+  }
+
+  /**
+   * A step started with `total` calls.
+   *
+   * @param id The run.
+   * @param step The step.
+   * @param total Its calls (elements that run).
+   * @param at When.
+   */
+  stepStarted(id: number, step: string, total: number, at: number): void {
+    this.#run(
+      `UPDATE flow_steps SET state = 'running', total = ?, started_at = ? WHERE run = ? AND step = ?`,
+      total,
+      at,
+      id,
+      step,
+    );
+  }
+
+  /**
+   * Live counts of a running step's settled calls.
+   *
+   * @param id The run.
+   * @param step The step.
+   * @param counts Calls that succeeded and failed so far.
+   */
+  stepProgress(id: number, step: string, counts: { ok: number; failed: number }): void {
+    this.#run(
+      "UPDATE flow_steps SET ok = ?, failed = ? WHERE run = ? AND step = ? AND state = 'running'",
+      counts.ok,
+      counts.failed,
+      id,
+      step,
+    );
+  }
+
+  /**
+   * A step ended: its row, its elements and the run's counts, in one transaction.
+   *
+   * @param id The run.
+   * @param end How it ended and its elements.
+   */
+  stepEnded(id: number, end: StepEnd): void {
+    transaction(this.#db, this.#path, () => {
+      const c = end.counts;
+      this.#run(
+        `UPDATE flow_steps SET state = ?, ok = ?, failed = ?, skipped = ?, total = ?, restarts = ?,
+           missing = ?, plan = ?, started_at = ?, ended_at = ? WHERE run = ? AND step = ?`,
+        end.state,
+        c.ok,
+        c.failed,
+        c.skipped,
+        c.ok + c.failed + c.skipped,
+        end.restarts,
+        JSON.stringify(end.missing),
+        end.plan === null ? null : JSON.stringify(end.plan),
+        end.startedAt,
+        end.endedAt,
+        id,
+        end.step,
+      );
+      const put = this.#db.prepare(
+        `INSERT OR REPLACE INTO flow_elements (run, step, flat, idx, key, state, error, value_ref)
+         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT result_ref FROM calls WHERE key = ?5 AND state = 'done'))`,
+      );
+      guard(this.#path, () => {
+        for (const e of end.elements) {
+          put.run(
+            id,
+            end.step,
+            e.flat,
+            JSON.stringify(e.index),
+            e.key ?? null,
+            e.state,
+            e.error === undefined ? null : JSON.stringify(e.error),
+          );
+        }
+      });
+      this.#run(
+        `UPDATE flow_runs SET (ok, failed, skipped, total) = (SELECT COALESCE(SUM(ok), 0),
+           COALESCE(SUM(failed), 0), COALESCE(SUM(skipped), 0), COALESCE(SUM(total), 0)
+           FROM flow_steps WHERE run = ?1 AND ended_at IS NOT NULL) WHERE id = ?1`,
+        id,
+      );
+    });
+  }
+
+  /**
+   * Appends entries to a run's log.
+   *
+   * @param id The run.
+   * @param entries Times and events (JSON data).
+   */
+  appendLog(id: number, entries: readonly { at: number; event: unknown }[]): void {
+    if (entries.length === 0) return;
+    transaction(this.#db, this.#path, () => {
+      const [row] = this.#all("SELECT COALESCE(MAX(seq), -1) AS s FROM flow_log WHERE run = ?", id);
+      let seq = Number(row.s);
+      const put = this.#db.prepare(
+        "INSERT INTO flow_log (run, seq, at, event) VALUES (?, ?, ?, ?)",
+      );
+      guard(this.#path, () => {
+        for (const e of entries) put.run(id, ++seq, e.at, JSON.stringify(e.event));
+      });
+    });
+  }
+
+  /**
+   * One run. A `running` run whose process on this host is gone reads as `interrupted`.
+   *
+   * @param id The run.
+   * @returns It, or undefined.
+   */
+  get(id: number): FlowRunRecord | undefined {
+    this.markInterrupted();
+    const [row] = this.#all("SELECT * FROM flow_runs WHERE id = ?", id);
+    return row ? toRun(row) : undefined;
+  }
+
+  /**
+   * Runs started since a time, newest first (dead `running` runs marked `interrupted`).
+   *
+   * @param sinceMs Only runs started at or after this time.
+   * @returns The runs.
+   */
+  list(sinceMs = 0): FlowRunRecord[] {
+    this.markInterrupted();
+    return this.#all(
+      "SELECT * FROM flow_runs WHERE started_at >= ? ORDER BY started_at DESC, id DESC",
+      sinceMs,
+    ).map(toRun);
+  }
+
+  /**
+   * Marks `running` runs of this host whose process is gone (kill -9, reboot) as
+   * `interrupted`, and their running steps too.
+   *
+   * @returns How many runs were marked.
+   */
+  markInterrupted(): number {
+    let n = 0;
+    const rows = this.#all(
+      "SELECT id, pid FROM flow_runs WHERE state = 'running' AND host = ?",
+      Deno.hostname(),
+    );
+    for (const r of rows) {
+      const pid = Number(r.pid);
+      if (pid === Deno.pid || processAlive(pid)) continue;
+      n += this.#run(
+        "UPDATE flow_runs SET state = 'interrupted' WHERE id = ? AND state = 'running'",
+        Number(r.id),
+      );
+    }
+    return n;
+  }
+
+  /**
+   * A run's steps in flow order.
+   *
+   * @param id The run.
+   * @returns The step rows.
+   */
+  steps(id: number): FlowStepRecord[] {
+    return this.#all("SELECT * FROM flow_steps WHERE run = ? ORDER BY seq", id).map(toStep);
+  }
+
+  /**
+   * The elements of one step of a run, in flat order.
+   *
+   * @param id The run.
+   * @param step The step.
+   * @returns The element rows.
+   */
+  elements(id: number, step: string): FlowElementRow[] {
+    return this.#all(
+      "SELECT * FROM flow_elements WHERE run = ? AND step = ? ORDER BY flat",
+      id,
+      step,
+    ).map((r) => ({
+      flat: Number(r.flat),
+      index: JSON.parse(String(r.idx)),
+      state: String(r.state) as FlowElementRow["state"],
+      ...(r.key == null ? {} : { key: String(r.key) }),
+      ...(r.error == null ? {} : { error: JSON.parse(String(r.error)) }),
+      valueRef: r.value_ref == null ? null : String(r.value_ref),
+    }));
+  }
+
+  /**
+   * A run's log, in order.
+   *
+   * @param id The run.
+   * @returns The entries.
+   */
+  log(id: number): FlowLogRow[] {
+    return this.#all("SELECT at, event FROM flow_log WHERE run = ? ORDER BY seq", id).map((r) => ({
+      at: Number(r.at),
+      event: JSON.parse(String(r.event)),
+    }));
+  }
+}
+
+function toRun(r: Record<string, SQLInputValue>): FlowRunRecord {
+  const n = (v: SQLInputValue): number | null => (v == null ? null : Number(v));
+  const s = (v: SQLInputValue): string | null => (v == null ? null : String(v));
+  return {
+    id: Number(r.id),
+    flow: String(r.flow),
+    script: s(r.script),
+    exportName: s(r.export_name),
+    inputsRef: String(r.inputs_ref),
+    parent: n(r.parent),
+    origin: String(r.origin) as FlowRunRecord["origin"],
+    state: String(r.state) as FlowRunState,
+    cwd: String(r.cwd),
+    host: String(r.host),
+    pid: n(r.pid),
+    startedAt: Number(r.started_at),
+    endedAt: n(r.ended_at),
+    error: s(r.error),
+    counts: {
+      ok: Number(r.ok),
+      failed: Number(r.failed),
+      skipped: Number(r.skipped),
+      total: Number(r.total),
+    },
+  };
+}
+
+function toStep(r: Record<string, SQLInputValue>): FlowStepRecord {
+  return {
+    step: String(r.step),
+    seq: Number(r.seq),
+    state: String(r.state) as FlowStepState,
+    spec: r.spec == null ? null : String(r.spec),
+    inputs: JSON.parse(String(r.inputs)),
+    outputs: JSON.parse(String(r.outputs)),
+    plan: r.plan == null ? null : JSON.parse(String(r.plan)),
+    counts: {
+      ok: Number(r.ok),
+      failed: Number(r.failed),
+      skipped: Number(r.skipped),
+      total: Number(r.total),
+    },
+    restarts: Number(r.restarts),
+    missing: r.missing == null ? [] : JSON.parse(String(r.missing)),
+    startedAt: r.started_at == null ? null : Number(r.started_at),
+    endedAt: r.ended_at == null ? null : Number(r.ended_at),
+  };
+}
