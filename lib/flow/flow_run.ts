@@ -33,7 +33,7 @@ export interface StepRun {
 }
 
 /** One element of a step as it ended (what the store records). */
-export interface ElementOutcome {
+export interface FlowElementOutcome {
   /** Flat position in the step's output. */
   readonly flat: number;
   /** N-dimensional index (empty for an unmapped step). */
@@ -55,7 +55,7 @@ export interface StepOutcome {
   /** Its map plan, for a mapped step that ran. */
   readonly plan: MapPlan | null;
   /** Its elements, in flat order (computed when called). */
-  readonly elements: () => ElementOutcome[];
+  readonly elements: () => FlowElementOutcome[];
 }
 
 /** One event of a run's log, with its time. */

@@ -43,7 +43,7 @@ export {
 export { first, Flow, flow, type FlowPart } from "./flow.ts";
 export {
   type DataValue,
-  type ElementOutcome,
+  type FlowElementOutcome,
   type FlowEvent,
   type FlowLogEntry,
   type FlowNodeView,

@@ -12,7 +12,7 @@ import { failureOf, isRetryable, stateOf, tooMany, uniqueCauses } from "./failur
 import type { Flow } from "./flow.ts";
 import {
   type DataValue,
-  type ElementOutcome,
+  type FlowElementOutcome,
   type FlowEvent,
   type FlowLogEntry,
   type FlowRun,
@@ -106,7 +106,7 @@ class Runner {
     this.#startedAt = this.#clock.now();
   }
 
-  #finish(r: Omit<StepRun, "startedAt" | "endedAt">, elements: () => ElementOutcome[]): void {
+  #finish(r: Omit<StepRun, "startedAt" | "endedAt">, elements: () => FlowElementOutcome[]): void {
     const now = this.#clock.now();
     this.steps[r.step] = { ...r, startedAt: this.#started.get(r.step) ?? now, endedAt: now };
     const plan = this.plans.get(r.step) ?? null;
