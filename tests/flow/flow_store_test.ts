@@ -82,7 +82,7 @@ Deno.test("flow.run() records the run, its steps, elements and log, and loadFlow
       strip(progressRows(run.id!, { store: session.store })),
       strip(progressRows(run)),
     );
-    const text = (lines: string[]) => lines.map((l) => l.replace(/^\+\d+ ms  /, ""));
+    const text = (lines: string[]) => lines.map((l) => l.replace(/^\+\d+ ms {2}/, ""));
     assert.deepEqual(text(report.log(run.id!, { store: session.store })), text(report.log(run)));
     assert.equal(
       report.graph(run.id!, { store: session.store, format: "mermaid" }),
