@@ -92,7 +92,7 @@ export function flowsSamplesCommand(ctx: Context): CommandUnknownOpts {
   return new Command("samples")
     .description("list the elements of a mapped output with the inputs that produced them")
     .argument("<id>", "the flow run id (see drover flows ls)", parseRunId)
-    .argument("<output>", "a mapped output of the flow")
+    .argument("<name>", "a mapped output of the flow")
     .addOption(
       new Option("--format <format>", "table, csv or json")
         .choices(["table", "csv", "json"] as const)
