@@ -191,3 +191,44 @@ Deno.test("drover flows graph/log/progress: usage and domain errors", async () =
   assert.equal(badTarget.code, 1);
   assert.match(badTarget.err, /no exported flow "nope" \(flows: countedFlow\)/);
 });
+
+Deno.test("drover flows restart --set mesh_error=false (the tutorial's get_builder_restart) reruns only what the change reaches", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/.drover`);
+  const { BASE } = await import("../../examples/flows_failures.ts");
+  await Deno.writeTextFile(
+    `${dir.path}/inputs.json`,
+    JSON.stringify({ ...BASE, mesh_error: true }),
+  );
+  const example = new URL("../../examples/flows_failures.ts", import.meta.url).pathname;
+  const first = await cli(
+    ["flows", "run", `${example}#failuresFlow`, "--inputs", "inputs.json", "--allow-failed"],
+    dir.path,
+  );
+  assert.equal(first.code, 0, first.err);
+  const restart = await cli(["flows", "restart", "1", "--set", "mesh_error=false"], dir.path);
+  assert.equal(restart.code, 0, restart.err);
+  using store = openStore({ dir: `${dir.path}/.drover` });
+  const [one, two] = [1, 2].map((id) => store.flowRuns.steps(id));
+  assert.deepEqual(one.map((s) => s.state), [
+    "succeeded",
+    "failed",
+    "succeeded",
+    "skipped",
+    "skipped",
+    "skipped",
+  ]);
+  assert.deepEqual(two.map((s) => s.state), Array(6).fill("succeeded"));
+  assert.deepEqual(two[3].counts, { ok: 200, failed: 0, skipped: 0, total: 200 });
+  // The script run of the restart executed no geometry or materials call: they came from the cache.
+  const restartRun = store.listRuns()[0];
+  const ran = new Set(store.listCalls({ runId: restartRun.id }).map((c) => c.step));
+  assert.equal(ran.has("flows_electrostatics.make_geometry"), false);
+  assert.equal(ran.has("flows_electrostatics.make_materials"), false);
+  assert.equal(ran.has("flows_failures.make_mesh"), true);
+  const key = (id: number, step: string) => store.flowRuns.elements(id, step)[0].key;
+  assert.equal(
+    key(1, "flows_electrostatics.make_geometry"),
+    key(2, "flows_electrostatics.make_geometry"),
+  );
+});
