@@ -6,7 +6,7 @@
  * @module
  */
 import { Command, type CommandUnknownOpts } from "npm:@commander-js/extra-typings@^14.0.0";
-import type { FlowRunRecord, Store } from "../store/mod.ts";
+import type { FlowRunRecord } from "../store/mod.ts";
 import type { Context } from "./_context.ts";
 import { CommandError } from "./_errors.ts";
 import { executeRun, loadFlow, requireRun, runInputs } from "./_flow_exec.ts";
@@ -48,6 +48,7 @@ export function flowsResumeCommand(ctx: Context): CommandUnknownOpts {
       const storeDir = ctx.storeDir();
       let run: FlowRunRecord;
       let inputs: Record<string, unknown>;
+      let loaded: Awaited<ReturnType<typeof loadFlow>>;
       {
         using store = ctx.openStore();
         run = requireRun(store, id, "resume");
@@ -61,25 +62,21 @@ export function flowsResumeCommand(ctx: Context): CommandUnknownOpts {
             `Cannot resume flow run ${id}: it is running (process ${run.pid} on ${run.host})`,
           );
         }
-        await failIfUnloadable(store, run);
+        try {
+          loaded = await flowOfRun(run, "resume");
+        } catch (e) {
+          // A submitted run whose flow cannot be loaded must not stay pending.
+          if (run.state === "pending") {
+            store.flowRuns.finish(id, "failed", { error: (e as Error).message });
+          }
+          throw e;
+        }
+        if (run.exportName === null) store.flowRuns.setExport(id, loaded.exportName);
       }
-      const { flow } = await flowOfRun(run, "resume");
-      await executeRun(ctx, storeDir, id, flow, inputs, {
+      await executeRun(ctx, storeDir, id, loaded.flow, inputs, {
         detach: options.detach === true,
         allowFailed: options.allowFailed === true,
         retryFailed: run.origin === "retry",
       });
     });
-}
-
-/** A pending run whose flow cannot be loaded is marked failed, so it does not stay pending. */
-async function failIfUnloadable(store: Store, run: FlowRunRecord): Promise<void> {
-  try {
-    await flowOfRun(run, "resume");
-  } catch (e) {
-    if (run.state === "pending") {
-      store.flowRuns.finish(run.id, "failed", { error: (e as Error).message });
-    }
-    throw e;
-  }
 }

@@ -7,7 +7,7 @@
  */
 import { encode } from "../codec/mod.ts";
 import type { Clock } from "../runtime/mod.ts";
-import type { FlowRunOrigin, Store, StoredPlan } from "../store/mod.ts";
+import type { FlowRunOrigin, NewFlowStep, Store, StoredPlan } from "../store/mod.ts";
 import type { Flow } from "./flow.ts";
 import type { FlowEvent, StepOutcome } from "./flow_run.ts";
 import type { RunFlowOptions } from "./run.ts";
@@ -66,13 +66,35 @@ export function recordFlowRun(
     parent: options.parent ?? null,
     origin: options.origin ?? "run",
     cwd: options.cwd ?? Deno.cwd(),
-    steps: f.order.map((n) => ({
-      step: n.name,
-      spec: n.specText,
-      inputs: n.inputs,
-      outputs: n.outputs,
-    })),
+    steps: stepsOf(f),
   });
+}
+
+/**
+ * The steps of a flow as the store records them, in run order.
+ *
+ * @param f The flow.
+ * @returns Name, spec, inputs and outputs of each step.
+ *
+ * @example
+ * ```ts
+ * import { stepsOf } from "./flow_recorder.ts";
+ * import { first } from "./mod.ts";
+ * import { step } from "../step/mod.ts";
+ * import assert from "node:assert/strict";
+ * const half = step("doc-steps-half", ({ x }: { x: number }) => x / 2, { returns: "h" });
+ * assert.deepEqual(stepsOf(first(half)), [
+ *   { step: "doc-steps-half", spec: null, inputs: ["x"], outputs: ["h"] },
+ * ]);
+ * ```
+ */
+export function stepsOf(f: Flow): NewFlowStep[] {
+  return f.order.map((n) => ({
+    step: n.name,
+    spec: n.specText,
+    inputs: n.inputs,
+    outputs: n.outputs,
+  }));
 }
 
 const PROGRESS_EVERY_MS = 200;

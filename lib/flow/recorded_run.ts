@@ -6,7 +6,7 @@
  */
 import { currentSession } from "../step/mod.ts";
 import type { Flow } from "./flow.ts";
-import { FlowRecorder, recordFlowRun, type RecordOptions } from "./flow_recorder.ts";
+import { FlowRecorder, recordFlowRun, type RecordOptions, stepsOf } from "./flow_recorder.ts";
 import type { FlowRun } from "./flow_run.ts";
 import { runFlow, type RunFlowOptions } from "./run.ts";
 
@@ -87,7 +87,8 @@ export async function runRecorded(
   const session = options.session ?? currentSession();
   const store = session.store;
   const id = options.runId ?? recordFlowRun(store, f, inputs, options);
-  if (!store.flowRuns.start(id)) {
+  // A resumed run takes the flow's steps as they are now (its code may have changed).
+  if (!store.flowRuns.start(id, options.runId === undefined ? {} : { steps: stepsOf(f) })) {
     throw new FlowRunStateError(id, store.flowRuns.get(id)?.state ?? null);
   }
   const rec = new FlowRecorder(store, id, options.clock);

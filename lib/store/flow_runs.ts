@@ -8,6 +8,7 @@
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { guard, transaction } from "./database.ts";
+import { toElement, toRun, toStep } from "./_flow_run_rows.ts";
 import { processAlive } from "./_process.ts";
 import type {
   FlowElementRow,
@@ -15,8 +16,8 @@ import type {
   FlowRunRecord,
   FlowRunState,
   FlowStepRecord,
-  FlowStepState,
   NewFlowRun,
+  NewFlowStep,
   StepEnd,
 } from "./flow_run_types.ts";
 
@@ -93,20 +94,24 @@ export class FlowRunStore {
           run.at ?? Date.now(),
         ));
       const id = Number(r.lastInsertRowid);
-      run.steps.forEach((s, seq) =>
-        this.#run(
-          `INSERT INTO flow_steps (run, step, seq, state, spec, inputs, outputs)
-           VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
-          id,
-          s.step,
-          seq,
-          s.spec,
-          JSON.stringify(s.inputs),
-          JSON.stringify(s.outputs),
-        )
-      );
+      this.#putSteps(id, run.steps);
       return id;
     });
+  }
+
+  #putSteps(id: number, steps: readonly NewFlowStep[]): void {
+    steps.forEach((s, seq) =>
+      this.#run(
+        `INSERT INTO flow_steps (run, step, seq, state, spec, inputs, outputs)
+         VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
+        id,
+        s.step,
+        seq,
+        s.spec,
+        JSON.stringify(s.inputs),
+        JSON.stringify(s.outputs),
+      )
+    );
   }
 
   /**
@@ -115,10 +120,14 @@ export class FlowRunStore {
    * are forgotten (they are written again, from the cache, as the run goes).
    *
    * @param id The run.
-   * @param options The owning process (default: this one) and the time.
+   * @param options The owning process (default: this one); the flow's steps as they are now
+   * (a resumed flow whose code changed), replacing the recorded ones.
    * @returns Whether it applied (false: the run is running elsewhere, or unknown).
    */
-  start(id: number, options: { readonly pid?: number; readonly at?: number } = {}): boolean {
+  start(
+    id: number,
+    options: { readonly pid?: number; readonly steps?: readonly NewFlowStep[] } = {},
+  ): boolean {
     return transaction(this.#db, this.#path, () => {
       const n = this.#run(
         `UPDATE flow_runs SET state = 'running', host = ?, pid = ?, ended_at = NULL, error = NULL,
@@ -129,6 +138,10 @@ export class FlowRunStore {
         id,
       );
       if (n === 0) return false;
+      if (options.steps) {
+        this.#run("DELETE FROM flow_steps WHERE run = ?", id);
+        this.#putSteps(id, options.steps);
+      }
       this.#run(
         `UPDATE flow_steps SET state = 'pending', ok = 0, failed = 0, skipped = 0, total = 0,
            restarts = 0, missing = NULL, started_at = NULL, ended_at = NULL WHERE run = ?`,
@@ -160,6 +173,16 @@ export class FlowRunStore {
       options.error ?? null,
       id,
     ) > 0;
+  }
+
+  /**
+   * Records the export holding a run's flow once found (a submitted run's worker finds it).
+   *
+   * @param id The run.
+   * @param exportName The export.
+   */
+  setExport(id: number, exportName: string): void {
+    this.#run("UPDATE flow_runs SET export_name = ? WHERE id = ?", exportName, id);
   }
 
   /**
@@ -345,14 +368,7 @@ export class FlowRunStore {
       "SELECT * FROM flow_elements WHERE run = ? AND step = ? ORDER BY flat",
       id,
       step,
-    ).map((r) => ({
-      flat: Number(r.flat),
-      index: JSON.parse(String(r.idx)),
-      state: String(r.state) as FlowElementRow["state"],
-      ...(r.key == null ? {} : { key: String(r.key) }),
-      ...(r.error == null ? {} : { error: JSON.parse(String(r.error)) }),
-      valueRef: r.value_ref == null ? null : String(r.value_ref),
-    }));
+    ).map(toElement);
   }
 
   /**
@@ -367,53 +383,4 @@ export class FlowRunStore {
       event: JSON.parse(String(r.event)),
     }));
   }
-}
-
-function toRun(r: Record<string, SQLInputValue>): FlowRunRecord {
-  const n = (v: SQLInputValue): number | null => (v == null ? null : Number(v));
-  const s = (v: SQLInputValue): string | null => (v == null ? null : String(v));
-  return {
-    id: Number(r.id),
-    flow: String(r.flow),
-    script: s(r.script),
-    exportName: s(r.export_name),
-    inputsRef: String(r.inputs_ref),
-    parent: n(r.parent),
-    origin: String(r.origin) as FlowRunRecord["origin"],
-    state: String(r.state) as FlowRunState,
-    cwd: String(r.cwd),
-    host: String(r.host),
-    pid: n(r.pid),
-    startedAt: Number(r.started_at),
-    endedAt: n(r.ended_at),
-    error: s(r.error),
-    counts: {
-      ok: Number(r.ok),
-      failed: Number(r.failed),
-      skipped: Number(r.skipped),
-      total: Number(r.total),
-    },
-  };
-}
-
-function toStep(r: Record<string, SQLInputValue>): FlowStepRecord {
-  return {
-    step: String(r.step),
-    seq: Number(r.seq),
-    state: String(r.state) as FlowStepState,
-    spec: r.spec == null ? null : String(r.spec),
-    inputs: JSON.parse(String(r.inputs)),
-    outputs: JSON.parse(String(r.outputs)),
-    plan: r.plan == null ? null : JSON.parse(String(r.plan)),
-    counts: {
-      ok: Number(r.ok),
-      failed: Number(r.failed),
-      skipped: Number(r.skipped),
-      total: Number(r.total),
-    },
-    restarts: Number(r.restarts),
-    missing: r.missing == null ? [] : JSON.parse(String(r.missing)),
-    startedAt: r.started_at == null ? null : Number(r.started_at),
-    endedAt: r.ended_at == null ? null : Number(r.ended_at),
-  };
 }

@@ -48,7 +48,19 @@ interface Progress {
 }
 
 async function progress(id: number, cwd: string, env: Record<string, string>): Promise<Progress> {
+  const p = await tryProgress(id, cwd, env);
+  assert.ok(p, `flow run ${id} is recorded`);
+  return p;
+}
+
+/** The run's progress, or undefined while it is not recorded yet. */
+async function tryProgress(
+  id: number,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<Progress | undefined> {
   const r = await deno(["run", "-A", CLI, "flows", "progress", String(id), "--json"], cwd, env);
+  if (r.code === 1 && /no flow run has this id/.test(r.stderr)) return undefined;
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -71,7 +83,8 @@ async function pollUntil(
   limit = 120,
 ): Promise<Progress> {
   for (let i = 0; i < limit; i++) {
-    const p = await progress(id, cwd, env);
+    const p = await tryProgress(id, cwd, env);
+    if (p === undefined) continue;
     seen.push(p);
     if (done(p)) return p;
   }
@@ -85,7 +98,7 @@ Deno.test("flow.submit() returns at once; the detached run is seen live from ano
   await using tmp = await tempDir("drover-flows-project-");
   await project(tmp.path);
   const env = { FLOW_COUNT_FILE: `${tmp.path}/count` };
-  const submitted = await deno(["run", "-A", "flow.ts", "6", "700"], tmp.path, env);
+  const submitted = await deno(["run", "-A", "flow.ts", "6", "1200"], tmp.path, env);
   assert.equal(submitted.code, 0, submitted.stderr);
   const id = Number(submitted.stdout.trim());
   assert.ok(id >= 1, submitted.stdout);
@@ -119,7 +132,7 @@ Deno.test("flow.submit() returns at once; the detached run is seen live from ano
   assert.match(log.stdout, /step fs-fixture\.work started \(6 calls\)/);
   const ls = await deno(["run", "-A", CLI, "flows", "ls"], tmp.path, env);
   assert.match(ls.stdout, new RegExp(`^\\s*${id}\\s+succeeded\\s+counted\\s`, "m"));
-  assert.match(ls.stdout, /submit {2}flow\.ts$/m);
+  assert.match(ls.stdout, /submit {2}flow\.ts#countedFlow$/m);
 
   const draw = (path: string) =>
     deno(
@@ -143,7 +156,7 @@ Deno.test("kill -9 of a running `drover flows run`, then `drover flows resume` f
   await using tmp = await tempDir("drover-flows-kill-");
   await project(tmp.path);
   const env = { FLOW_COUNT_FILE: `${tmp.path}/count` };
-  await Deno.writeTextFile(`${tmp.path}/inputs.json`, JSON.stringify({ n: 6, delay_ms: 600 }));
+  await Deno.writeTextFile(`${tmp.path}/inputs.json`, JSON.stringify({ n: 6, delay_ms: 1500 }));
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, "flows", "run", "flow.ts#countedFlow", "--inputs", "inputs.json"],
     cwd: tmp.path,
@@ -156,7 +169,7 @@ Deno.test("kill -9 of a running `drover flows run`, then `drover flows resume` f
   try {
     const mid = await pollUntil(1, tmp.path, env, (p) => {
       const w = p.steps.find((s) => s.step === WORK);
-      return p.run.state !== "pending" && w !== undefined && w.ok >= 2;
+      return p.run.state !== "pending" && w !== undefined && w.ok >= 1;
     });
     assert.equal(mid.run.state, "running", "killed while running");
     child.kill("SIGKILL");
