@@ -95,6 +95,7 @@ export {
   type FlowRunRecord,
   type FlowRunState,
   FlowRunStore,
+  type FlowStepJob,
   type FlowStepRecord,
   type FlowStepState,
   type JobCallRecord,

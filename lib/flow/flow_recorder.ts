@@ -201,6 +201,11 @@ export class FlowRecorder {
         ...(e.failure ? { error: e.failure } : e.causes ? { error: e.causes } : {}),
       })),
     });
+    // Jobs that ran its elements (routed calls), logged at their submission times.
+    for (const j of this.#store.flowRuns.jobsOfStep(this.#id, r.step, r.startedAt)) {
+      const { at, ...job } = j;
+      this.#log.push({ at, event: { type: "flow-job-submitted", step: r.step, ...job } });
+    }
   }
 
   /** Writes the buffered log entries. */

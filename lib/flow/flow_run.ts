@@ -210,4 +210,14 @@ export type FlowEvent =
     readonly round: number;
     readonly elements: number;
   }
-  | { readonly type: "flow-step-end"; readonly step: string; readonly state: StepRunState };
+  | { readonly type: "flow-step-end"; readonly step: string; readonly state: StepRunState }
+  | {
+    /** Logged by the store's recorder when a step ends: a job that ran its elements. */
+    readonly type: "flow-job-submitted";
+    readonly step: string;
+    readonly job: string;
+    readonly system: string;
+    readonly schedulerId: string | null;
+    readonly elements: number;
+    readonly attempt: number;
+  };

@@ -102,6 +102,12 @@ function describe(e: FlowEvent): string {
       }`;
     case "flow-step-end":
       return `step ${e.step} ended: ${e.state}`;
+    case "flow-job-submitted":
+      return `step ${e.step} submitted as job ${e.job} on ${e.system}${
+        e.schedulerId ? ` (${e.schedulerId})` : ""
+      }: ${e.elements} element${e.elements === 1 ? "" : "s"}${
+        e.attempt > 1 ? `, attempt ${e.attempt}` : ""
+      }`;
   }
 }
 

@@ -203,6 +203,22 @@ export interface StepEnd {
   readonly elements: readonly Omit<FlowElementRow, "valueRef">[];
 }
 
+/** A job that ran elements of a step (`FlowRunStore.jobsOfStep`). */
+export interface FlowStepJob {
+  /** The job's unique name. */
+  readonly job: string;
+  /** Its system. */
+  readonly system: string;
+  /** The scheduler's id, once submitted. */
+  readonly schedulerId: string | null;
+  /** Its array elements. */
+  readonly elements: number;
+  /** 1 for a first submission, 2 for the first restart, ... */
+  readonly attempt: number;
+  /** When it was submitted (or staged, if never submitted). */
+  readonly at: number;
+}
+
 /** One stored log entry. */
 export interface FlowLogRow {
   /** When (ms). */

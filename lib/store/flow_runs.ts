@@ -15,6 +15,7 @@ import type {
   FlowLogRow,
   FlowRunRecord,
   FlowRunState,
+  FlowStepJob,
   FlowStepRecord,
   NewFlowRun,
   NewFlowStep,
@@ -372,13 +373,43 @@ export class FlowRunStore {
   }
 
   /**
+   * The jobs that ran elements of a step of a run, created since `since` (jobs of calls an
+   * earlier run made are not this run's), in submission order.
+   *
+   * @param id The run.
+   * @param step The step.
+   * @param since When the step started (ms).
+   * @returns The jobs: name, system, scheduler id, elements, attempt, when submitted.
+   */
+  jobsOfStep(id: number, step: string, since: number): FlowStepJob[] {
+    return this.#all(
+      `SELECT DISTINCT j.name, j.system, j.scheduler_id, j.size, j.attempt,
+         COALESCE(j.submitted_at, j.created_at) AS at
+       FROM flow_elements e JOIN job_calls jc ON jc.key = e.key JOIN jobs j ON j.id = jc.job_id
+       WHERE e.run = ? AND e.step = ? AND j.created_at >= ? ORDER BY at, j.id`,
+      id,
+      step,
+      since,
+    ).map((r) => ({
+      job: String(r.name),
+      system: String(r.system),
+      schedulerId: r.scheduler_id == null ? null : String(r.scheduler_id),
+      elements: Number(r.size),
+      attempt: Number(r.attempt),
+      at: Number(r.at),
+    }));
+  }
+
+  /**
    * A run's log, in order.
    *
    * @param id The run.
    * @returns The entries.
    */
   log(id: number): FlowLogRow[] {
-    return this.#all("SELECT at, event FROM flow_log WHERE run = ? ORDER BY seq", id).map((r) => ({
+    return this.#all("SELECT at, event FROM flow_log WHERE run = ? ORDER BY at, seq", id).map((
+      r,
+    ) => ({
       at: Number(r.at),
       event: JSON.parse(String(r.event)),
     }));

@@ -91,6 +91,7 @@ export type {
   FlowRunOrigin,
   FlowRunRecord,
   FlowRunState,
+  FlowStepJob,
   FlowStepRecord,
   FlowStepState,
   NewFlowRun,

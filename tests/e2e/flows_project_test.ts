@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT, tempDir } from "../_helpers/temp.ts";
+import { remoteProject } from "./_remote_project.ts";
 
 const decoder = new TextDecoder();
 const CLI = `${REPO_ROOT}/cli.ts`;
@@ -199,4 +200,22 @@ Deno.test("kill -9 of a running `drover flows run`, then `drover flows resume` f
   const end = await progress(1, tmp.path, env);
   assert.equal(end.run.state, "succeeded");
   assert.equal(end.run.counts.ok, 8);
+});
+
+Deno.test("a routed flow run's log names the jobs that ran its elements (local scheduler)", async () => {
+  await using p = await remoteProject("");
+  await Deno.copyFile(
+    `${REPO_ROOT}/tests/e2e/fixtures/flow_workflow.ts`,
+    `${p.path}/flow_workflow.ts`,
+  );
+  const route = { "flow-work": { system: "here", inputsPerJob: 1, maxRestarts: 0 } };
+  const r = await p.run("flow_workflow.ts", { route, env: { MARKER: `${p.path}/marker` } });
+  assert.equal(r.code, 0, r.stderr);
+  const log = await deno(["run", "-A", CLI, "flows", "log", "1"], p.path, p.env);
+  assert.equal(log.code, 0, log.stderr);
+  const jobs = log.stdout.split("\n").filter((l) => l.includes("submitted as job"));
+  assert.equal(jobs.length, 2, log.stdout);
+  assert.match(jobs[0], /step e2e\.flow_work submitted as job \S+ on here .*: 5 elements$/);
+  assert.match(jobs[1], /: 1 element, attempt 2$/);
+  assert.match(log.stdout, /step e2e\.flow_prep element \[2\] failed: x = 2 is not allowed/);
 });
