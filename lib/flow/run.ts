@@ -262,12 +262,12 @@ class Runner {
       (round, n) => this.#emit({ type: "flow-restart", step: node.name, round, elements: n }),
     );
     let failure: ElementFailure | undefined;
-    let key: string | undefined;
+    // The call's key, for the store's record of the element (only when recorded).
+    const key = r.ok && this.options.onStepEnd && node.step.definition.options.cache !== false
+      ? (await this.#session.keyOf(node.step.definition, values).catch(() => undefined))?.key
+      : undefined;
     if (r.ok) {
       try {
-        key = node.step.definition.options.cache === false
-          ? undefined
-          : (await this.#session.keyOf(node.step.definition, values)).key;
         const parts = node.outputs.map((_, k) => component(node, r.value, k));
         node.outputs.forEach((o, k) => this.data.set(o, { state: "ok", value: parts[k] }));
       } catch (e) {
