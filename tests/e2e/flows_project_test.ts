@@ -219,3 +219,43 @@ Deno.test("a routed flow run's log names the jobs that ran its elements (local s
   assert.match(jobs[1], /: 1 element, attempt 2$/);
   assert.match(log.stdout, /step e2e\.flow_prep element \[2\] failed: x = 2 is not allowed/);
 });
+
+Deno.test("drover flows run --detach prints the run id at once and the run finishes in the background", async () => {
+  await using tmp = await tempDir("drover-flows-detach-");
+  await project(tmp.path);
+  const env = { FLOW_COUNT_FILE: `${tmp.path}/count` };
+  await Deno.writeTextFile(`${tmp.path}/inputs.yaml`, "n: 3\n");
+  const r = await deno(
+    [
+      "run",
+      "-A",
+      CLI,
+      "flows",
+      "run",
+      "flow.ts#countedFlow",
+      "--inputs",
+      "inputs.yaml",
+      "--detach",
+    ],
+    tmp.path,
+    env,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^flow run 1 started in process \d+; see drover flows progress 1\n$/);
+  const end = await pollUntil(
+    1,
+    tmp.path,
+    env,
+    (p) => !["pending", "running"].includes(p.run.state),
+  );
+  assert.equal(end.run.state, "succeeded");
+  assert.deepEqual(counts(env.FLOW_COUNT_FILE), {
+    grid: 1,
+    "work 0": 1,
+    "work 1": 1,
+    "work 2": 1,
+    total: 1,
+  });
+  const log = await Deno.readTextFile(`${tmp.path}/.drover/flow-runs/1.log`);
+  assert.match(log, /fs-fixture\.work\s+succeeded\s+3\s+0\s+0\s+3/, "the worker's output is kept");
+});
