@@ -23,6 +23,7 @@ import { callsShowCommand } from "./calls_show.ts";
 import { cleanCommand } from "./clean.ts";
 import { explainCommand } from "./explain.ts";
 import { fetchCommand } from "./fetch.ts";
+import { flowsCommand } from "./flows.ts";
 import { gcCommand } from "./gc.ts";
 import { initCommand } from "./init.ts";
 import { jobsCancelCommand } from "./jobs_cancel.ts";
@@ -104,6 +105,7 @@ export function createProgram(ctx: Context): CommandUnknownOpts {
     .addCommand(gcCommand(ctx))
     .addCommand(cleanCommand(ctx))
     .addCommand(runs)
+    .addCommand(flowsCommand(ctx))
     .addCommand(jobs)
     .addCommand(syncCommand(ctx))
     .addCommand(fetchCommand(ctx))

@@ -4,12 +4,21 @@
  *
  * @module
  */
-import { type ElementFailure, FlowArray, type FlowElementState } from "./flow_array.ts";
+import {
+  type ElementFailure,
+  FlowArray,
+  type FlowElementState,
+  type ValueTable,
+} from "./flow_array.ts";
 import type { MapPlan } from "./map_plan.ts";
 import type { FlowNode } from "./node.ts";
 
 /** Picks output `k` of a multi-output result; throws a TypeError when it is not there. */
-export function component(node: FlowNode, result: unknown, k: number): unknown {
+export function component(
+  node: Pick<FlowNode, "name" | "outputs">,
+  result: unknown,
+  k: number,
+): unknown {
   if (node.outputs.length === 1) return result;
   if (Array.isArray(result) && result.length === node.outputs.length) return result[k];
   if (result !== null && typeof result === "object" && !Array.isArray(result)) {
@@ -46,7 +55,7 @@ function unflat(flat: number, shape: readonly number[]): number[] {
 export interface Outcomes {
   readonly states: readonly FlowElementState[];
   readonly keys: readonly (string | undefined)[];
-  readonly table: ReadonlyMap<string, unknown>;
+  readonly table: ValueTable;
   readonly failures: ReadonlyMap<number, ElementFailure>;
   readonly causes: ReadonlyMap<number, readonly ElementFailure[]>;
 }
@@ -54,8 +63,8 @@ export interface Outcomes {
 /** One output array of a mapped step; a new ragged axis spreads each row's list (a missing
  * row keeps one masked element, so its failure stays visible downstream). */
 export function buildOutput(
-  node: FlowNode,
-  plan: MapPlan,
+  node: Pick<FlowNode, "name" | "outputs">,
+  plan: Pick<MapPlan, "axes" | "shape" | "lengths" | "ragged" | "size">,
   name: string,
   o: number,
   x: Outcomes,

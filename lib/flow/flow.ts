@@ -14,7 +14,9 @@ import {
   toNode,
 } from "./node.ts";
 import type { FlowRun } from "./flow_run.ts";
-import { runFlow, type RunFlowOptions } from "./run.ts";
+import { type FlowRunOptions, runRecorded } from "./recorded_run.ts";
+import { submitFlow, type SubmitOptions } from "./submit.ts";
+import { callerSite } from "../step/mod.ts";
 
 /** What a flow is built from: steps, mapped steps, groups and other flows. */
 export type FlowPart = AnyStep | FlowNode | Concurrent | Flow;
@@ -224,16 +226,31 @@ export class Flow {
 
   /**
    * Runs the flow in this process with the current session: every call (and every element
-   * of a map) is a normal cached step call, routed like any other.
+   * of a map) is a normal cached step call, routed like any other. The run is recorded in
+   * the store as it goes (`record: false` to not), so `drover flows progress ID` shows it.
    *
    * @param inputs Values of the parameters.
-   * @param options Session, abort signal, event sink.
-   * @returns The run: per-step state and every value.
+   * @param options Session, abort signal, event sink, recording.
+   * @returns The run: per-step state and every value, and its `id` in the store.
    * @throws {FlowWiringError} when a required parameter is not given.
    * @throws {FlowStepError} when a step whose policy is to raise failed.
    */
-  run(inputs: Readonly<Record<string, unknown>>, options: RunFlowOptions = {}): Promise<FlowRun> {
-    return runFlow(this, inputs, options);
+  run(inputs: Readonly<Record<string, unknown>>, options: FlowRunOptions = {}): Promise<FlowRun> {
+    return runRecorded(this, inputs, options);
+  }
+
+  /**
+   * Records a run and starts it in a detached process (`drover flows resume ID`) that
+   * outlives this one; returns its id at once. The process imports the module that calls
+   * `submit` (or `options.module`): keep its top-level work behind `if (import.meta.main)`.
+   *
+   * @param inputs Values of the parameters.
+   * @param options Session, module, export name, working directory.
+   * @returns The run id.
+   */
+  submit(inputs: Readonly<Record<string, unknown>>, options: SubmitOptions = {}): Promise<number> {
+    const module = options.module ?? callerSite(1)?.file;
+    return submitFlow(this, inputs, module === undefined ? options : { ...options, module });
   }
 }
 

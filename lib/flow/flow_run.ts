@@ -32,6 +32,32 @@ export interface StepRun {
   readonly endedAt: number;
 }
 
+/** One element of a step as it ended (what the store records). */
+export interface FlowElementOutcome {
+  /** Flat position in the step's output. */
+  readonly flat: number;
+  /** N-dimensional index (empty for an unmapped step). */
+  readonly index: readonly number[];
+  /** ok, failed or skipped. */
+  readonly state: "ok" | "failed" | "skipped";
+  /** The call key, when it ran. */
+  readonly key?: string;
+  /** Its failure, when it failed. */
+  readonly failure?: ElementFailure;
+  /** Its root causes, when skipped. */
+  readonly causes?: readonly ElementFailure[];
+}
+
+/** A step as it ended, given to `onStepEnd`: its record, plan and (lazily) its elements. */
+export interface StepOutcome {
+  /** The step's record. */
+  readonly run: StepRun;
+  /** Its map plan, for a mapped step that ran. */
+  readonly plan: MapPlan | null;
+  /** Its elements, in flat order (computed when called). */
+  readonly elements: () => FlowElementOutcome[];
+}
+
 /** One event of a run's log, with its time. */
 export interface FlowLogEntry {
   /** When (ms since the epoch, from the run's clock). */
@@ -50,8 +76,51 @@ export type DataValue =
     readonly value?: FlowArray;
   };
 
+/** A step as reports see it: as a run ends it, or as the store has it (maybe still going). */
+export type StepLiveState = StepRunState | "pending" | "running";
+
+/** The parts of a flow node that reports read. */
+export type FlowNodeView = Pick<FlowNode, "name" | "inputs" | "outputs" | "spec" | "specText">;
+
+/** One step of a {@linkcode FlowRunView}. */
+export interface StepView extends Omit<StepRun, "state" | "startedAt" | "endedAt"> {
+  /** Its state (a stored run's step may be pending or running). */
+  readonly state: StepLiveState;
+  /** When it started, if it did. */
+  readonly startedAt: number | null;
+  /** When it ended, if it did. */
+  readonly endedAt: number | null;
+}
+
+/**
+ * What reports (`report.progress`, `report.log`, `report.graph`, `inputSamples`) read: a
+ * finished {@linkcode FlowRun}, or a run loaded from the store, maybe still going.
+ */
+export interface FlowRunView {
+  /** Its id in the store, when recorded. */
+  readonly id?: number;
+  /** The flow's name. */
+  readonly flow: string;
+  /** The run's state. */
+  readonly state: "pending" | "running" | "succeeded" | "partial" | "failed" | "interrupted";
+  /** When it started. */
+  readonly startedAt: number;
+  /** When it ended (null while it goes on). */
+  readonly endedAt: number | null;
+  /** Its log. */
+  readonly log: readonly FlowLogEntry[];
+  /** Its steps in run order. */
+  readonly nodes: readonly FlowNodeView[];
+  /** Per step. */
+  readonly steps: Readonly<Record<string, StepView>>;
+  /** Every data value known (parameters and the outputs of ended steps). */
+  readonly data: ReadonlyMap<string, DataValue>;
+}
+
 /** A finished flow run. */
 export interface FlowRun {
+  /** Its id in the project store, when recorded. */
+  readonly id?: number;
   /** The flow's name. */
   readonly flow: string;
   /** When the run started (ms since the epoch). */
@@ -141,4 +210,14 @@ export type FlowEvent =
     readonly round: number;
     readonly elements: number;
   }
-  | { readonly type: "flow-step-end"; readonly step: string; readonly state: StepRunState };
+  | { readonly type: "flow-step-end"; readonly step: string; readonly state: StepRunState }
+  | {
+    /** Logged by the store's recorder when a step ends: a job that ran its elements. */
+    readonly type: "flow-job-submitted";
+    readonly step: string;
+    readonly job: string;
+    readonly system: string;
+    readonly schedulerId: string | null;
+    readonly elements: number;
+    readonly attempt: number;
+  };

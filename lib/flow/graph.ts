@@ -6,17 +6,22 @@
  * @module
  */
 import { Flow } from "./flow.ts";
-import type { FlowRun, StepRunState } from "./flow_run.ts";
-import type { FlowNode } from "./node.ts";
+import type { FlowNodeView, FlowRunView, StepLiveState } from "./flow_run.ts";
+import type { Store } from "../store/mod.ts";
+import { viewOf } from "./_view.ts";
 
 /** Options of {@linkcode flowGraph}. */
 export interface GraphOptions {
   /** `dot` (Graphviz) or `mermaid`. Default: `dot`. */
   readonly format?: "dot" | "mermaid";
+  /** The store to read a run given by id from. Default: the current session's. */
+  readonly store?: Store;
 }
 
-const FILL: Readonly<Record<StepRunState, string | null>> = {
+const FILL: Readonly<Record<StepLiveState, string | null>> = {
   succeeded: null,
+  pending: null,
+  running: "#dae8fc",
   partial: "#ffe6cc",
   failed: "#f8cecc",
   skipped: "#fff2cc",
@@ -25,11 +30,11 @@ const FILL: Readonly<Record<StepRunState, string | null>> = {
 interface Graph {
   readonly name: string;
   readonly data: readonly { name: string; input: boolean; mapped: boolean; missing: boolean }[];
-  readonly steps: readonly { node: FlowNode; state: StepRunState | null; label: string }[];
+  readonly steps: readonly { node: FlowNodeView; state: StepLiveState | null; label: string }[];
   readonly edges: readonly [from: string, to: string][];
 }
 
-function build(x: Flow | FlowRun): Graph {
+function build(x: Flow | FlowRunView): Graph {
   const nodes = x instanceof Flow ? x.order : x.nodes;
   const run = x instanceof Flow ? null : x;
   const produced = new Set(nodes.flatMap((n) => n.outputs));
@@ -116,7 +121,7 @@ function mermaid(g: Graph): string {
     const id = ids.get(`s:${s.node.name}`)!;
     lines.push(`  ${id}[${text(s.label)}]`);
     if (s.node.spec) tag("mapped", id);
-    if (s.state && s.state !== "succeeded") tag(s.state, id);
+    if (s.state && s.state !== "succeeded" && s.state !== "pending") tag(s.state, id);
   }
   for (const [a, b] of g.edges) lines.push(`  ${ids.get(a)} --> ${ids.get(b)}`);
   const defs: Record<string, string> = {
@@ -126,8 +131,10 @@ function mermaid(g: Graph): string {
     partial: `fill:${FILL.partial}`,
     failed: `fill:${FILL.failed}`,
     skipped: `fill:${FILL.skipped}`,
+    running: `fill:${FILL.running}`,
   };
   for (const [cls, style] of Object.entries(defs)) {
+    if (cls === "running" && !classes.has(cls)) continue; // only a stored run still going
     lines.push(`  classDef ${cls} ${style}`);
     const members = classes.get(cls);
     if (members) lines.push(`  class ${members.join(",")} ${cls}`);
@@ -138,8 +145,8 @@ function mermaid(g: Graph): string {
 /**
  * Draws a flow, or a run of it with its step states, as DOT or Mermaid text.
  *
- * @param x A flow or a finished run.
- * @param options The format.
+ * @param x A flow, a run, or the id of a run in the store.
+ * @param options The format; the store of a run given by id.
  * @returns The graph text (ends with a newline).
  *
  * @example
@@ -153,7 +160,7 @@ function mermaid(g: Graph): string {
  * assert.match(flowGraph(f, { format: "mermaid" }), /^flowchart TD\n/);
  * ```
  */
-export function flowGraph(x: Flow | FlowRun, options: GraphOptions = {}): string {
-  const g = build(x);
+export function flowGraph(x: Flow | FlowRunView | number, options: GraphOptions = {}): string {
+  const g = build(x instanceof Flow ? x : viewOf(x, options.store));
   return (options.format ?? "dot") === "mermaid" ? mermaid(g) : dot(g);
 }

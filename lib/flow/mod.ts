@@ -43,15 +43,25 @@ export {
 export { first, Flow, flow, type FlowPart } from "./flow.ts";
 export {
   type DataValue,
+  type FlowElementOutcome,
   type FlowEvent,
   type FlowLogEntry,
+  type FlowNodeView,
   type FlowRun,
+  type FlowRunView,
   FlowStepError,
+  type StepLiveState,
+  type StepOutcome,
   type StepRun,
   type StepRunState,
+  type StepView,
 } from "./flow_run.ts";
+export { FlowRecorder, recordFlowRun, type RecordOptions } from "./flow_recorder.ts";
+export { type FlowRunOptions, FlowRunStateError, runRecorded } from "./recorded_run.ts";
+export { FLOW_WORKER_ENV, spawnFlowWorker, submitFlow, type SubmitOptions } from "./submit.ts";
+export { loadFlowRun } from "./stored_run.ts";
 export { runFlow, type RunFlowOptions } from "./run.ts";
 export { isRetryable } from "./failure_policy.ts";
 export { inputSamples, type SampleRow } from "./samples.ts";
 export { flowGraph, type GraphOptions } from "./graph.ts";
-export { logLines, type ProgressRow, progressRows, report } from "./report.ts";
+export { logLines, type ProgressRow, progressRows, report, type ReportOptions } from "./report.ts";

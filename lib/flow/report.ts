@@ -4,15 +4,25 @@
  *
  * @module
  */
-import type { FlowEvent, FlowRun, StepRunState } from "./flow_run.ts";
+import type { Store } from "../store/mod.ts";
+import type { FlowEvent, FlowRunView, StepLiveState } from "./flow_run.ts";
 import { flowGraph } from "./graph.ts";
+import { viewOf } from "./_view.ts";
+
+/** Options of the reports on a run given by id. */
+export interface ReportOptions {
+  /** The store to read the run from. Default: the current session's. */
+  readonly store?: Store;
+  /** The time a running step's duration is measured to. Default: now. */
+  readonly now?: number;
+}
 
 /** One step's line of {@linkcode progressRows}. */
 export interface ProgressRow {
   /** The step. */
   readonly step: string;
-  /** Its final state. */
-  readonly state: StepRunState;
+  /** Its state (pending or running while a stored run goes on). */
+  readonly state: StepLiveState;
   /** Whether it was mapped. */
   readonly mapped: boolean;
   /** Elements that succeeded. */
@@ -25,15 +35,17 @@ export interface ProgressRow {
   readonly total: number;
   /** Restart rounds used. */
   readonly restarts: number;
-  /** How long it took, ms. */
+  /** How long it took (so far), ms; 0 when it has not started. */
   readonly ms: number;
 }
 
 /**
  * Per step of a run, in flow order: state, element counts, restarts and time.
  *
- * @param run A finished run.
+ * @param run A run, or the id of a run in the store (maybe still going).
+ * @param options The store of a run given by id; the time of now.
  * @returns One row per step.
+ * @throws {RangeError} for an id with no run.
  *
  * @example
  * ```ts
@@ -55,8 +67,13 @@ export interface ProgressRow {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function progressRows(run: FlowRun): ProgressRow[] {
-  return Object.values(run.steps).map((s) => ({
+export function progressRows(
+  run: FlowRunView | number,
+  options: ReportOptions = {},
+): ProgressRow[] {
+  const view = viewOf(run, options.store);
+  const now = options.now ?? Date.now();
+  return view.nodes.map((n) => view.steps[n.name]).filter((s) => s !== undefined).map((s) => ({
     step: s.step,
     state: s.state,
     mapped: s.mapped,
@@ -65,7 +82,7 @@ export function progressRows(run: FlowRun): ProgressRow[] {
     skipped: s.counts.skipped,
     total: s.counts.ok + s.counts.failed + s.counts.skipped,
     restarts: s.restarts,
-    ms: s.endedAt - s.startedAt,
+    ms: s.startedAt === null ? 0 : (s.endedAt ?? now) - s.startedAt,
   }));
 }
 
@@ -85,14 +102,22 @@ function describe(e: FlowEvent): string {
       }`;
     case "flow-step-end":
       return `step ${e.step} ended: ${e.state}`;
+    case "flow-job-submitted":
+      return `step ${e.step} submitted as job ${e.job} on ${e.system}${
+        e.schedulerId ? ` (${e.schedulerId})` : ""
+      }: ${e.elements} element${e.elements === 1 ? "" : "s"}${
+        e.attempt > 1 ? `, attempt ${e.attempt}` : ""
+      }`;
   }
 }
 
 /**
  * The log of a run as lines: time since the start, then what happened.
  *
- * @param run A finished run.
+ * @param run A run, or the id of a run in the store.
+ * @param options The store of a run given by id.
  * @returns The lines.
+ * @throws {RangeError} for an id with no run.
  *
  * @example
  * ```ts
@@ -111,13 +136,17 @@ function describe(e: FlowEvent): string {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function logLines(run: FlowRun): string[] {
-  return run.log.map(({ at, event }) =>
-    `+${Math.round(at - run.startedAt)} ms  ${describe(event)}`
+export function logLines(run: FlowRunView | number, options: ReportOptions = {}): string[] {
+  const view = viewOf(run, options.store);
+  return view.log.map(({ at, event }) =>
+    `+${Math.round(at - view.startedAt)} ms  ${describe(event)}`
   );
 }
 
-/** Reports on runs: `report.progress(run)`, `report.log(run)`, `report.graph(run, { format })`. */
+/**
+ * Reports on runs, given as a run or as the id of a run in the store: `report.progress(run)`,
+ * `report.log(run)`, `report.graph(run, { format })`.
+ */
 export const report: {
   readonly progress: typeof progressRows;
   readonly log: typeof logLines;

@@ -12,10 +12,12 @@ import { failureOf, isRetryable, stateOf, tooMany, uniqueCauses } from "./failur
 import type { Flow } from "./flow.ts";
 import {
   type DataValue,
+  type FlowElementOutcome,
   type FlowEvent,
   type FlowLogEntry,
   type FlowRun,
   FlowStepError,
+  type StepOutcome,
   type StepRun,
   type StepRunState,
 } from "./flow_run.ts";
@@ -32,6 +34,10 @@ export interface RunFlowOptions {
   readonly onEvent?: (event: FlowEvent) => void;
   /** Time source of the run's timestamps. Default: the system clock. */
   readonly clock?: Clock;
+  /** Receives each step's outcome, with its elements, as it ends (the store's recorder). */
+  readonly onStepEnd?: (outcome: StepOutcome) => void;
+  /** Called as each call of a step settles (live progress). */
+  readonly onCallSettled?: (step: string, ok: boolean) => void;
 }
 
 /**
@@ -100,9 +106,11 @@ class Runner {
     this.#startedAt = this.#clock.now();
   }
 
-  #finish(r: Omit<StepRun, "startedAt" | "endedAt">): void {
+  #finish(r: Omit<StepRun, "startedAt" | "endedAt">, elements: () => FlowElementOutcome[]): void {
     const now = this.#clock.now();
     this.steps[r.step] = { ...r, startedAt: this.#started.get(r.step) ?? now, endedAt: now };
+    const plan = this.plans.get(r.step) ?? null;
+    this.options.onStepEnd?.({ run: this.steps[r.step], plan, elements });
   }
 
   #emit(e: FlowEvent): void {
@@ -195,7 +203,7 @@ class Runner {
       restarts: 0,
       missing,
       causes,
-    });
+    }, () => [{ flat: 0, index: [], state: "skipped", causes }]);
     this.#emit({ type: "flow-step-skipped", step: node.name, missing });
   }
 
@@ -234,6 +242,7 @@ class Runner {
         } catch (error) {
           results[i] = { ok: false, error };
         }
+        this.options.onCallSettled?.(node.name, results[i].ok);
       }));
       pending = pending.filter((i) => {
         const r = results[i];
@@ -253,6 +262,10 @@ class Runner {
       (round, n) => this.#emit({ type: "flow-restart", step: node.name, round, elements: n }),
     );
     let failure: ElementFailure | undefined;
+    // The call's key, for the store's record of the element (only when recorded).
+    const key = r.ok && this.options.onStepEnd && node.step.definition.options.cache !== false
+      ? (await this.#session.keyOf(node.step.definition, values).catch(() => undefined))?.key
+      : undefined;
     if (r.ok) {
       try {
         const parts = node.outputs.map((_, k) => component(node, r.value, k));
@@ -281,7 +294,17 @@ class Runner {
       restarts: rounds,
       missing: [],
       causes: failure ? [failure] : [],
-    });
+    }, () => [
+      failure
+        ? {
+          flat: 0,
+          index: [],
+          state: "failed",
+          ...(failure.key ? { key: failure.key } : {}),
+          failure,
+        }
+        : { flat: 0, index: [], state: "ok", ...(key ? { key } : {}) },
+    ]);
     this.#emit({ type: "flow-step-end", step: node.name, state });
   }
 
@@ -366,7 +389,15 @@ class Runner {
       restarts: rounds,
       missing: [],
       causes: uniqueCauses([...failures.values(), ...[...causes.values()].flat()]),
-    });
+    }, () =>
+      states.map((state, flat) => ({
+        flat,
+        index: indexOf(flat),
+        state,
+        ...(keys[flat] ? { key: keys[flat] } : {}),
+        ...(failures.has(flat) ? { failure: failures.get(flat)! } : {}),
+        ...(causes.has(flat) ? { causes: causes.get(flat)! } : {}),
+      })));
     this.#emit({ type: "flow-step-end", step: node.name, state });
     if (tooMany(node, counts.failed, plan.size)) {
       this.#halt(new FlowStepError(node.name, plan.size, [...failures.values()]));

@@ -5,8 +5,9 @@
  * @module
  */
 import { FlowArray, type FlowElementState } from "./flow_array.ts";
-import type { FlowRun } from "./flow_run.ts";
-import type { FlowNode } from "./node.ts";
+import type { Store } from "../store/mod.ts";
+import type { FlowNodeView, FlowRunView } from "./flow_run.ts";
+import { viewOf } from "./_view.ts";
 
 /** One row of {@linkcode inputSamples}. */
 export interface SampleRow {
@@ -26,8 +27,9 @@ export interface SampleRow {
  * through unmapped steps (their inputs, whole). Inputs reduced with `:` are left out: an
  * element of a reduction comes from many.
  *
- * @param run A finished run.
+ * @param run A run, or the id of a run in the store.
  * @param output A mapped output's name.
+ * @param options The store of a run given by id (default: the current session's).
  * @returns One row per element.
  * @throws {RangeError} when `output` is not a mapped output of the run.
  *
@@ -45,8 +47,13 @@ export interface SampleRow {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function inputSamples(run: FlowRun, output: string): SampleRow[] {
-  const producer = new Map<string, FlowNode>();
+export function inputSamples(
+  runOrId: FlowRunView | number,
+  output: string,
+  options: { readonly store?: Store } = {},
+): SampleRow[] {
+  const run = viewOf(runOrId, options.store);
+  const producer = new Map<string, FlowNodeView>();
   for (const n of run.nodes) for (const o of n.outputs) producer.set(o, n);
   const d = run.data.get(output);
   const array = d?.value;
@@ -70,9 +77,9 @@ export function inputSamples(run: FlowRun, output: string): SampleRow[] {
 
 /** Adds the parameters behind element `index` of mapped node `node` to `into`. */
 function traceElement(
-  run: FlowRun,
-  producer: ReadonlyMap<string, FlowNode>,
-  node: FlowNode,
+  run: FlowRunView,
+  producer: ReadonlyMap<string, FlowNodeView>,
+  node: FlowNodeView,
   index: readonly number[],
   into: Record<string, unknown>,
 ): void {
@@ -103,8 +110,8 @@ function traceElement(
 
 /** Adds a whole input: a parameter's value, or the parameters of the unmapped step making it. */
 function traceWhole(
-  run: FlowRun,
-  producer: ReadonlyMap<string, FlowNode>,
+  run: FlowRunView,
+  producer: ReadonlyMap<string, FlowNodeView>,
   name: string,
   into: Record<string, unknown>,
 ): void {

@@ -82,6 +82,23 @@ export type {
   JobPollUpdate,
 } from "./ledger_types.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
+export { FlowRunStore } from "./flow_runs.ts";
+export { FLOW_RUN_TRANSITIONS } from "./flow_run_types.ts";
+export type {
+  FlowCounts,
+  FlowElementRow,
+  FlowLogRow,
+  FlowRunOrigin,
+  FlowRunRecord,
+  FlowRunState,
+  FlowStepJob,
+  FlowStepRecord,
+  FlowStepState,
+  NewFlowRun,
+  NewFlowStep,
+  StepEnd,
+  StoredPlan,
+} from "./flow_run_types.ts";
 export { JOB_CALL_TRANSITIONS, JOB_STATES, JOB_TRANSITIONS, JobStore } from "./jobs.ts";
 export type {
   CallSiteRecord,

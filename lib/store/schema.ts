@@ -321,6 +321,69 @@ export const MIGRATIONS: readonly string[] = [
     max_retries INTEGER NOT NULL
   );
   `,
+  // Flow runs in the store (lib/store/flow_runs.ts): one row per run, per step, per element
+  // (values by object hash, no file per element) and the run's log.
+  `
+  CREATE TABLE flow_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow TEXT NOT NULL,
+    script TEXT,
+    export_name TEXT,
+    inputs_ref TEXT NOT NULL,
+    parent INTEGER,
+    origin TEXT NOT NULL,
+    state TEXT NOT NULL,
+    cwd TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    error TEXT,
+    ok INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX flow_runs_started ON flow_runs(started_at);
+  CREATE TABLE flow_steps (
+    run INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    spec TEXT,
+    inputs TEXT NOT NULL,
+    outputs TEXT NOT NULL,
+    plan TEXT,
+    ok INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0,
+    restarts INTEGER NOT NULL DEFAULT 0,
+    missing TEXT,
+    started_at INTEGER,
+    ended_at INTEGER,
+    PRIMARY KEY (run, step)
+  ) WITHOUT ROWID;
+  CREATE TABLE flow_elements (
+    run INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    flat INTEGER NOT NULL,
+    idx TEXT NOT NULL,
+    key TEXT,
+    state TEXT NOT NULL,
+    error TEXT,
+    value_ref TEXT,
+    PRIMARY KEY (run, step, flat)
+  ) WITHOUT ROWID;
+  CREATE INDEX flow_elements_key ON flow_elements(key) WHERE key IS NOT NULL;
+  CREATE TABLE flow_log (
+    run INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (run, seq)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -12,6 +12,7 @@ import { queryWithFilter } from "./filter.ts";
 import { type ObjectEvent, ObjectStore } from "./objects.ts";
 import { findProjectDir } from "./project.ts";
 import { JobStore } from "./jobs.ts";
+import { FlowRunStore } from "./flow_runs.ts";
 import { CallLedger } from "./ledger.ts";
 import type {
   CallFailure,
@@ -132,6 +133,8 @@ export class Store implements Disposable {
   readonly jobs: JobStore;
   /** The only writer of call, job, job-call and element state. */
   readonly ledger: CallLedger;
+  /** Flow runs: their steps, elements and logs. */
+  readonly flowRuns: FlowRunStore;
   readonly #db: DatabaseSync;
   readonly #getCall: StatementSync;
   readonly #lookup: StatementSync;
@@ -150,6 +153,7 @@ export class Store implements Disposable {
     this.objects = new ObjectStore(this.#db, dir, this.dbPath, { onEvent: options.onEvent });
     this.jobs = new JobStore(this.#db, this.dbPath);
     this.ledger = new CallLedger(this.#db, this.dbPath, this.objects);
+    this.flowRuns = new FlowRunStore(this.#db, this.dbPath);
     this.#getCall = this.#db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE key = ?`);
     this.#lookup = this.#db.prepare(
       `SELECT c.state, c.result_ref, c.error, c.attempts, c.created_at, c.failure_reason,
