@@ -139,19 +139,25 @@ reg=$1
 cd "$reg/jobs" 2>/dev/null || exit 0
 host=$(uname -n)
 for id in *; do
-  [ -f "$id/meta" ] || continue
+  # Builtins only for an ended job: the registry holds a day of jobs, read at every poll.
+  meta=
+  { IFS= read -r meta || :; } 2>/dev/null <"$id/meta"
+  [ -n "$meta" ] || continue
   flags=-
   [ ! -e "$id/cancelled" ] || flags=\${flags}c
   if [ -e "$id/done" ]; then
     flags=\${flags}d
   else
-    IFS='|' read -r size h rest <"$id/meta"
-    if [ "$h" = "$host" ] && [ -s "$id/pgid" ] && ! kill -s 0 -- "-$(cat "$id/pgid")" 2>/dev/null
+    h=\${meta#*|}
+    h=\${h%%|*}
+    pgid=
+    { read -r pgid || :; } 2>/dev/null <"$id/pgid"
+    if [ "$h" = "$host" ] && [ -n "$pgid" ] && ! kill -s 0 -- "-$pgid" 2>/dev/null
     then
       [ -e "$id/done" ] || flags=\${flags}g
     fi
   fi
-  printf 'J|%s|%s|%s\\n' "$id" "$flags" "$(cat "$id/meta")"
+  printf 'J|%s|%s|%s\\n' "$id" "$flags" "$meta"
 done
 find . -mindepth 2 -maxdepth 2 -type f -name 'el.*' ! -name '*.tmp' \\
   -exec awk '{ print "E|" FILENAME "|" $0 }' {} +

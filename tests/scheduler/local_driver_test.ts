@@ -204,3 +204,17 @@ Deno.test("LocalDriver writes each element's output to its {index} paths, stderr
   }
   assert.equal(await Deno.readTextFile(`${dir.path}/merged.0.log`), "out 0\nerr 0\n");
 });
+
+Deno.test("LocalDriver.status() skips a job directory whose meta is missing or not written yet", async () => {
+  await using dir = await tempDir();
+  const registry = `${dir.path}/registry`;
+  const driver = new LocalDriver({ registry });
+  await submit(driver, dir.path, { name: "real", body: ["true"] });
+  await finished(driver, "real");
+  await Deno.mkdir(`${registry}/jobs/lx000000-00000000`, { recursive: true });
+  await Deno.mkdir(`${registry}/jobs/lx000001-00000001`);
+  await Deno.writeTextFile(`${registry}/jobs/lx000001-00000001/meta`, "");
+  const jobs = await driver.status(new LocalTransport());
+  assert.deepEqual([...jobs.keys()], ["real"]);
+  assert.equal(jobs.get("real")!.elements.get(0)?.state, "COMPLETED");
+});
