@@ -26,6 +26,7 @@ interface Mark {
   readonly cpuMs: number;
   readonly type: string;
   readonly top?: readonly { what: string; ms: number }[];
+  readonly inclusive?: readonly { what: string; ms: number; total: number }[];
 }
 
 interface Measured {
@@ -142,7 +143,10 @@ if (import.meta.main) {
       sleepMs: 0,
       profile: true,
     });
-    const wait = await run(path, env, { n: 10, offset: 2_000_000, perElement: 1, sleepMs: 5000 });
+    // QUICK=1 leaves out the waiting run (10 × 5 s), for measuring map→sbatch alone.
+    const wait = Deno.env.get("QUICK") === "1"
+      ? { ok: true, marks: [], sbatchAt: [], squeueAt: [] }
+      : await run(path, env, { n: 10, offset: 2_000_000, perElement: 1, sleepMs: 5000 });
     for (const [name, m] of [["cold", cold], ["warm", warm], ["waiting", wait]] as const) {
       if (!m.ok) console.error(`The ${name} run failed:\n${m.problem}`);
     }
@@ -179,6 +183,10 @@ if (import.meta.main) {
     const top = mark(profiled, "profile")?.top ?? [];
     console.log("warm map→submission, driver CPU by function (self time, profiled run):");
     for (const t of top) console.log(`  ${t.ms.toFixed(1).padStart(7)} ms  ${t.what}`);
+    console.log("the same, drover's functions by inclusive time (self + what they called):");
+    for (const t of mark(profiled, "profile")?.inclusive ?? []) {
+      console.log(`  ${t.total.toFixed(1).padStart(7)} ms  ${t.what}`);
+    }
     console.log(
       `squeue calls while waiting: ${wait.squeueAt.length} over ${
         submitted && done ? ((done.at - submitted.at) / 1000).toFixed(1) : "?"

@@ -163,7 +163,7 @@ export class Session implements AsyncDisposable {
   ): Promise<O> {
     const router = this.router;
     const routing = router.active
-      ? router.capture(options.label ?? currentLabel() ?? def.options.label)
+      ? router.capture(options.label ?? currentLabel() ?? def.options.label, this.call)
       : undefined;
     if (routing) router.recordSite(this.store, this.runId, def, routing);
     // A routed call holds local work from now on, not only once its key is known: the
