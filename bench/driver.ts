@@ -99,6 +99,21 @@ async function lastExitMarker(path: string): Promise<number> {
   return last;
 }
 
+/** When the first bundle was written to drover's bundle cache (epoch ms), if any. */
+async function firstBundleAt(dir: string): Promise<number | undefined> {
+  let first: number | undefined;
+  try {
+    for await (const f of Deno.readDir(dir)) {
+      if (!f.name.endsWith(".js")) continue;
+      const t = (await Deno.stat(`${dir}/${f.name}`)).mtime?.getTime();
+      if (t !== undefined && (first === undefined || t < first)) first = t;
+    }
+  } catch {
+    // no cache
+  }
+  return first;
+}
+
 const rows: string[] = [];
 function row(what: string, ms: number | undefined, goalMs: number, unit = "s"): void {
   const value = ms === undefined
@@ -132,6 +147,7 @@ if (import.meta.main) {
     );
     const load = await loadAverage();
     const cold = await run(path, env, { n: 1000, offset: 0, perElement: 100, sleepMs: 0 });
+    const bundledAt = await firstBundleAt(`${path}/.cache/drover/bundles`);
     const warm = await run(path, env, { n: 1000, offset: 1_000_000, perElement: 100, sleepMs: 0 });
     const doneAt = mark(warm, "done")?.at;
     const lastExit = await lastExitMarker(path);
@@ -147,7 +163,12 @@ if (import.meta.main) {
     const wait = Deno.env.get("QUICK") === "1"
       ? { ok: true, marks: [], sbatchAt: [], squeueAt: [] }
       : await run(path, env, { n: 10, offset: 2_000_000, perElement: 1, sleepMs: 5000 });
-    for (const [name, m] of [["cold", cold], ["warm", warm], ["waiting", wait]] as const) {
+    for (
+      const [name, m] of [["cold", cold], ["warm", warm], ["profiled", profiled], [
+        "waiting",
+        wait,
+      ]] as const
+    ) {
       if (!m.ok) console.error(`The ${name} run failed:\n${m.problem}`);
     }
     const toSbatch = (m: Measured) => {
@@ -169,6 +190,15 @@ if (import.meta.main) {
     row("driver CPU while waiting (10 × 5 s calls)", cpu, 5, "%");
     console.log(`drover driver bench (load average at start: ${load}; the machine is shared)`);
     for (const r of rows) console.log(r);
+    const coldStart = mark(cold, "map-start")?.at;
+    if (coldStart !== undefined) {
+      const rel = (t: number | undefined) => t === undefined ? "?" : `${t - coldStart} ms`;
+      console.log(
+        `cold timeline from map(): code identity ${
+          rel(cold.marks.find((x) => x.type === "code-identity")?.at)
+        }, bundle built ${rel(bundledAt)}, first sbatch ${rel(cold.sbatchAt[0])}`,
+      );
+    }
     for (const [name, m] of [["cold", cold], ["warm", warm]] as const) {
       const start = mark(m, "map-start");
       const identity = m.marks.find((x) => x.type === "code-identity");

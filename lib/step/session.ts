@@ -169,7 +169,11 @@ export class Session implements AsyncDisposable {
     // A routed call holds local work from now on, not only once its key is known: the
     // code identity may take event-loop turns, and a CPU-bound local step takes each one.
     const early = routing && router.route(def, routing) ? Symbol(def.name) : undefined;
-    if (early) this.#gate.routed(early);
+    if (early) {
+      this.#gate.routed(early);
+      // Its bundle builds while the code identity, keys and claims are worked out.
+      if (def.options.cache !== false) this.#remote.prepare(def);
+    }
     try {
       return await this.#callChecked(def, inputs, options, routing, early);
     } finally {
