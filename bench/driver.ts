@@ -205,7 +205,8 @@ if (import.meta.main) {
       const submitted = m.marks.find((x) => x.type === "job-submitted");
       if (!start || !submitted) continue;
       console.log(
-        `${name}: code identity at ${identity ? identity.at - start.at : "?"} ms; ` +
+        `${name}: code identity at ${identity ? identity.at - start.at : "?"} ms ` +
+          `(driver CPU ${identity ? Math.round(identity.cpuMs - start.cpuMs) : "?"} ms); ` +
           `driver CPU map→submitted ${Math.round(submitted.cpuMs - start.cpuMs)} ms ` +
           `over ${submitted.at - start.at} ms of wall time (the load inflates the wall time)`,
       );
