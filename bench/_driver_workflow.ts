@@ -33,7 +33,7 @@ if (import.meta.main) {
       if (e.type.startsWith("job-") || e.type === "code-identity") mark({ ...e, keys: undefined });
       if (e.type === "job-submitted" && profiling && !profiled) {
         const p = profiling;
-        profiled = p.stop().then((top) => mark({ type: "profile", top }));
+        profiled = p.stop().then((top) => mark({ type: "profile", top, inclusive: p.inclusive }));
       }
     },
   });

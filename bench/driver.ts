@@ -26,6 +26,7 @@ interface Mark {
   readonly cpuMs: number;
   readonly type: string;
   readonly top?: readonly { what: string; ms: number }[];
+  readonly inclusive?: readonly { what: string; ms: number; total: number }[];
 }
 
 interface Measured {
@@ -98,6 +99,21 @@ async function lastExitMarker(path: string): Promise<number> {
   return last;
 }
 
+/** When the first bundle was written to drover's bundle cache (epoch ms), if any. */
+async function firstBundleAt(dir: string): Promise<number | undefined> {
+  let first: number | undefined;
+  try {
+    for await (const f of Deno.readDir(dir)) {
+      if (!f.name.endsWith(".js")) continue;
+      const t = (await Deno.stat(`${dir}/${f.name}`)).mtime?.getTime();
+      if (t !== undefined && (first === undefined || t < first)) first = t;
+    }
+  } catch {
+    // no cache
+  }
+  return first;
+}
+
 const rows: string[] = [];
 function row(what: string, ms: number | undefined, goalMs: number, unit = "s"): void {
   const value = ms === undefined
@@ -131,6 +147,7 @@ if (import.meta.main) {
     );
     const load = await loadAverage();
     const cold = await run(path, env, { n: 1000, offset: 0, perElement: 100, sleepMs: 0 });
+    const bundledAt = await firstBundleAt(`${path}/.cache/drover/bundles`);
     const warm = await run(path, env, { n: 1000, offset: 1_000_000, perElement: 100, sleepMs: 0 });
     const doneAt = mark(warm, "done")?.at;
     const lastExit = await lastExitMarker(path);
@@ -142,8 +159,16 @@ if (import.meta.main) {
       sleepMs: 0,
       profile: true,
     });
-    const wait = await run(path, env, { n: 10, offset: 2_000_000, perElement: 1, sleepMs: 5000 });
-    for (const [name, m] of [["cold", cold], ["warm", warm], ["waiting", wait]] as const) {
+    // QUICK=1 leaves out the waiting run (10 × 5 s), for measuring map→sbatch alone.
+    const wait = Deno.env.get("QUICK") === "1"
+      ? { ok: true, marks: [], sbatchAt: [], squeueAt: [] }
+      : await run(path, env, { n: 10, offset: 2_000_000, perElement: 1, sleepMs: 5000 });
+    for (
+      const [name, m] of [["cold", cold], ["warm", warm], ["profiled", profiled], [
+        "waiting",
+        wait,
+      ]] as const
+    ) {
       if (!m.ok) console.error(`The ${name} run failed:\n${m.problem}`);
     }
     const toSbatch = (m: Measured) => {
@@ -165,13 +190,23 @@ if (import.meta.main) {
     row("driver CPU while waiting (10 × 5 s calls)", cpu, 5, "%");
     console.log(`drover driver bench (load average at start: ${load}; the machine is shared)`);
     for (const r of rows) console.log(r);
+    const coldStart = mark(cold, "map-start")?.at;
+    if (coldStart !== undefined) {
+      const rel = (t: number | undefined) => t === undefined ? "?" : `${t - coldStart} ms`;
+      console.log(
+        `cold timeline from map(): code identity ${
+          rel(cold.marks.find((x) => x.type === "code-identity")?.at)
+        }, bundle built ${rel(bundledAt)}, first sbatch ${rel(cold.sbatchAt[0])}`,
+      );
+    }
     for (const [name, m] of [["cold", cold], ["warm", warm]] as const) {
       const start = mark(m, "map-start");
       const identity = m.marks.find((x) => x.type === "code-identity");
       const submitted = m.marks.find((x) => x.type === "job-submitted");
       if (!start || !submitted) continue;
       console.log(
-        `${name}: code identity at ${identity ? identity.at - start.at : "?"} ms; ` +
+        `${name}: code identity at ${identity ? identity.at - start.at : "?"} ms ` +
+          `(driver CPU ${identity ? Math.round(identity.cpuMs - start.cpuMs) : "?"} ms); ` +
           `driver CPU map→submitted ${Math.round(submitted.cpuMs - start.cpuMs)} ms ` +
           `over ${submitted.at - start.at} ms of wall time (the load inflates the wall time)`,
       );
@@ -179,6 +214,10 @@ if (import.meta.main) {
     const top = mark(profiled, "profile")?.top ?? [];
     console.log("warm map→submission, driver CPU by function (self time, profiled run):");
     for (const t of top) console.log(`  ${t.ms.toFixed(1).padStart(7)} ms  ${t.what}`);
+    console.log("the same, drover's functions by inclusive time (self + what they called):");
+    for (const t of mark(profiled, "profile")?.inclusive ?? []) {
+      console.log(`  ${t.total.toFixed(1).padStart(7)} ms  ${t.what}`);
+    }
     console.log(
       `squeue calls while waiting: ${wait.squeueAt.length} over ${
         submitted && done ? ((done.at - submitted.at) / 1000).toFixed(1) : "?"

@@ -333,15 +333,17 @@ export class JobSubmission {
       if (r.kind === "submitted") {
         this.#s.noteReachable(job.system);
         this.#s.kick.add(job.system);
+        // The job's calls are read once (a thousand rows each time).
+        const keys = this.#s.store.jobs.callsOf(job.id).map((c) => c.key);
         this.#s.emit({
           type: "job-submitted",
           system: job.system,
           job: job.name,
           schedulerId: r.schedulerId,
           elements: job.size,
-          calls: this.#s.store.jobs.callsOf(job.id).length,
+          calls: keys.length,
           attempt: job.attempt,
-          keys: this.#s.store.jobs.callsOf(job.id).map((c) => c.key),
+          keys,
         });
       } else if (r.kind === "refused") {
         const calls = this.#s.store.jobs.callsOf(job.id);

@@ -89,6 +89,19 @@ export class RemoteRuntime implements AsyncDisposable {
   }
 
   /**
+   * Starts building a step module's bundle ahead of its first remote call (once per
+   * module), so that bundling overlaps the work before the call reaches the runtime (the
+   * step's code identity, keys, claims). A build that fails is retried, and its error
+   * reported, when a call needs the bundle.
+   *
+   * @param module The file that defines the step.
+   */
+  prepare(module: string): void {
+    if (this.#s.abort.signal.aborted || this.#s.bundles.has(module)) return;
+    this.#s.bundle(module).catch(() => {});
+  }
+
+  /**
    * Runs a call (already claimed by this process) remotely: it joins the job array being
    * gathered for its route and step, and the promise settles when its outcome is known
    * (after restarts of transient failures, up to the route's `maxRestarts`).

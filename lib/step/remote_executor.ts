@@ -50,6 +50,7 @@ export class RemoteExecutor {
   readonly #o: RemoteExecutorOptions;
   #runtime: RemoteRuntime | undefined;
   #systems: Readonly<Record<string, System>> | undefined;
+  readonly #prepared = new Set<string>();
 
   /**
    * @param options Store, run, owner, clock, events, remote options.
@@ -165,6 +166,20 @@ export class RemoteExecutor {
     }
     done();
     return { found: true, value: decode(result) };
+  }
+
+  /**
+   * Starts building the bundle of a routed step's module, before its first call is keyed
+   * (see {@linkcode RemoteRuntime.prepare}).
+   *
+   * @param def The step.
+   */
+  // deno-lint-ignore no-explicit-any
+  prepare(def: StepDefinition<any, any>): void {
+    const module = def.site?.file;
+    if (module === undefined || this.#prepared.has(module)) return;
+    this.#prepared.add(module);
+    this.#rt().prepare(module);
   }
 
   /** Closes the runtime, if it was opened. */

@@ -6,7 +6,6 @@
  * @module
  */
 import {
-  captureStack,
   loadRemoteInfo,
   matchRoute,
   parseRemoteInfo,
@@ -16,7 +15,11 @@ import {
   type StackFrame,
 } from "../routing/mod.ts";
 import type { Store } from "../store/mod.ts";
+import { stackText, userFrames } from "./_call_site_id.ts";
 import type { StepDefinition } from "./definition.ts";
+
+/** Call sites remembered at most; beyond, the memory starts again (deep recursion). */
+const MAX_SITES = 4096;
 
 /** Where a call was made. */
 export interface RemoteRouting {
@@ -53,6 +56,13 @@ export class Router {
   readonly #sites = new Set<string>();
   readonly #matched = new Set<string>();
   readonly #candidates = new Set<string>();
+  /** Routing of each call site seen (by its identity and label): one capture a site. */
+  readonly #routings = new Map<string, RemoteRouting>();
+  /** The route of each routing and step (null: none), so a map site matches once. */
+  readonly #routes = new WeakMap<RemoteRouting, Map<unknown, RouteMatch | null>>();
+  /** The steps whose site was recorded, per routing. */
+  readonly #recorded = new WeakMap<RemoteRouting, Set<string>>();
+  #captures = 0;
 
   /**
    * Reads the remote info (given, or from the environment).
@@ -74,15 +84,37 @@ export class Router {
     return this.info !== undefined && this.info.rules.length > 0;
   }
 
+  /** How many distinct call sites (stacks and labels) were parsed into frames. */
+  get captures(): number {
+    return this.#captures;
+  }
+
   /**
-   * The stack and label of a call, captured synchronously where the call is made (pure).
+   * The stack and label of a call, captured synchronously where the call is made. The
+   * stack is formatted from the caller of `above` outwards only (drover's own frames above
+   * it cost nothing), and calls from the same site with the same label share one parse,
+   * one object and so one route match.
    *
    * @param label The call's label, if any.
+   * @param above A function on the stack (the step call's entry into drover) whose frame
+   * and those above it are not read. Default: this method.
    * @returns What routing needs, or undefined when routing is off.
    */
-  capture(label: string | undefined): RemoteRouting | undefined {
+  capture(
+    label: string | undefined,
+    above: (...args: never[]) => unknown = Router.prototype.capture,
+  ): RemoteRouting | undefined {
     if (!this.active) return undefined;
-    return { stack: captureStack(), label };
+    const text = stackText(above);
+    const id = `${label ?? ""}\0${text}`;
+    let routing = this.#routings.get(id);
+    if (routing === undefined) {
+      if (this.#routings.size >= MAX_SITES) this.#routings.clear();
+      this.#captures += 1;
+      routing = { stack: userFrames(text), label };
+      this.#routings.set(id, routing);
+    }
+    return routing;
   }
 
   /**
@@ -95,11 +127,20 @@ export class Router {
   // deno-lint-ignore no-explicit-any
   route(def: StepDefinition<any, any>, routing: RemoteRouting | undefined): RouteMatch | undefined {
     if (!this.info || !routing) return undefined;
-    return matchRoute(this.info, routing.stack, {
+    let routes = this.#routes.get(routing);
+    if (routes === undefined) {
+      routes = new Map();
+      this.#routes.set(routing, routes);
+    }
+    const known = routes.get(def);
+    if (known !== undefined) return known ?? undefined;
+    const match = matchRoute(this.info, routing.stack, {
       stepName: def.name,
       stepFile: def.site?.file,
       label: routing.label,
     });
+    routes.set(def, match ?? null);
+    return match;
   }
 
   /**
@@ -136,6 +177,13 @@ export class Router {
     def: StepDefinition<any, any>,
     routing: RemoteRouting,
   ): void {
+    let steps = this.#recorded.get(routing);
+    if (steps === undefined) {
+      steps = new Set();
+      this.#recorded.set(routing, steps);
+    }
+    if (steps.has(def.name)) return;
+    steps.add(def.name);
     const id = `${def.name}\0${routing.label ?? ""}\0${
       routing.stack.map((f) => `${f.file}:${f.line}:${f.function}`).join("|")
     }`;

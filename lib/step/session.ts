@@ -163,13 +163,17 @@ export class Session implements AsyncDisposable {
   ): Promise<O> {
     const router = this.router;
     const routing = router.active
-      ? router.capture(options.label ?? currentLabel() ?? def.options.label)
+      ? router.capture(options.label ?? currentLabel() ?? def.options.label, this.call)
       : undefined;
     if (routing) router.recordSite(this.store, this.runId, def, routing);
     // A routed call holds local work from now on, not only once its key is known: the
     // code identity may take event-loop turns, and a CPU-bound local step takes each one.
     const early = routing && router.route(def, routing) ? Symbol(def.name) : undefined;
-    if (early) this.#gate.routed(early);
+    if (early) {
+      this.#gate.routed(early);
+      // Its bundle builds while the code identity, keys and claims are worked out.
+      if (def.options.cache !== false) this.#remote.prepare(def);
+    }
     try {
       return await this.#callChecked(def, inputs, options, routing, early);
     } finally {

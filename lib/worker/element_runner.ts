@@ -47,6 +47,7 @@ import {
   startedMarkerPath,
 } from "../runtime/mod.ts";
 import { CallLogWriter, type SliceLimits } from "./_call_log_writer.ts";
+import { lazySession } from "./_lazy_session.ts";
 import {
   decodeCallInputs,
   elementInputs,
@@ -246,10 +247,14 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
     if ("error" in entry) return await failAll(entry.error);
     const inputs = await elementInputs(runDir, dir, index, manifest);
 
-    const session = openSession({ dir: jobStoreDir(runDir), recordRun: false });
-    const previous = useSession(session);
-    try {
+    // The element's store is opened only if a step calls other steps.
+    const lazy = lazySession(() => {
+      const session = openSession({ dir: jobStoreDir(runDir), recordRun: false });
       seedBundleIdentities(session.store);
+      return session;
+    });
+    const previous = useSession(lazy.session);
+    try {
       for (const call of pending) {
         try {
           const record = await runCall(entry.step, call, inputs, {
@@ -266,7 +271,8 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
       await log.commit();
     } finally {
       useSession(previous);
-      await closeQuietly(session, problems);
+      const opened = lazy.opened();
+      if (opened) await closeQuietly(opened, problems);
     }
     return report();
   } catch (e) {

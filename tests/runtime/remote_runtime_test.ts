@@ -116,3 +116,42 @@ Deno.test("RemoteRuntime runs submit -> poll -> restart -> give-up -> close on t
     ),
   );
 });
+
+Deno.test("RemoteRuntime.prepare() builds a module's bundle once ahead of its calls, again after a failure", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ dir: `${dir.path}/.drover` });
+  const built: string[] = [];
+  let fail = true;
+  const runtime = new RemoteRuntime({
+    store,
+    runId: null,
+    owner: "test",
+    systems: () => ({}),
+    connect: () => {
+      throw new Error("no system is used");
+    },
+    clock: new ManualClock(0),
+    bundle: (module) => {
+      built.push(module);
+      if (module === "/p/bad.ts" && fail) {
+        fail = false;
+        return Promise.reject(new Error("cannot bundle"));
+      }
+      return Promise.resolve({ bytes: new Uint8Array([1]), hash: "h" });
+    },
+    cwd: dir.path,
+  });
+  runtime.prepare("/p/a.ts");
+  runtime.prepare("/p/a.ts");
+  runtime.prepare("/p/bad.ts");
+  assert.deepEqual(built, ["/p/a.ts", "/p/bad.ts"]);
+  await Promise.resolve();
+  await Promise.resolve();
+  // The failed build is forgotten: the next need of the bundle builds it again.
+  runtime.prepare("/p/bad.ts");
+  runtime.prepare("/p/a.ts");
+  assert.deepEqual(built, ["/p/a.ts", "/p/bad.ts", "/p/bad.ts"]);
+  await runtime.close();
+  runtime.prepare("/p/c.ts");
+  assert.deepEqual(built, ["/p/a.ts", "/p/bad.ts", "/p/bad.ts"]);
+});

@@ -283,6 +283,14 @@ Deno.test("runJobElement() stamps markers with the injected clock and host", asy
   assert.equal(await result(fx.runDir, marker), 10);
 });
 
+Deno.test("runJobElement() opens no store for an element whose steps call no other steps", async () => {
+  await using fx = await inProcessJob([[{ x: 1 }, { x: 2 }]]);
+  const report = await runJobElement({ env: envOf(fx.runDir, fx.job, 0) });
+  assert.equal(report.exitCode, 0);
+  assert.equal(await exists(jobStoreDir(fx.runDir)), false);
+  assert.equal(await result(fx.runDir, await outcome(fx.job.dir, fx.job.keys[0][1])), 4);
+});
+
 step("jm-big", ({ n }: { n: number }) => {
   doubled++;
   return "x".repeat(n);
