@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { SystemLink } from "../runtime/mod.ts";
 import { SchedulerCommandError } from "../scheduler/mod.ts";
 import { TransportError } from "../transport/mod.ts";
 import type { Store } from "../store/mod.ts";

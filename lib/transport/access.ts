@@ -89,7 +89,10 @@ export function withAccess(transport: Transport, access: FileAccess | undefined)
   return {
     label: transport.label,
     exec,
-    async writeFiles(files: readonly FileToWrite[], options?: { signal?: AbortSignal }) {
+    async writeFiles(
+      files: readonly FileToWrite[],
+      options?: { signal?: AbortSignal },
+    ): Promise<void> {
       if (files.length === 0) return;
       const dirs = [...new Set(files.map((f) => f.path.slice(0, f.path.lastIndexOf("/")) || "/"))];
       for (let i = 0; i < dirs.length; i += 500) {

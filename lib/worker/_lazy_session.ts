@@ -26,16 +26,16 @@ export function lazySession(open: () => Session): LazySession {
   let real: Session | undefined;
   const get = (): Session => real ??= open();
   const session = new Proxy(Object.create(Session.prototype) as Session, {
-    get(_target, prop) {
+    get(_target, prop): unknown {
       const s = get();
       const value = Reflect.get(s, prop, s);
       // Methods run on the real session (its #private fields are not on the stand-in).
       return typeof value === "function" ? value.bind(s) : value;
     },
-    set(_target, prop, value) {
+    set(_target, prop, value): boolean {
       return Reflect.set(get(), prop, value);
     },
-    has(_target, prop) {
+    has(_target, prop): boolean {
       return Reflect.has(get(), prop);
     },
   });
