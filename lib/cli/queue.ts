@@ -56,7 +56,8 @@ export function queueCommand(ctx: Context): CommandUnknownOpts {
 function statusCommand(ctx: Context): CommandUnknownOpts {
   return new Command("status")
     .description(
-      "per task: pending, running, expired, done, failed, the next rows, the oldest lease",
+      "per task: pending, running, expired, done, failed, the oldest lease, the remaining cost " +
+        "(pending × median call time) and its ETA at the in-flight cap, the next rows",
     )
     .option("--json", "print the status as JSON")
     .action((options) =>
@@ -76,7 +77,8 @@ function statusCommand(ctx: Context): CommandUnknownOpts {
             "DONE",
             "FAILED",
             "LEASE",
-            "LEFT",
+            "COST",
+            "ETA",
             "NEXT",
           ],
           status.map((s) => row(s, now)),
@@ -109,6 +111,7 @@ function row(s: TaskStatus, now: number): string[] {
       ? "over"
       : formatDuration(s.oldestLease - now),
     s.remainingMs === null ? "-" : formatDuration(s.remainingMs),
+    s.etaMs === null ? "-" : formatDuration(s.etaMs),
     s.next.join(" ") || "-",
   ];
 }

@@ -15,9 +15,7 @@
  *
  * @module
  */
-import type { SQLInputValue } from "node:sqlite";
 import type { Store } from "../store/mod.ts";
-import { stmt } from "./_sql.ts";
 import { type CompiledQuery, compileOrder, compileWhere, joinsFor } from "./compile.ts";
 import { getTaskSettings, scopeOf, type TaskSettings } from "./task_store.ts";
 
@@ -75,26 +73,7 @@ export type ItemOutcome =
  * @returns How many items were added.
  */
 export function syncItems(store: Store, settings: TaskSettings): number {
-  return store.transaction(() => {
-    const task = stmt(store, "SELECT synced_seq FROM queue_tasks WHERE name = ?").get(
-      settings.name,
-    )!;
-    const from = Number(task.synced_seq);
-    const top = Number(
-      stmt(store, "SELECT COALESCE(MAX(seq), 0) AS m FROM queue_rows WHERE tbl = ?").get(
-        settings.source,
-      )!.m,
-    );
-    if (top <= from) return 0;
-    const added = stmt(
-      store,
-      `INSERT OR IGNORE INTO queue_items (task, row_seq, state)
-       SELECT ?, seq, 'pending' FROM queue_rows WHERE tbl = ? AND seq > ? AND seq <= ?`,
-    ).run(settings.name, settings.source, from, top).changes;
-    stmt(store, "UPDATE queue_tasks SET synced_seq = ?, ranked_by = NULL WHERE name = ?")
-      .run(top, settings.name);
-    return Number(added);
-  });
+  return store.queue.items.sync(settings.name, settings.source);
 }
 
 /**
@@ -109,35 +88,35 @@ export function syncItems(store: Store, settings: TaskSettings): number {
  * @throws {UnknownTaskError} For an unknown task.
  */
 export function claimRows(store: Store, task: string, options: ClaimOptions): Claim[] {
-  return store.transaction(() => {
+  const { items } = store.queue;
+  return store.queue.transaction(() => {
     const settings = getTaskSettings(store, task);
     syncItems(store, settings);
     expireLeases(store, task, options.now, options.maxAttempts ?? 3);
-    const held = Number(
-      stmt(store, "SELECT count(*) AS n FROM queue_items WHERE task = ? AND state = 'claimed'").get(
-        task,
-      )!.n,
-    );
-    const n = Math.min(options.limit ?? Infinity, settings.inFlight - held);
+    const n = Math.min(options.limit ?? Infinity, settings.inFlight - items.claimedCount(task));
     if (n <= 0) return [];
     const picked = selectNext(store, settings, n);
-    const claim = stmt(
-      store,
-      `UPDATE queue_items SET state = 'claimed', owner = ?, lease_until = ?, fence = fence + 1,
-         attempts = attempts + 1, claimed_at = ?
-       WHERE task = ? AND row_seq = ? AND state = 'pending' RETURNING fence, attempts`,
+    const taken = new Map(
+      items.take(
+        task,
+        picked.map((p) => p.seq),
+        options.owner,
+        options.now + options.leaseMs,
+        options.now,
+      )
+        .map((t) => [t.rowSeq, t]),
     );
     const out: Claim[] = [];
     for (const p of picked) {
-      const r = claim.get(options.owner, options.now + options.leaseMs, options.now, task, p.seq);
-      if (!r) continue;
+      const t = taken.get(p.seq);
+      if (t === undefined) continue;
       out.push({
         task,
         rowSeq: p.seq,
         key: p.key,
         row: JSON.parse(p.data),
-        fence: Number(r.fence),
-        attempt: Number(r.attempts),
+        fence: t.fence,
+        attempt: t.attempts,
       });
     }
     return out;
@@ -161,18 +140,16 @@ export function selectNext(
   // A priority over the row's own fields is materialised into `rank` (indexed); one over
   // other tasks' results changes as they finish, so it is sorted at each claim.
   const ranked = order !== undefined && order.tasks.length === 0;
-  if (ranked) rerank(store, settings, order.sql);
-  const orderSql = order === undefined || ranked ? "i.rank" : order.sql;
+  if (ranked && store.queue.items.rankedBy(settings.name) !== settings.priority) {
+    store.queue.items.rerank(settings.name, order.sql, settings.priority!);
+  }
   const tasks = [...new Set([...(where?.tasks ?? []), ...(ranked ? [] : order?.tasks ?? [])])];
-  const params: SQLInputValue[] = [settings.name, ...(where?.params ?? []), limit];
-  return stmt(
-    store,
-    `SELECT r.seq, r.key, r.data FROM queue_items i JOIN queue_rows r ON r.seq = i.row_seq${
-      joinsFor(tasks)
-    }
-     WHERE i.task = ? AND i.state = 'pending'${where ? ` AND ${where.sql}` : ""}
-     ORDER BY i.boost DESC, ${orderSql}, i.row_seq LIMIT ?`,
-  ).all(...params).map((r) => ({ seq: Number(r.seq), key: String(r.key), data: String(r.data) }));
+  return store.queue.items.next(settings.name, {
+    where: where?.sql,
+    params: where?.params,
+    order: order === undefined || ranked ? undefined : order.sql,
+    joins: joinsFor(tasks),
+  }, limit);
 }
 
 const COMPILED = new WeakMap<
@@ -208,25 +185,6 @@ function compiled(
   return hit;
 }
 
-function rerank(store: Store, settings: TaskSettings, orderSql: string): void {
-  const row = stmt(store, "SELECT ranked_by FROM queue_tasks WHERE name = ?").get(
-    settings.name,
-  );
-  if (row?.ranked_by === settings.priority) return;
-  stmt(
-    store,
-    `UPDATE queue_items SET rank = ranked.n FROM (
-       SELECT i.row_seq, row_number() OVER (ORDER BY ${orderSql}, i.row_seq) AS n
-       FROM queue_items i JOIN queue_rows r ON r.seq = i.row_seq
-       WHERE i.task = ?1 AND i.state = 'pending') AS ranked
-     WHERE queue_items.task = ?1 AND queue_items.row_seq = ranked.row_seq`,
-  ).run(settings.name);
-  stmt(store, "UPDATE queue_tasks SET ranked_by = ? WHERE name = ?").run(
-    settings.priority!,
-    settings.name,
-  );
-}
-
 /**
  * Returns the rows of expired leases to pending (or fails them as lost after `maxAttempts`).
  *
@@ -237,23 +195,10 @@ function rerank(store: Store, settings: TaskSettings, orderSql: string): void {
  * @returns How many rows came back.
  */
 export function expireLeases(store: Store, task: string, now: number, maxAttempts: number): number {
-  const lost = JSON.stringify({ name: "LeaseExpiredError", message: "its runner's lease ran out" });
-  return store.transaction(() => {
-    stmt(
-      store,
-      `UPDATE queue_items SET state = 'failed', owner = NULL, lease_until = NULL, error = ?,
-         ended_at = ?
-       WHERE task = ? AND state = 'claimed' AND lease_until <= ? AND attempts >= ?`,
-    ).run(lost, now, task, now, maxAttempts);
-    return Number(
-      stmt(
-        store,
-        `UPDATE queue_items SET state = 'pending', owner = NULL, lease_until = NULL
-         WHERE task = ? AND state = 'claimed' AND lease_until <= ?`,
-      ).run(task, now).changes,
-    );
-  });
+  return store.queue.items.expire(task, now, maxAttempts, LOST);
 }
+
+const LOST = JSON.stringify({ name: "LeaseExpiredError", message: "its runner's lease ran out" });
 
 /**
  * Records how a claimed row ended, if the claim is still the current one.
@@ -274,23 +219,7 @@ export function finishClaim(
   const state: ItemState = outcome.ok ? "done" : outcome.retry ? "pending" : "failed";
   const result = outcome.ok ? JSON.stringify(outcome.result ?? null) : null;
   const error = outcome.ok ? null : JSON.stringify(errorJson(outcome.error));
-  return store.transaction(() => {
-    const row = stmt(
-      store,
-      `UPDATE queue_items SET state = ?, result = ?, error = ?, owner = NULL, lease_until = NULL,
-         ended_at = ?
-       WHERE task = ? AND row_seq = ? AND fence = ? AND state = 'claimed' RETURNING claimed_at`,
-    ).get(state, result, error, now, claim.task, claim.rowSeq, claim.fence);
-    if (row === undefined) return false;
-    if (outcome.ok && row.claimed_at != null) {
-      // Measured call times, for the remaining-cost estimate of `queue status`.
-      stmt(
-        store,
-        "UPDATE queue_tasks SET timed_n = timed_n + 1, timed_ms = timed_ms + ? WHERE name = ?",
-      ).run(Math.max(0, now - Number(row.claimed_at)), claim.task);
-    }
-    return true;
-  });
+  return store.queue.items.finish(claim, state, result, error, now);
 }
 
 /**
@@ -302,15 +231,7 @@ export function finishClaim(
  * @returns The claims that are no longer held (their fence moved on).
  */
 export function renewClaims(store: Store, claims: readonly Claim[], until: number): Claim[] {
-  if (claims.length === 0) return [];
-  return store.transaction(() => {
-    const renew = stmt(
-      store,
-      `UPDATE queue_items SET lease_until = ?
-       WHERE task = ? AND row_seq = ? AND fence = ? AND state = 'claimed'`,
-    );
-    return claims.filter((c) => renew.run(until, c.task, c.rowSeq, c.fence).changes === 0);
-  });
+  return store.queue.items.renew(claims, until);
 }
 
 /**
@@ -321,16 +242,7 @@ export function renewClaims(store: Store, claims: readonly Claim[], until: numbe
  * @returns How many were still held.
  */
 export function releaseClaims(store: Store, claims: readonly Claim[]): number {
-  if (claims.length === 0) return 0;
-  return store.transaction(() => {
-    const release = stmt(
-      store,
-      `UPDATE queue_items SET state = 'pending', owner = NULL, lease_until = NULL,
-         attempts = attempts - 1
-       WHERE task = ? AND row_seq = ? AND fence = ? AND state = 'claimed'`,
-    );
-    return claims.reduce((n, c) => n + Number(release.run(c.task, c.rowSeq, c.fence).changes), 0);
-  });
+  return store.queue.items.release(claims);
 }
 
 /**
@@ -341,12 +253,7 @@ export function releaseClaims(store: Store, claims: readonly Claim[]): number {
  * @returns How many.
  */
 export function retryFailed(store: Store, task: string): number {
-  return Number(
-    stmt(
-      store,
-      "UPDATE queue_items SET state = 'pending', attempts = 0, error = NULL WHERE task = ? AND state = 'failed'",
-    ).run(task).changes,
-  );
+  return store.queue.items.retryFailed(task);
 }
 
 /**
@@ -365,24 +272,10 @@ export function moveRows(
   keys: readonly string[],
   how: "promote" | "demote",
 ): string[] {
-  return store.transaction(() => {
+  return store.queue.transaction(() => {
     const settings = getTaskSettings(store, task);
     syncItems(store, settings);
-    const edge = Number(
-      stmt(
-        store,
-        `SELECT COALESCE(${
-          how === "promote" ? "MAX" : "MIN"
-        }(boost), 0) AS b FROM queue_items WHERE task = ?`,
-      ).get(task)!.b,
-    );
-    const boost = how === "promote" ? edge + 1 : edge - 1;
-    const move = stmt(
-      store,
-      `UPDATE queue_items SET boost = ? WHERE task = ? AND row_seq =
-         (SELECT seq FROM queue_rows WHERE tbl = ? AND key = ?)`,
-    );
-    return keys.filter((k) => move.run(boost, task, settings.source, k).changes === 1);
+    return store.queue.items.boost(task, settings.source, keys, how);
   });
 }
 

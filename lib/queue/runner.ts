@@ -11,7 +11,6 @@
 import { type Clock, systemClock } from "../runtime/mod.ts";
 import { currentSession } from "../step/mod.ts";
 import { newOwnerId, type Store } from "../store/mod.ts";
-import { stmt } from "./_sql.ts";
 import {
   type Claim,
   claimRows,
@@ -239,8 +238,7 @@ export async function runQueue(
 
 /** Whether a task has rows claimed (here or by another runner). */
 function busy(store: Store, task: string): boolean {
-  return stmt(store, "SELECT 1 AS x FROM queue_items WHERE task = ? AND state = 'claimed' LIMIT 1")
-    .get(task) !== undefined;
+  return store.queue.items.claimedCount(task) > 0;
 }
 
 function count(list: readonly Task[]): Record<string, number> {

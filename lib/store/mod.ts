@@ -82,6 +82,29 @@ export type {
   JobPollUpdate,
 } from "./ledger_types.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
+export { QueueStore } from "./queue_store.ts";
+export {
+  type InsertOutcome,
+  type NewQueueRow,
+  type QueueRowRecord,
+  type QueueTableRecord,
+  QueueTableStore,
+  type RowConflict,
+  type RowQuery,
+} from "./queue_tables.ts";
+export {
+  type QueueTaskRecord,
+  type QueueTaskSettingsRecord,
+  QueueTaskStore,
+} from "./queue_tasks.ts";
+export {
+  type HeldItem,
+  type PurgedItems,
+  type QueueItemCounts,
+  type QueueItemState,
+  QueueItemStore,
+  type TakenItem,
+} from "./queue_items.ts";
 export { JOB_CALL_TRANSITIONS, JOB_STATES, JOB_TRANSITIONS, JobStore } from "./jobs.ts";
 export type {
   CallSiteRecord,

@@ -313,6 +313,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX calcjob_events_calcjob ON calcjob_events(calcjob);
   `,
+  // Table queues, purge and remaining cost (lib/queue): finished items by when they ended.
+  `CREATE INDEX queue_items_ended ON queue_items(task, state, ended_at) WHERE ended_at IS NOT NULL;`,
 ];
 
 /** The schema version this code writes. */

@@ -13,6 +13,7 @@ import { type ObjectEvent, ObjectStore } from "./objects.ts";
 import { findProjectDir } from "./project.ts";
 import { JobStore } from "./jobs.ts";
 import { CallLedger } from "./ledger.ts";
+import { QueueStore } from "./queue_store.ts";
 import type {
   CallFailure,
   CallRecord,
@@ -132,6 +133,8 @@ export class Store implements Disposable {
   readonly jobs: JobStore;
   /** The only writer of call, job, job-call and element state. */
   readonly ledger: CallLedger;
+  /** Table queues: tables, tasks, items. */
+  readonly queue: QueueStore;
   readonly #db: DatabaseSync;
   readonly #getCall: StatementSync;
   readonly #lookup: StatementSync;
@@ -150,6 +153,7 @@ export class Store implements Disposable {
     this.objects = new ObjectStore(this.#db, dir, this.dbPath, { onEvent: options.onEvent });
     this.jobs = new JobStore(this.#db, this.dbPath);
     this.ledger = new CallLedger(this.#db, this.dbPath, this.objects);
+    this.queue = new QueueStore(this.#db, this.dbPath);
     this.#getCall = this.#db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE key = ?`);
     this.#lookup = this.#db.prepare(
       `SELECT c.state, c.result_ref, c.error, c.attempts, c.created_at, c.failure_reason,

@@ -1,0 +1,60 @@
+/**
+ * The table-queue part of the store, `store.queue`: its tables and rows, its tasks and their
+ * items (claims). lib/queue holds the rules and the query language; the SQL is here.
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { Statements } from "./_statements.ts";
+import { QueueItemStore } from "./queue_items.ts";
+import { QueueTableStore } from "./queue_tables.ts";
+import { QueueTaskStore } from "./queue_tasks.ts";
+
+/**
+ * Tables, tasks and items of table queues; use `store.queue`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openStore } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * using store = openStore({ dir: `${dir}/.drover` });
+ * store.queue.tables.define("t", "[]", null);
+ * assert.equal(store.queue.tables.get("t")?.name, "t");
+ * assert.equal(store.queue.transaction(() => store.queue.tasks.list().length), 0);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class QueueStore {
+  /** Tables and their rows. */
+  readonly tables: QueueTableStore;
+  /** Tasks' settings. */
+  readonly tasks: QueueTaskStore;
+  /** Tasks' items: claims, ranks, results. */
+  readonly items: QueueItemStore;
+  readonly #s: Statements;
+
+  /**
+   * Use `store.queue`.
+   *
+   * @param db The connection.
+   * @param path The database file, for error messages.
+   */
+  constructor(db: DatabaseSync, path: string) {
+    this.#s = new Statements(db, path);
+    this.tables = new QueueTableStore(this.#s);
+    this.tasks = new QueueTaskStore(this.#s);
+    this.items = new QueueItemStore(this.#s);
+  }
+
+  /**
+   * Runs `fn` in one write transaction (joining an open one), so several queue methods apply
+   * together.
+   *
+   * @param fn The work.
+   * @returns What `fn` returns.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.#s.tx(fn);
+  }
+}
