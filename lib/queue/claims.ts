@@ -15,9 +15,9 @@
  *
  * @module
  */
-import type { Store } from "../store/mod.ts";
+import type { ItemEnd, Store } from "../store/mod.ts";
 import { type CompiledQuery, compileOrder, compileWhere, joinsFor } from "./compile.ts";
-import { getTaskSettings, scopeOf, type TaskSettings } from "./task_store.ts";
+import { getTaskSettings, scopeOf, type TaskSettings, toSettings } from "./task_store.ts";
 
 /** States of an item. */
 export type ItemState = "pending" | "claimed" | "done" | "failed";
@@ -66,14 +66,15 @@ export type ItemOutcome =
   | { readonly ok: false; readonly error: unknown; readonly retry?: boolean };
 
 /**
- * Brings a task's items up to date with its source table: one pending item per new row.
+ * Brings a task's items up to date with its source table: one pending item per new row, ranked
+ * by the task's priority as it is inserted.
  *
  * @param store The project store.
  * @param settings The task.
  * @returns How many items were added.
  */
 export function syncItems(store: Store, settings: TaskSettings): number {
-  return store.queue.items.sync(settings.name, settings.source);
+  return store.queue.items.sync(settings.name, settings.source, compiled(store, settings).rank);
 }
 
 /**
@@ -88,39 +89,49 @@ export function syncItems(store: Store, settings: TaskSettings): number {
  * @throws {UnknownTaskError} For an unknown task.
  */
 export function claimRows(store: Store, task: string, options: ClaimOptions): Claim[] {
+  return store.queue.transaction(() => claimIn(store, task, options));
+}
+
+function claimIn(store: Store, task: string, options: ClaimOptions): Claim[] {
   const { items } = store.queue;
-  return store.queue.transaction(() => {
-    const settings = getTaskSettings(store, task);
-    syncItems(store, settings);
+  const context = items.claimContext(task);
+  if (context === undefined) {
+    getTaskSettings(store, task); // throws UnknownTaskError
+    return [];
+  }
+  const settings = toSettings(context.task);
+  if (context.topSeq > context.task.syncedSeq) syncItems(store, settings);
+  let held = context.claimed;
+  if (context.oldestLease !== null && context.oldestLease <= options.now) {
     expireLeases(store, task, options.now, options.maxAttempts ?? 3);
-    const n = Math.min(options.limit ?? Infinity, settings.inFlight - items.claimedCount(task));
-    if (n <= 0) return [];
-    const picked = selectNext(store, settings, n);
-    const taken = new Map(
-      items.take(
-        task,
-        picked.map((p) => p.seq),
-        options.owner,
-        options.now + options.leaseMs,
-        options.now,
-      )
-        .map((t) => [t.rowSeq, t]),
-    );
-    const out: Claim[] = [];
-    for (const p of picked) {
-      const t = taken.get(p.seq);
-      if (t === undefined) continue;
-      out.push({
-        task,
-        rowSeq: p.seq,
-        key: p.key,
-        row: JSON.parse(p.data),
-        fence: t.fence,
-        attempt: t.attempts,
-      });
-    }
-    return out;
-  });
+    held = items.claimedCount(task);
+  }
+  const n = Math.min(options.limit ?? Infinity, settings.inFlight - held);
+  if (n <= 0) return [];
+  const picked = selectNext(store, settings, n, context.task.rankedBy);
+  const taken = new Map(
+    items.take(
+      task,
+      picked.map((p) => p.seq),
+      options.owner,
+      options.now + options.leaseMs,
+      options.now,
+    ).map((t) => [t.rowSeq, t]),
+  );
+  const out: Claim[] = [];
+  for (const p of picked) {
+    const t = taken.get(p.seq);
+    if (t === undefined) continue;
+    out.push({
+      task,
+      rowSeq: p.seq,
+      key: p.key,
+      row: JSON.parse(p.data),
+      fence: t.fence,
+      attempt: t.attempts,
+    });
+  }
+  return out;
 }
 
 /**
@@ -129,55 +140,66 @@ export function claimRows(store: Store, task: string, options: ClaimOptions): Cl
  * @param store The project store.
  * @param settings The task.
  * @param limit How many.
+ * @param rankedBy The priority the ranks follow now, if known (else it is read).
  * @returns Their position, key and JSON.
  */
 export function selectNext(
   store: Store,
   settings: TaskSettings,
   limit: number,
+  rankedBy?: string | null,
 ): { seq: number; key: string; data: string }[] {
-  const { where, order } = compiled(store, settings);
-  // A priority over the row's own fields is materialised into `rank` (indexed); one over
-  // other tasks' results changes as they finish, so it is sorted at each claim.
-  const ranked = order !== undefined && order.tasks.length === 0;
-  if (ranked && store.queue.items.rankedBy(settings.name) !== settings.priority) {
-    store.queue.items.rerank(settings.name, order.sql, settings.priority!);
+  const { where, order, rank } = compiled(store, settings);
+  // A priority over the row's own fields is materialised into `rank` (indexed; new rows get
+  // theirs as they become items); one over other tasks' results changes as they finish, so it
+  // is sorted at each claim.
+  const ranked = order === undefined || order.tasks.length === 0;
+  const by = settings.priority ?? "";
+  if (
+    ranked && (rankedBy === undefined ? store.queue.items.rankedBy(settings.name) : rankedBy) !== by
+  ) {
+    store.queue.items.rerank(settings.name, rank, by);
   }
   const tasks = [...new Set([...(where?.tasks ?? []), ...(ranked ? [] : order?.tasks ?? [])])];
   return store.queue.items.next(settings.name, {
     where: where?.sql,
     params: where?.params,
-    order: order === undefined || ranked ? undefined : order.sql,
+    order: ranked ? undefined : order.sql,
     joins: joinsFor(tasks),
   }, limit);
 }
 
 const COMPILED = new WeakMap<
   Store,
-  Map<string, { where?: CompiledQuery; order?: CompiledQuery }>
+  Map<string, { where?: CompiledQuery; order?: CompiledQuery; rank: string }>
 >();
 
 /**
  * A task's filter and priority compiled, cached by their text: SQL that compiled once stays
- * valid (a field dropped from the table later reads as NULL).
+ * valid (a field dropped from the table later reads as NULL). `rank` is the SQL of a new
+ * item's rank.
  */
 function compiled(
   store: Store,
   settings: TaskSettings,
-): { where?: CompiledQuery; order?: CompiledQuery } {
+): { where?: CompiledQuery; order?: CompiledQuery; rank: string } {
   let map = COMPILED.get(store);
   if (map === undefined) COMPILED.set(store, map = new Map());
   const key = JSON.stringify([settings.name, settings.source, settings.where, settings.priority]);
   let hit = map.get(key);
   if (hit === undefined) {
     const scope = scopeOf(store, settings.source);
+    const order = settings.priority === undefined
+      ? undefined
+      : compileOrder(settings.priority, scope, `the priority of task "${settings.name}"`);
     hit = {
       where: settings.where === undefined
         ? undefined
         : compileWhere(settings.where, scope, `the filter of task "${settings.name}"`),
-      order: settings.priority === undefined
-        ? undefined
-        : compileOrder(settings.priority, scope, `the priority of task "${settings.name}"`),
+      order,
+      rank: store.queue.rankExpression(
+        order === undefined || order.tasks.length > 0 ? [] : order.terms ?? [],
+      ),
     };
     if (map.size > 100) map.clear();
     map.set(key, hit);
@@ -216,10 +238,51 @@ export function finishClaim(
   outcome: ItemOutcome,
   now: number,
 ): boolean {
-  const state: ItemState = outcome.ok ? "done" : outcome.retry ? "pending" : "failed";
-  const result = outcome.ok ? JSON.stringify(outcome.result ?? null) : null;
-  const error = outcome.ok ? null : JSON.stringify(errorJson(outcome.error));
-  return store.queue.items.finish(claim, state, result, error, now);
+  const end = itemEnd(claim, outcome);
+  return store.queue.items.finish(claim, end.state, end.result, end.error, now);
+}
+
+/**
+ * Records how several claimed rows ended, in one statement; each only if its claim is still
+ * the current one.
+ *
+ * @param store The project store.
+ * @param ends The claims and their outcomes.
+ * @param now Now, ms.
+ * @returns Whether each was accepted, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { z } from "npm:zod@^3.25.0";
+ * import { openStore } from "../store/mod.ts";
+ * import { claimRows, finishClaims, registerTask, table } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * using store = openStore({ dir: `${dir}/.drover` });
+ * table("t", z.object({ id: z.number() })).insert([{ id: 1 }, { id: 2 }], { store });
+ * registerTask(store, { name: "w", source: "t", inFlight: 2 });
+ * const [a, b] = claimRows(store, "w", { owner: "me", now: 0, leaseMs: 1000 });
+ * const ends = [{ claim: a!, outcome: { ok: true, result: 1 } }, { claim: b!, outcome: { ok: true, result: 2 } }] as const;
+ * assert.deepEqual(finishClaims(store, ends, 1), [true, true]);
+ * assert.deepEqual(finishClaims(store, ends, 2), [false, false]); // those claims are over
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function finishClaims(
+  store: Store,
+  ends: readonly { readonly claim: Claim; readonly outcome: ItemOutcome }[],
+  now: number,
+): boolean[] {
+  return store.queue.items.finishMany(ends.map((e) => itemEnd(e.claim, e.outcome)), now);
+}
+
+function itemEnd(claim: Claim, outcome: ItemOutcome): ItemEnd {
+  return {
+    item: claim,
+    state: outcome.ok ? "done" : outcome.retry ? "pending" : "failed",
+    result: outcome.ok ? JSON.stringify(outcome.result ?? null) : null,
+    error: outcome.ok ? null : JSON.stringify(errorJson(outcome.error)),
+  };
 }
 
 /**

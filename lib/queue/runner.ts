@@ -14,7 +14,8 @@ import { newOwnerId, type Store } from "../store/mod.ts";
 import {
   type Claim,
   claimRows,
-  finishClaim,
+  finishClaims,
+  type ItemOutcome,
   releaseClaims,
   renewClaims,
   retryFailed,
@@ -125,9 +126,11 @@ export async function runQueue(
   const idOf = (c: Claim): string => `${c.task}/${c.rowSeq}`;
   let wake: () => void = () => {};
   let finishedSinceWait = false;
-  let failure: unknown;
   let stopping = false;
   let nextRenew = clock.now() + leaseMs / 3;
+
+  /** Rows finished here whose outcome is not written yet: written together, in one statement. */
+  let ended: { t: Task; claim: Claim; outcome: ItemOutcome; began: number }[] = [];
 
   const start = (t: Task, c: Claim): void => {
     held.set(idOf(c), c);
@@ -139,17 +142,23 @@ export async function runQueue(
       held.delete(idOf(c));
       finishedSinceWait = true;
       if (stopping) return;
-      let accepted: boolean;
-      try {
-        accepted = finishClaim(store, c, outcome, clock.now());
-      } catch (e) {
-        failure ??= e;
-        return wake();
-      }
-      if (accepted) {
+      ended.push({ t, claim: c, outcome, began });
+      wake();
+    });
+  };
+
+  /** Writes the outcomes of the rows finished since the last time, and reports them. */
+  const record = (): void => {
+    if (ended.length === 0) return;
+    const batch = ended;
+    ended = [];
+    const now = clock.now();
+    const accepted = finishClaims(store, batch, now);
+    batch.forEach(({ t, claim: c, outcome, began }, i) => {
+      if (accepted[i]) {
         if (outcome.ok) {
           report.done[t.name]!++;
-          emit({ type: "done", task: t.name, key: c.key, ms: clock.now() - began });
+          emit({ type: "done", task: t.name, key: c.key, ms: now - began });
         } else {
           report.failed[t.name]!++;
           emit({ type: "failed", task: t.name, key: c.key, error: outcome.error });
@@ -158,7 +167,6 @@ export async function runQueue(
         report.refused[t.name]!++;
         emit({ type: "refused", task: t.name, key: c.key });
       }
-      wake();
     });
   };
 
@@ -214,24 +222,27 @@ export async function runQueue(
 
   try {
     while (!signal?.aborted) {
+      record();
       let active = false;
       for (const t of list) {
         if (await fill(t)) active = true;
       }
-      if (!active && held.size === 0 && !options.watch) break;
+      if (!active && held.size === 0 && ended.length === 0 && !options.watch) break;
       if (clock.now() >= nextRenew) {
         for (const c of renewClaims(store, [...held.values()], clock.now() + leaseMs)) {
           emit({ type: "lease-lost", task: c.task, key: c.key });
         }
         nextRenew = clock.now() + leaseMs / 3;
       }
-      if (failure !== undefined) throw failure;
       await waitForWork();
-      if (failure !== undefined) throw failure;
     }
   } finally {
     stopping = true;
-    releaseClaims(store, [...held.values()]);
+    try {
+      record();
+    } finally {
+      releaseClaims(store, [...held.values()]);
+    }
   }
   return report;
 }

@@ -175,7 +175,13 @@ function checkQueries(store: Store, name: string, where?: string, priority?: str
   if (priority !== undefined) compileOrder(priority, scope, `the priority of task "${name}"`);
 }
 
-function toSettings(row: QueueTaskRecord): TaskSettings {
+/**
+ * A task's settings in force from its stored record.
+ *
+ * @param row The record.
+ * @returns The settings.
+ */
+export function toSettings(row: QueueTaskRecord): TaskSettings {
   const overridden: ("where" | "priority" | "inFlight")[] = [];
   if (row.set.where !== null) overridden.push("where");
   if (row.set.priority !== null) overridden.push("priority");

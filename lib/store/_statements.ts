@@ -1,12 +1,14 @@
 /**
  * Private to lib/store: prepared statements cached per connection by their SQL, each use
  * guarded (SQLite's busy and disk errors become {@linkcode StoreLockedError} and
- * {@linkcode StoreError}), for the store classes whose SQL is partly built at run time.
+ * {@linkcode StoreError}), for the store classes whose SQL is partly built at run time; and
+ * write transactions that wait for the lock in short steps.
  *
  * @module
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
-import { guard, transaction } from "./database.ts";
+import { BUSY_TIMEOUT_MS, guard } from "./database.ts";
+import { StoreLockedError } from "./errors.ts";
 
 /** Row values as `node:sqlite` returns them. */
 export type SqlRow = Record<string, SQLInputValue>;
@@ -82,12 +84,58 @@ export class Statements {
   }
 
   /**
-   * Runs `fn` in one write transaction (joining an open one).
+   * Runs `fn` in one write transaction (joining an open one), rolled back if it throws.
+   *
+   * SQLite's own busy handler sleeps 1, 2, 5, 10 ms ... while another process holds the write
+   * lock, longer than a claim holds it; here `BEGIN IMMEDIATE` is tried without it and again
+   * after 50 µs, growing to 2 ms, up to the store's busy timeout.
    *
    * @param fn The work.
    * @returns What `fn` returns.
+   * @throws {StoreLockedError} When the lock stays taken past the busy timeout.
    */
   tx<T>(fn: () => T): T {
-    return transaction(this.#db, this.path, fn);
+    const db = this.#db;
+    if (db.isTransaction) return fn();
+    this.#begin();
+    try {
+      const out = fn();
+      guard(this.path, () => db.exec("COMMIT"));
+      return out;
+    } catch (e) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw e;
+    }
   }
+
+  #begin(): void {
+    const db = this.#db;
+    db.exec("PRAGMA busy_timeout = 0");
+    try {
+      const start = performance.now();
+      for (let wait = 0.05;; wait = Math.min(wait * 2, 2)) {
+        try {
+          db.exec("BEGIN IMMEDIATE");
+          return;
+        } catch (e) {
+          if (!isBusy(e)) {
+            return guard(this.path, (): never => {
+              throw e;
+            });
+          }
+          const waited = performance.now() - start;
+          if (waited >= BUSY_TIMEOUT_MS) throw new StoreLockedError(this.path, waited, e);
+          Atomics.wait(PAUSE, 0, 0, wait * (0.5 + Math.random()));
+        }
+      }
+    } finally {
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function isBusy(e: unknown): boolean {
+  return e instanceof Error && /database is (locked|busy)/i.test(e.message);
 }

@@ -82,7 +82,7 @@ export type {
   JobPollUpdate,
 } from "./ledger_types.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
-export { QueueStore } from "./queue_store.ts";
+export { QueueStore, type RankTerm } from "./queue_store.ts";
 export {
   type InsertOutcome,
   type NewQueueRow,
@@ -98,7 +98,9 @@ export {
   QueueTaskStore,
 } from "./queue_tasks.ts";
 export {
+  type ClaimContextRecord,
   type HeldItem,
+  type ItemEnd,
   type PurgedItems,
   type QueueItemCounts,
   type QueueItemState,

@@ -14,6 +14,7 @@
  */
 import type { Statements } from "./_statements.ts";
 import { type QueueRowRecord, type RowQuery, toRow } from "./queue_tables.ts";
+import { type QueueTaskRecord, toTaskRecord } from "./queue_tasks.ts";
 
 /** States of an item. */
 export type QueueItemState = "pending" | "claimed" | "done" | "failed";
@@ -36,6 +37,30 @@ export interface HeldItem {
   readonly rowSeq: number;
   /** The fence of the claim. */
   readonly fence: number;
+}
+
+/** How one claim ended, for {@linkcode QueueItemStore.finishMany}. */
+export interface ItemEnd {
+  /** The claim. */
+  readonly item: HeldItem;
+  /** `done`, `failed`, or `pending` (to be tried again). */
+  readonly state: QueueItemState;
+  /** The result (JSON) or null. */
+  readonly result: string | null;
+  /** The error (JSON) or null. */
+  readonly error: string | null;
+}
+
+/** What {@linkcode QueueItemStore.claimContext} reads. */
+export interface ClaimContextRecord {
+  /** The task's row. */
+  readonly task: QueueTaskRecord;
+  /** The highest row position of its table. */
+  readonly topSeq: number;
+  /** Rows claimed now (by any runner). */
+  readonly claimed: number;
+  /** The earliest end of their leases (null: none claimed). */
+  readonly oldestLease: number | null;
 }
 
 /** How many items of a task are in each state. */
@@ -85,13 +110,15 @@ export class QueueItemStore {
   }
 
   /**
-   * Brings a task's items up to date with its source table: one pending item per new row.
+   * Brings a task's items up to date with its source table: one pending item per new row, its
+   * rank computed by `rank` (an SQL expression over the row `r`; default 0, insertion order).
    *
    * @param task The task.
    * @param source Its table.
+   * @param rank The rank of a new item.
    * @returns How many items were added.
    */
-  sync(task: string, source: string): number {
+  sync(task: string, source: string, rank = "0"): number {
     return this.#s.tx(() => {
       const from = Number(
         this.#s.one("SELECT synced_seq FROM queue_tasks WHERE name = ?", task)?.synced_seq ?? 0,
@@ -101,20 +128,43 @@ export class QueueItemStore {
       );
       if (top <= from) return 0;
       const added = this.#s.run(
-        `INSERT OR IGNORE INTO queue_items (task, row_seq, state)
-         SELECT ?, seq, 'pending' FROM queue_rows WHERE tbl = ? AND seq > ? AND seq <= ?`,
+        `INSERT OR IGNORE INTO queue_items (task, row_seq, state, rank)
+         SELECT ?, r.seq, 'pending', ${rank} FROM queue_rows r
+         WHERE r.tbl = ? AND r.seq > ? AND r.seq <= ?`,
         task,
         source,
         from,
         top,
       );
-      this.#s.run(
-        "UPDATE queue_tasks SET synced_seq = ?, ranked_by = NULL WHERE name = ?",
-        top,
-        task,
-      );
+      this.#s.run("UPDATE queue_tasks SET synced_seq = ? WHERE name = ?", top, task);
       return added;
     });
+  }
+
+  /**
+   * What a claim needs to know about a task, in one query: its settings, how far its items
+   * follow its table, how many rows are claimed and the earliest end of their leases.
+   *
+   * @param task The task.
+   * @returns It, or undefined for an unknown task.
+   */
+  claimContext(task: string): ClaimContextRecord | undefined {
+    const row = this.#s.one(
+      `SELECT t.*,
+         (SELECT COALESCE(MAX(seq), 0) FROM queue_rows WHERE tbl = t.source) AS top_seq,
+         (SELECT count(*) FROM queue_items WHERE task = t.name AND state = 'claimed') AS claimed,
+         (SELECT MIN(lease_until) FROM queue_items WHERE task = t.name AND state = 'claimed')
+           AS oldest_lease
+       FROM queue_tasks t WHERE t.name = ?`,
+      task,
+    );
+    if (row === undefined) return undefined;
+    return {
+      task: toTaskRecord(row),
+      topSeq: Number(row.top_seq),
+      claimed: Number(row.claimed),
+      oldestLease: row.oldest_lease == null ? null : Number(row.oldest_lease),
+    };
   }
 
   /**
@@ -232,20 +282,18 @@ export class QueueItemStore {
   }
 
   /**
-   * Materialises an order into the pending items' `rank` (one statement) and records it.
+   * Materialises a priority into the rank of every unfinished item of a task (one statement)
+   * and records which priority it is.
    *
    * @param task The task.
-   * @param order A compiled ORDER BY list over `queue_rows r` alone.
+   * @param rank The rank: an SQL expression over the row `r`.
    * @param rankedBy What to record as the ranks' origin.
    */
-  rerank(task: string, order: string, rankedBy: string): void {
+  rerank(task: string, rank: string, rankedBy: string): void {
     this.#s.tx(() => {
       this.#s.run(
-        `UPDATE queue_items SET rank = ranked.n FROM (
-           SELECT i.row_seq, row_number() OVER (ORDER BY ${order}, i.row_seq) AS n
-           FROM queue_items i JOIN queue_rows r ON r.seq = i.row_seq
-           WHERE i.task = ?1 AND i.state = 'pending') AS ranked
-         WHERE queue_items.task = ?1 AND queue_items.row_seq = ranked.row_seq`,
+        `UPDATE queue_items SET rank = (SELECT ${rank} FROM queue_rows r WHERE r.seq = row_seq)
+         WHERE task = ? AND state != 'done'`,
         task,
       );
       this.#s.run("UPDATE queue_tasks SET ranked_by = ? WHERE name = ?", rankedBy, task);
@@ -281,6 +329,33 @@ export class QueueItemStore {
       item.rowSeq,
       item.fence,
     ) === 1;
+  }
+
+  /**
+   * Ends several claims in one statement, each if it is still the current one.
+   *
+   * @param ends The claims and how they ended.
+   * @param now Now, ms.
+   * @returns Whether each was accepted, in order.
+   */
+  finishMany(ends: readonly ItemEnd[], now: number): boolean[] {
+    if (ends.length === 0) return [];
+    const accepted = new Set(
+      this.#s.all(
+        `UPDATE queue_items AS q SET state = json_extract(j.value, '$[3]'),
+           result = json_extract(j.value, '$[4]'), error = json_extract(j.value, '$[5]'),
+           owner = NULL, lease_until = NULL, ended_at = ?
+         FROM json_each(?) AS j
+         WHERE q.task = json_extract(j.value, '$[0]') AND q.row_seq = json_extract(j.value, '$[1]')
+           AND q.fence = json_extract(j.value, '$[2]') AND q.state = 'claimed'
+         RETURNING task, row_seq`,
+        now,
+        JSON.stringify(
+          ends.map((e) => [e.item.task, e.item.rowSeq, e.item.fence, e.state, e.result, e.error]),
+        ),
+      ).map((r) => `${r.task}/${r.row_seq}`),
+    );
+    return ends.map((e) => accepted.has(`${e.item.task}/${e.item.rowSeq}`));
   }
 
   /**

@@ -5,10 +5,19 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { RANK_KEY_FUNCTION, rankKey } from "./_rank_key.ts";
 import { Statements } from "./_statements.ts";
 import { QueueItemStore } from "./queue_items.ts";
 import { QueueTableStore } from "./queue_tables.ts";
 import { QueueTaskStore } from "./queue_tasks.ts";
+
+/** One term of a priority: an SQL value over the row `r` and its direction. */
+export interface RankTerm {
+  /** The value (checked names only). */
+  readonly sql: string;
+  /** Whether larger values come first. */
+  readonly descending: boolean;
+}
 
 /**
  * Tables, tasks and items of table queues; use `store.queue`.
@@ -42,9 +51,25 @@ export class QueueStore {
    */
   constructor(db: DatabaseSync, path: string) {
     this.#s = new Statements(db, path);
+    // Priorities are materialised as sort keys by this function (see rankExpression).
+    db.function(RANK_KEY_FUNCTION, { varargs: true, deterministic: true }, rankKey);
     this.tables = new QueueTableStore(this.#s);
     this.tasks = new QueueTaskStore(this.#s);
     this.items = new QueueItemStore(this.#s);
+  }
+
+  /**
+   * The SQL rank of a row `r` for an order of terms: a sort key whose byte order is the order's
+   * (NULLs last); 0 (insertion order) for no terms.
+   *
+   * @param terms The order's terms: SQL over the row `r` (checked names only) and direction.
+   * @returns An SQL expression for {@linkcode QueueItemStore.sync} and `rerank`.
+   */
+  rankExpression(terms: readonly RankTerm[]): string {
+    if (terms.length === 0) return "0";
+    return `${RANK_KEY_FUNCTION}(${
+      terms.map((t) => `${t.sql}, ${t.descending ? 1 : 0}`).join(", ")
+    })`;
   }
 
   /**

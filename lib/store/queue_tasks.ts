@@ -122,7 +122,7 @@ export class QueueTaskStore {
    */
   get(name: string): QueueTaskRecord | undefined {
     const row = this.#s.one("SELECT * FROM queue_tasks WHERE name = ?", name);
-    return row ? toTask(row) : undefined;
+    return row ? toTaskRecord(row) : undefined;
   }
 
   /**
@@ -131,7 +131,7 @@ export class QueueTaskStore {
    * @returns The tasks, by name.
    */
   list(): QueueTaskRecord[] {
-    return this.#s.all("SELECT * FROM queue_tasks ORDER BY name").map(toTask);
+    return this.#s.all("SELECT * FROM queue_tasks ORDER BY name").map(toTaskRecord);
   }
 
   /**
@@ -146,7 +146,13 @@ export class QueueTaskStore {
   }
 }
 
-function toTask(row: SqlRow): QueueTaskRecord {
+/**
+ * A task's record from its `queue_tasks` row.
+ *
+ * @param row The row.
+ * @returns The record.
+ */
+export function toTaskRecord(row: SqlRow): QueueTaskRecord {
   const text = (v: SQLInputValue): string | null => v == null ? null : String(v);
   const num = (v: SQLInputValue): number | null => v == null ? null : Number(v);
   return {
