@@ -124,4 +124,5 @@ export {
   type RunQueueOptions,
 } from "./runner.ts";
 export { queueStatus, type TaskStatus } from "./status.ts";
+export { type PurgeOptions, purgeQueue } from "./purge.ts";
 export { Claimer, type ClaimerOptions, type RecordedOutcome } from "./claimer.ts";

@@ -15,6 +15,10 @@
 export const RANK_KEY_FUNCTION = "drover_rank_key";
 
 const NULL_TAG = 0xf0;
+const ENCODER = new TextEncoder();
+let buf = new Uint8Array(256);
+const VIEW = new DataView(new ArrayBuffer(8));
+const BITS = new Uint8Array(VIEW.buffer);
 
 /**
  * The sort key of one row: arguments come in pairs, a value and 1 when its term is descending.
@@ -23,37 +27,44 @@ const NULL_TAG = 0xf0;
  * @returns The key.
  */
 export function rankKey(...args: readonly unknown[]): Uint8Array {
-  const parts: number[] = [];
+  let at = 0;
   for (let i = 0; i < args.length; i += 2) {
     const value = args[i];
     const desc = Number(args[i + 1]) === 1;
     if (value === null || value === undefined) {
-      parts.push(NULL_TAG);
+      reserve(at + 1);
+      buf[at++] = NULL_TAG;
       continue;
     }
-    const start = parts.length;
+    const start = at;
     if (typeof value === "number" || typeof value === "bigint") {
-      parts.push(desc ? 0x20 : 0x10);
-      pushNumber(parts, Number(value));
+      reserve(at + 9);
+      buf[at++] = desc ? 0x20 : 0x10;
+      const n = Number(value);
+      VIEW.setFloat64(0, n === 0 ? 0 : n); // big-endian; -0 sorts as 0
+      const flip = n < 0 ? 0xff : 0x80;
+      buf[at++] = BITS[0]! ^ flip;
+      for (let j = 1; j < 8; j++) buf[at++] = n < 0 ? BITS[j]! ^ 0xff : BITS[j]!;
     } else {
-      parts.push(desc ? 0x10 : 0x20);
-      for (const b of new TextEncoder().encode(String(value))) {
-        if (b <= 0x01) parts.push(0x01, b + 1);
-        else parts.push(b);
+      const bytes = ENCODER.encode(String(value));
+      reserve(at + 2 + 2 * bytes.length);
+      buf[at++] = desc ? 0x10 : 0x20;
+      for (const b of bytes) {
+        if (b <= 0x01) {
+          buf[at++] = 0x01;
+          buf[at++] = b + 1;
+        } else buf[at++] = b;
       }
-      parts.push(0x00);
+      buf[at++] = 0x00;
     }
-    if (desc) { for (let j = start + 1; j < parts.length; j++) parts[j] = 0xff - parts[j]!; }
+    if (desc) for (let j = start + 1; j < at; j++) buf[j] = 0xff - buf[j]!;
   }
-  return new Uint8Array(parts);
+  return buf.slice(0, at);
 }
 
-const VIEW = new DataView(new ArrayBuffer(8));
-
-function pushNumber(parts: number[], n: number): void {
-  VIEW.setFloat64(0, n === 0 ? 0 : n); // big-endian; -0 sorts as 0
-  const bytes = [...new Uint8Array(VIEW.buffer)];
-  if (n < 0) { for (let i = 0; i < 8; i++) bytes[i] = 0xff - bytes[i]!; }
-  else bytes[0] = bytes[0]! ^ 0x80;
-  parts.push(...bytes);
+function reserve(size: number): void {
+  if (size <= buf.length) return;
+  const next = new Uint8Array(Math.max(size, buf.length * 2));
+  next.set(buf);
+  buf = next;
 }

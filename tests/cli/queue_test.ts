@@ -108,3 +108,26 @@ Deno.test("main() runs tasks a module defines when running queue run", async () 
     /Cannot run task "triple": "tasks.ts" does not define it \(tasks: .*double/,
   );
 });
+
+Deno.test("main() forgets finished rows older than --older-than when running queue purge, only with --yes", async () => {
+  await using p = await project(8);
+  await runCli(["queue", "status"], p.dir); // the task's items follow its table (as a runner's do)
+  const dry = await runCli(["queue", "purge", "--older-than", "2s"], p.dir);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(
+    dry.stdout,
+    "Would remove work: 1 done, 0 failed\nNothing removed: run again with --yes to remove them\n",
+  );
+  const recent = await runCli(["queue", "purge", "--older-than", "10s", "--yes"], p.dir);
+  assert.equal(recent.stdout, "Nothing ended more than 10s ago\n");
+  const done = await runCli(["queue", "purge", "work", "--older-than", "2s", "--yes"], p.dir);
+  assert.equal(done.stdout, "Removed work: 1 done, 0 failed\n");
+  const status = JSON.parse((await runCli(["queue", "status", "--json"], p.dir)).stdout);
+  assert.deepEqual([status[0].done, status[0].pending, status[0].medianMs], [0, 6, null]);
+  const usage = await runCli(["queue", "purge"], p.dir);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /--older-than is required/);
+  const unknown = await runCli(["queue", "purge", "nope", "--older-than", "1d"], p.dir);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /Cannot find task "nope"/);
+});
