@@ -17,6 +17,7 @@
  */
 import type { ItemEnd, Store } from "../store/mod.ts";
 import { type CompiledQuery, compileOrder, compileWhere, joinsFor } from "./compile.ts";
+import { isScore, SCORE_PREFIX, scoreFunction } from "./score.ts";
 import { getTaskSettings, scopeOf, type TaskSettings, toSettings } from "./task_store.ts";
 
 /** States of an item. */
@@ -101,6 +102,8 @@ function claimIn(store: Store, task: string, options: ClaimOptions): Claim[] {
   }
   const settings = toSettings(context.task);
   if (context.topSeq > context.task.syncedSeq) syncItems(store, settings);
+  const { rank, scored } = compiled(store, settings);
+  if (scored) items.rankUnranked(task, rank);
   let held = context.claimed;
   if (context.oldestLease !== null && context.oldestLease <= options.now) {
     expireLeases(store, task, options.now, options.maxAttempts ?? 3);
@@ -169,27 +172,30 @@ export function selectNext(
   }, limit);
 }
 
-const COMPILED = new WeakMap<
-  Store,
-  Map<string, { where?: CompiledQuery; order?: CompiledQuery; rank: string }>
->();
+/** A task's queries compiled; `scored`: its priority is a scoring function known here. */
+interface Compiled {
+  readonly where?: CompiledQuery;
+  readonly order?: CompiledQuery;
+  readonly rank: string;
+  readonly scored: boolean;
+}
+
+const COMPILED = new WeakMap<Store, Map<string, Compiled>>();
 
 /**
  * A task's filter and priority compiled, cached by their text: SQL that compiled once stays
  * valid (a field dropped from the table later reads as NULL). `rank` is the SQL of a new
  * item's rank.
  */
-function compiled(
-  store: Store,
-  settings: TaskSettings,
-): { where?: CompiledQuery; order?: CompiledQuery; rank: string } {
+function compiled(store: Store, settings: TaskSettings): Compiled {
   let map = COMPILED.get(store);
   if (map === undefined) COMPILED.set(store, map = new Map());
   const key = JSON.stringify([settings.name, settings.source, settings.where, settings.priority]);
   let hit = map.get(key);
   if (hit === undefined) {
     const scope = scopeOf(store, settings.source);
-    const order = settings.priority === undefined
+    const score = scoreFunction(settings.priority);
+    const order = settings.priority === undefined || isScore(settings.priority)
       ? undefined
       : compileOrder(settings.priority, scope, `the priority of task "${settings.name}"`);
     hit = {
@@ -197,9 +203,17 @@ function compiled(
         ? undefined
         : compileWhere(settings.where, scope, `the filter of task "${settings.name}"`),
       order,
-      rank: store.queue.rankExpression(
-        order === undefined || order.tasks.length > 0 ? [] : order.terms ?? [],
-      ),
+      rank: score !== undefined
+        ? store.queue.scoreExpression(
+          settings.priority!.slice(SCORE_PREFIX.length),
+          (data) => score(JSON.parse(data)),
+        )
+        : isScore(settings.priority)
+        ? store.queue.unranked
+        : store.queue.rankExpression(
+          order === undefined || order.tasks.length > 0 ? [] : order.terms ?? [],
+        ),
+      scored: score !== undefined,
     };
     if (map.size > 100) map.clear();
     map.set(key, hit);

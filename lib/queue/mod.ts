@@ -126,3 +126,10 @@ export {
 export { queueStatus, type TaskStatus } from "./status.ts";
 export { type PurgeOptions, purgeQueue } from "./purge.ts";
 export { Claimer, type ClaimerOptions, type RecordedOutcome } from "./claimer.ts";
+export {
+  isScore,
+  registerScore,
+  SCORE_PREFIX,
+  type ScoreFunction,
+  scoreFunction,
+} from "./score.ts";

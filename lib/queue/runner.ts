@@ -20,6 +20,7 @@ import {
   renewClaims,
   retryFailed,
 } from "./claims.ts";
+import { registerScore } from "./score.ts";
 import { DEFAULT_IN_FLIGHT, type Task } from "./task.ts";
 import { getTaskSettings, registerTask } from "./task_store.ts";
 
@@ -116,7 +117,7 @@ export async function runQueue(
       name: t.name,
       source: t.options.from,
       where: t.options.where,
-      priority: t.options.priority,
+      priority: priorityOf(t),
       inFlight: t.options.inFlight ?? DEFAULT_IN_FLIGHT,
     });
   }
@@ -213,7 +214,7 @@ export async function runQueue(
         name: t.name,
         source: t.options.from,
         where: wider,
-        priority: t.options.priority,
+        priority: priorityOf(t),
         inFlight: t.options.inFlight ?? DEFAULT_IN_FLIGHT,
       });
       emit({ type: "widened", task: t.name, where: wider });
@@ -250,6 +251,12 @@ export async function runQueue(
 /** Whether a task has rows claimed (here or by another runner). */
 function busy(store: Store, task: string): boolean {
   return store.queue.items.claimedCount(task) > 0;
+}
+
+/** A task's priority as stored: its order, or its scoring function's name (registered here). */
+function priorityOf(t: Task): string | undefined {
+  const p = t.options.priority;
+  return typeof p === "function" ? registerScore(p) : p;
 }
 
 function count(list: readonly Task[]): Record<string, number> {

@@ -8,6 +8,7 @@
 import type { QueueTaskRecord, Store } from "../store/mod.ts";
 import { compileOrder, compileWhere, type QueryScope } from "./compile.ts";
 import { NAME_PATTERN } from "./expr.ts";
+import { isScore } from "./score.ts";
 import { requireTable } from "./table_store.ts";
 
 /** A task's settings as the next claim will use them. */
@@ -34,7 +35,7 @@ export interface TaskRegistration {
   readonly source: string;
   /** Filter. */
   readonly where?: string;
-  /** Priority. */
+  /** Priority: an order, or `score:<hex>` for a scoring function (registerScore in score.ts). */
   readonly priority?: string;
   /** In flight. */
   readonly inFlight: number;
@@ -93,7 +94,7 @@ export function registerTask(store: Store, reg: TaskRegistration): void {
       priority: reg.priority ?? null,
       inFlight: reg.inFlight,
     });
-    checkQueries(store, reg.name, reg.where, reg.priority);
+    checkQueries(store, reg.name, reg.where, reg.priority, true);
   });
 }
 
@@ -169,10 +170,18 @@ function checkInFlight(name: string, n: number): void {
   }
 }
 
-function checkQueries(store: Store, name: string, where?: string, priority?: string): void {
+function checkQueries(
+  store: Store,
+  name: string,
+  where?: string,
+  priority?: string,
+  scoreAllowed = false,
+): void {
   const scope = scopeOf(store, getTaskSettings(store, name).source);
   if (where !== undefined) compileWhere(where, scope, `the filter of task "${name}"`);
-  if (priority !== undefined) compileOrder(priority, scope, `the priority of task "${name}"`);
+  if (priority !== undefined && !(scoreAllowed && isScore(priority))) {
+    compileOrder(priority, scope, `the priority of task "${name}"`);
+  }
 }
 
 /**

@@ -57,7 +57,7 @@ export function rankKey(...args: readonly unknown[]): Uint8Array {
       }
       buf[at++] = 0x00;
     }
-    if (desc) for (let j = start + 1; j < at; j++) buf[j] = 0xff - buf[j]!;
+    if (desc) { for (let j = start + 1; j < at; j++) buf[j] = 0xff - buf[j]!; }
   }
   return buf.slice(0, at);
 }

@@ -301,6 +301,22 @@ export class QueueItemStore {
   }
 
   /**
+   * Ranks the pending items of a task that have no rank yet (`'unscored'`: rows a process
+   * without the task's scoring function made items).
+   *
+   * @param task The task.
+   * @param rank The rank: an SQL expression over the row `r`.
+   * @returns How many were ranked.
+   */
+  rankUnranked(task: string, rank: string): number {
+    return this.#s.run(
+      `UPDATE queue_items SET rank = (SELECT ${rank} FROM queue_rows r WHERE r.seq = row_seq)
+       WHERE task = ? AND state = 'pending' AND boost = 0 AND rank = 'unscored'`,
+      task,
+    );
+  }
+
+  /**
    * Ends a claim if it is still the current one (its fence).
    *
    * @param item The claim.

@@ -42,6 +42,8 @@ export class QueueStore {
   /** Tasks' items: claims, ranks, results. */
   readonly items: QueueItemStore;
   readonly #s: Statements;
+  readonly #db: DatabaseSync;
+  readonly #scores = new Set<string>();
 
   /**
    * Use `store.queue`.
@@ -50,6 +52,7 @@ export class QueueStore {
    * @param path The database file, for error messages.
    */
   constructor(db: DatabaseSync, path: string) {
+    this.#db = db;
     this.#s = new Statements(db, path);
     // Priorities are materialised as sort keys by this function (see rankExpression).
     db.function(RANK_KEY_FUNCTION, { varargs: true, deterministic: true }, rankKey);
@@ -71,6 +74,34 @@ export class QueueStore {
       terms.map((t) => `${t.sql}, ${t.descending ? 1 : 0}`).join(", ")
     })`;
   }
+
+  /**
+   * The SQL rank of a row `r` by a scoring function of its JSON (higher scores first; a score
+   * that is not a finite number ranks after the others, rows not scored yet after those). The function is registered on this connection
+   * under `name` once.
+   *
+   * @param name The function's name: letters, digits, `_`.
+   * @param score The scoring function.
+   * @returns An SQL expression for {@linkcode QueueItemStore.sync} and `rerank`.
+   * @throws {TypeError} For a bad name.
+   */
+  scoreExpression(name: string, score: (data: string) => number): string {
+    if (!/^[A-Za-z0-9_]+$/.test(name)) {
+      throw new TypeError(`Cannot register score function ${JSON.stringify(name)}`);
+    }
+    const fn = `drover_score_${name}`;
+    if (!this.#scores.has(fn)) {
+      this.#db.function(fn, { deterministic: true }, (data: unknown) => {
+        const v = score(String(data));
+        return typeof v === "number" && Number.isFinite(v) ? (v === 0 ? 0 : -v) : Infinity;
+      });
+      this.#scores.add(fn);
+    }
+    return `${fn}(r.data)`;
+  }
+
+  /** The rank of an item whose score is not known yet (a text: after every number). */
+  readonly unranked: string = "'unscored'";
 
   /**
    * Runs `fn` in one write transaction (joining an open one), so several queue methods apply
