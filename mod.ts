@@ -225,6 +225,7 @@ export {
   type RowsOptions,
   runQueue,
   type RunQueueOptions,
+  type ScoreFunction,
   type SelectOptions,
   type Table,
   table,
@@ -237,6 +238,29 @@ export {
   type TaskSetup,
   UnknownTableError,
 } from "./lib/queue/mod.ts";
+// The table-queue part of the store (`store.queue`: tables, tasks, items).
+export {
+  type ClaimContextRecord,
+  type HeldItem,
+  type InsertOutcome,
+  type ItemEnd,
+  type NewQueueRow,
+  type PurgedItems,
+  type QueueItemCounts,
+  type QueueItemState,
+  QueueItemStore,
+  type QueueRowRecord,
+  QueueStore,
+  type QueueTableRecord,
+  QueueTableStore,
+  type QueueTaskRecord,
+  type QueueTaskSettingsRecord,
+  QueueTaskStore,
+  type RankTerm,
+  type RowConflict,
+  type RowQuery,
+  type TakenItem,
+} from "./lib/store/mod.ts";
 // Calculation jobs from YAML (lib/calcjob): `drover add jobs.yaml`.
 export {
   addJobsFile,
