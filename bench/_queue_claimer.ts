@@ -20,6 +20,7 @@ let n = 0;
 if (Number(batch) === 0) {
   const db = new DatabaseSync(`${dir}/drover.db`);
   db.exec("PRAGMA busy_timeout = 60000");
+  db.exec("PRAGMA synchronous = NORMAL"); // as the store's connection (WAL: no sync per commit)
   const pick = db.prepare(
     `UPDATE queue_items SET state = 'claimed', owner = ?, lease_until = ?, fence = fence + 1
      WHERE task = 'b' AND row_seq = (SELECT row_seq FROM queue_items

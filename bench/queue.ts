@@ -80,8 +80,8 @@ try {
     if (batch === 0) {
       bare = rate;
       rows.push({
-        name: `reference: a bare SQLite claim loop, 1 process, now (${done} rows; 4 of them ` +
-          "with SQLite's own busy handler managed 123/s on 4 Dec 2026)",
+        name:
+          `reference: a bare SQLite claim loop (claim, then finish), 1 process, now (${done} rows)`,
         value: `${Math.round(rate)}/s`,
         goal: "~18000/s on an idle machine",
         met: true,
@@ -108,9 +108,17 @@ try {
     const t0 = performance.now();
     claimRows(store, "b", { owner: "x", now: 0, leaseMs: 60_000, limit: 1 });
     const ms = performance.now() - t0;
+    // For the machine's load: the bare cost of writing 100,000 ranks (a constant, no sort key).
+    const t1 = performance.now();
+    store.queue.transaction(() =>
+      store.db.prepare(
+        "UPDATE queue_items SET rank = row_seq % 7 WHERE task = 'b' AND state != 'done'",
+      ).run()
+    );
+    const bare = performance.now() - t1;
     rows.push({
       name: "re-prioritise 100,000 pending rows (next claim after queue set --priority)",
-      value: `${ms.toFixed(0)} ms`,
+      value: `${ms.toFixed(0)} ms (a bare UPDATE of the 100,000 ranks now: ${bare.toFixed(0)} ms)`,
       goal: "≤ 1000 ms",
       met: ms <= 1000,
     });
