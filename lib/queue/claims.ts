@@ -190,7 +190,13 @@ const COMPILED = new WeakMap<Store, Map<string, Compiled>>();
 function compiled(store: Store, settings: TaskSettings): Compiled {
   let map = COMPILED.get(store);
   if (map === undefined) COMPILED.set(store, map = new Map());
-  const key = JSON.stringify([settings.name, settings.source, settings.where, settings.priority]);
+  const key = JSON.stringify([
+    settings.name,
+    settings.source,
+    settings.where,
+    settings.priority,
+    scoreFunction(settings.priority) !== undefined, // registered here since
+  ]);
   let hit = map.get(key);
   if (hit === undefined) {
     const scope = scopeOf(store, settings.source);
