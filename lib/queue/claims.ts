@@ -75,7 +75,7 @@ export type ItemOutcome =
  * @returns How many items were added.
  */
 export function syncItems(store: Store, settings: TaskSettings): number {
-  return store.queue.items.sync(settings.name, settings.source, compiled(store, settings).rank);
+  return store.queue.ranks.sync(settings.name, settings.source, compiled(store, settings).rank);
 }
 
 /**
@@ -103,7 +103,7 @@ function claimIn(store: Store, task: string, options: ClaimOptions): Claim[] {
   const settings = toSettings(context.task);
   if (context.topSeq > context.task.syncedSeq) syncItems(store, settings);
   const { rank, scored } = compiled(store, settings);
-  if (scored) items.rankUnranked(task, rank);
+  if (scored) store.queue.ranks.rankUnranked(task, rank);
   let held = context.claimed;
   if (context.oldestLease !== null && context.oldestLease <= options.now) {
     expireLeases(store, task, options.now, options.maxAttempts ?? 3);
@@ -159,12 +159,12 @@ export function selectNext(
   const ranked = order === undefined || order.tasks.length === 0;
   const by = settings.priority ?? "";
   if (
-    ranked && (rankedBy === undefined ? store.queue.items.rankedBy(settings.name) : rankedBy) !== by
+    ranked && (rankedBy === undefined ? store.queue.ranks.rankedBy(settings.name) : rankedBy) !== by
   ) {
-    store.queue.items.rerank(settings.name, rank, by);
+    store.queue.ranks.rerank(settings.name, rank, by);
   }
   const tasks = [...new Set([...(where?.tasks ?? []), ...(ranked ? [] : order?.tasks ?? [])])];
-  return store.queue.items.next(settings.name, {
+  return store.queue.ranks.next(settings.name, {
     where: where?.sql,
     params: where?.params,
     order: ranked ? undefined : order.sql,
@@ -358,7 +358,7 @@ export function moveRows(
   return store.queue.transaction(() => {
     const settings = getTaskSettings(store, task);
     syncItems(store, settings);
-    return store.queue.items.boost(task, settings.source, keys, how);
+    return store.queue.ranks.boost(task, settings.source, keys, how);
   });
 }
 

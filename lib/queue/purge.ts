@@ -48,7 +48,7 @@ export interface PurgeOptions {
 export function purgeQueue(store: Store, options: PurgeOptions): PurgedItems[] {
   return store.queue.transaction(() => {
     for (const t of options.tasks ?? []) getTaskSettings(store, t);
-    return store.queue.items.purge(options.before, {
+    return store.queue.history.purge(options.before, {
       tasks: options.tasks,
       dryRun: options.dryRun,
     });

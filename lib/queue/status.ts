@@ -58,15 +58,14 @@ export interface TaskStatus {
 export function queueStatus(store: Store, now: number): TaskStatus[] {
   return listTaskSettings(store).map((settings) => {
     syncItems(store, settings);
-    const { items } = store.queue;
-    const counts = items.counts(settings.name, now);
-    const medianMs = median(items.recentDurations(settings.name, MEDIAN_OF));
+    const counts = store.queue.history.counts(settings.name, now);
+    const medianMs = median(store.queue.history.recentDurations(settings.name, MEDIAN_OF));
     const remainingMs = medianMs === null ? null : counts.pending * medianMs;
     return {
       settings,
       ...counts,
       next: selectNext(store, settings, 5).map((r) => r.key),
-      oldestLease: items.oldestLease(settings.name),
+      oldestLease: store.queue.history.oldestLease(settings.name),
       medianMs,
       remainingMs,
       etaMs: remainingMs === null ? null : remainingMs / settings.inFlight,

@@ -101,12 +101,12 @@ export {
   type ClaimContextRecord,
   type HeldItem,
   type ItemEnd,
-  type PurgedItems,
-  type QueueItemCounts,
   type QueueItemState,
   QueueItemStore,
   type TakenItem,
 } from "./queue_items.ts";
+export { QueueRankStore } from "./queue_ranks.ts";
+export { type PurgedItems, QueueHistoryStore, type QueueItemCounts } from "./queue_history.ts";
 export { JOB_CALL_TRANSITIONS, JOB_STATES, JOB_TRANSITIONS, JobStore } from "./jobs.ts";
 export type {
   CallSiteRecord,

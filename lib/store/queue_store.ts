@@ -7,7 +7,9 @@
 import type { DatabaseSync } from "node:sqlite";
 import { RANK_KEY_FUNCTION, rankKey } from "./_rank_key.ts";
 import { Statements } from "./_statements.ts";
+import { QueueHistoryStore } from "./queue_history.ts";
 import { QueueItemStore } from "./queue_items.ts";
+import { QueueRankStore } from "./queue_ranks.ts";
 import { QueueTableStore } from "./queue_tables.ts";
 import { QueueTaskStore } from "./queue_tasks.ts";
 
@@ -39,8 +41,12 @@ export class QueueStore {
   readonly tables: QueueTableStore;
   /** Tasks' settings. */
   readonly tasks: QueueTaskStore;
-  /** Tasks' items: claims, ranks, results. */
+  /** Tasks' items: claims, leases, fences, outcomes. */
   readonly items: QueueItemStore;
+  /** Tasks' items as rows come, their order and the next rows. */
+  readonly ranks: QueueRankStore;
+  /** Where tasks stand, and forgetting finished work. */
+  readonly history: QueueHistoryStore;
   readonly #s: Statements;
   readonly #db: DatabaseSync;
   readonly #scores = new Set<string>();
@@ -59,6 +65,8 @@ export class QueueStore {
     this.tables = new QueueTableStore(this.#s);
     this.tasks = new QueueTaskStore(this.#s);
     this.items = new QueueItemStore(this.#s);
+    this.ranks = new QueueRankStore(this.#s);
+    this.history = new QueueHistoryStore(this.#s);
   }
 
   /**
@@ -66,7 +74,7 @@ export class QueueStore {
    * (NULLs last); 0 (insertion order) for no terms.
    *
    * @param terms The order's terms: SQL over the row `r` (checked names only) and direction.
-   * @returns An SQL expression for {@linkcode QueueItemStore.sync} and `rerank`.
+   * @returns An SQL expression for {@linkcode QueueRankStore.sync} and `rerank`.
    */
   rankExpression(terms: readonly RankTerm[]): string {
     if (terms.length === 0) return "0";
@@ -82,7 +90,7 @@ export class QueueStore {
    *
    * @param name The function's name: letters, digits, `_`.
    * @param score The scoring function.
-   * @returns An SQL expression for {@linkcode QueueItemStore.sync} and `rerank`.
+   * @returns An SQL expression for {@linkcode QueueRankStore.sync} and `rerank`.
    * @throws {TypeError} For a bad name.
    */
   scoreExpression(name: string, score: (data: string) => number): string {

@@ -54,7 +54,7 @@ Deno.test("claimRows() scores rows added later, re-ranks when the function chang
   table("nums", z.object({ id: z.number().int(), n: z.number() })).insert([{ id: 11, n: 100 }], {
     store: t.store,
   });
-  t.store.queue.items.sync("w", "nums", t.store.queue.unranked);
+  t.store.queue.ranks.sync("w", "nums", t.store.queue.unranked);
   assert.deepEqual(next(), ["11"]);
   // A changed function is a changed priority: everything is ranked again.
   const lowFirst = registerScore((row: Num) => -row.n);
