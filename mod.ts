@@ -251,6 +251,7 @@ export {
   type RowsOptions,
   runQueue,
   type RunQueueOptions,
+  type ScoreFunction,
   type SelectOptions,
   type Table,
   table,
@@ -263,6 +264,31 @@ export {
   type TaskSetup,
   UnknownTableError,
 } from "./lib/queue/mod.ts";
+// The table-queue part of the store (`store.queue`: tables, tasks, items).
+export {
+  type ClaimContextRecord,
+  type HeldItem,
+  type InsertOutcome,
+  type ItemEnd,
+  type NewQueueRow,
+  type PurgedItems,
+  QueueHistoryStore,
+  type QueueItemCounts,
+  type QueueItemState,
+  QueueItemStore,
+  QueueRankStore,
+  type QueueRowRecord,
+  QueueStore,
+  type QueueTableRecord,
+  QueueTableStore,
+  type QueueTaskRecord,
+  type QueueTaskSettingsRecord,
+  QueueTaskStore,
+  type RankTerm,
+  type RowConflict,
+  type RowQuery,
+  type TakenItem,
+} from "./lib/store/mod.ts";
 // Calculation jobs from YAML (lib/calcjob): `drover add jobs.yaml`.
 export {
   addJobsFile,

@@ -1,5 +1,5 @@
 /**
- * `drover queue status|set|promote|demote|run`: watch and steer table-queue tasks while they
+ * `drover queue status|set|promote|demote|run|purge`: watch and steer table-queue tasks while they
  * run. Settings go to the store; runners read them at their next claim.
  *
  * @module
@@ -16,6 +16,7 @@ import {
   listTasks,
   lookupTask,
   moveRows,
+  purgeQueue,
   queueStatus,
   runQueue,
   setTask,
@@ -26,6 +27,7 @@ import {
 import { configure } from "../step/mod.ts";
 import type { Context } from "./_context.ts";
 import { CommandError, UsageError } from "./_errors.ts";
+import { durationArg, formatDurationText } from "./_duration.ts";
 import { formatDuration, renderTable, toJson } from "./_output.ts";
 import { withQueueErrors } from "./_queue_errors.ts";
 
@@ -50,13 +52,55 @@ export function queueCommand(ctx: Context): CommandUnknownOpts {
     .addCommand(setCommand(ctx))
     .addCommand(moveCommand(ctx, "promote"))
     .addCommand(moveCommand(ctx, "demote"))
-    .addCommand(runCommand(ctx));
+    .addCommand(runCommand(ctx))
+    .addCommand(purgeCommand(ctx));
+}
+
+function purgeCommand(ctx: Context): CommandUnknownOpts {
+  return new Command("purge")
+    .description(
+      "forget done and failed rows (results, errors, claims) that ended before --older-than; " +
+        "says what it would remove unless --yes",
+    )
+    .argument("[tasks...]", "only these tasks (default: all)")
+    .addOption(
+      new Option("--older-than <age>", "required: rows that ended longer ago, e.g. 30d, 12h")
+        .argParser(durationArg),
+    )
+    .option("-y, --yes", "remove them (without it, only say what would go)")
+    .action((names, options) =>
+      withQueueErrors(ctx, () => {
+        if (options.olderThan === undefined) {
+          throw new UsageError(
+            "Cannot purge: --older-than is required (e.g. --older-than 30d), so recent results are never removed by accident",
+          );
+        }
+        using store = ctx.openStore();
+        const dryRun = !options.yes;
+        const purged = purgeQueue(store, {
+          before: ctx.io.now() - options.olderThan,
+          tasks: names.length > 0 ? names : undefined,
+          dryRun,
+        });
+        const age = formatDurationText(options.olderThan);
+        if (purged.length === 0) return ctx.out(`Nothing ended more than ${age} ago\n`);
+        for (const p of purged) {
+          ctx.out(
+            `${
+              dryRun ? "Would remove" : "Removed"
+            } ${p.task}: ${p.done} done, ${p.failed} failed\n`,
+          );
+        }
+        if (dryRun) ctx.out("Nothing removed: run again with --yes to remove them\n");
+      })
+    );
 }
 
 function statusCommand(ctx: Context): CommandUnknownOpts {
   return new Command("status")
     .description(
-      "per task: pending, running, expired, done, failed, the next rows, the oldest lease",
+      "per task: pending, running, expired, done, failed, the oldest lease, the remaining cost " +
+        "(pending × median call time) and its ETA at the in-flight cap, the next rows",
     )
     .option("--json", "print the status as JSON")
     .action((options) =>
@@ -76,7 +120,8 @@ function statusCommand(ctx: Context): CommandUnknownOpts {
             "DONE",
             "FAILED",
             "LEASE",
-            "LEFT",
+            "COST",
+            "ETA",
             "NEXT",
           ],
           status.map((s) => row(s, now)),
@@ -109,6 +154,7 @@ function row(s: TaskStatus, now: number): string[] {
       ? "over"
       : formatDuration(s.oldestLease - now),
     s.remainingMs === null ? "-" : formatDuration(s.remainingMs),
+    s.etaMs === null ? "-" : formatDuration(s.etaMs),
     s.next.join(" ") || "-",
   ];
 }

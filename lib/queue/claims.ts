@@ -15,11 +15,10 @@
  *
  * @module
  */
-import type { SQLInputValue } from "node:sqlite";
-import type { Store } from "../store/mod.ts";
-import { stmt } from "./_sql.ts";
+import type { ItemEnd, Store } from "../store/mod.ts";
 import { type CompiledQuery, compileOrder, compileWhere, joinsFor } from "./compile.ts";
-import { getTaskSettings, scopeOf, type TaskSettings } from "./task_store.ts";
+import { isScore, SCORE_PREFIX, scoreFunction } from "./score.ts";
+import { getTaskSettings, scopeOf, type TaskSettings, toSettings } from "./task_store.ts";
 
 /** States of an item. */
 export type ItemState = "pending" | "claimed" | "done" | "failed";
@@ -68,33 +67,15 @@ export type ItemOutcome =
   | { readonly ok: false; readonly error: unknown; readonly retry?: boolean };
 
 /**
- * Brings a task's items up to date with its source table: one pending item per new row.
+ * Brings a task's items up to date with its source table: one pending item per new row, ranked
+ * by the task's priority as it is inserted.
  *
  * @param store The project store.
  * @param settings The task.
  * @returns How many items were added.
  */
 export function syncItems(store: Store, settings: TaskSettings): number {
-  return store.transaction(() => {
-    const task = stmt(store, "SELECT synced_seq FROM queue_tasks WHERE name = ?").get(
-      settings.name,
-    )!;
-    const from = Number(task.synced_seq);
-    const top = Number(
-      stmt(store, "SELECT COALESCE(MAX(seq), 0) AS m FROM queue_rows WHERE tbl = ?").get(
-        settings.source,
-      )!.m,
-    );
-    if (top <= from) return 0;
-    const added = stmt(
-      store,
-      `INSERT OR IGNORE INTO queue_items (task, row_seq, state)
-       SELECT ?, seq, 'pending' FROM queue_rows WHERE tbl = ? AND seq > ? AND seq <= ?`,
-    ).run(settings.name, settings.source, from, top).changes;
-    stmt(store, "UPDATE queue_tasks SET synced_seq = ?, ranked_by = NULL WHERE name = ?")
-      .run(top, settings.name);
-    return Number(added);
-  });
+  return store.queue.ranks.sync(settings.name, settings.source, compiled(store, settings).rank);
 }
 
 /**
@@ -109,39 +90,51 @@ export function syncItems(store: Store, settings: TaskSettings): number {
  * @throws {UnknownTaskError} For an unknown task.
  */
 export function claimRows(store: Store, task: string, options: ClaimOptions): Claim[] {
-  return store.transaction(() => {
-    const settings = getTaskSettings(store, task);
-    syncItems(store, settings);
+  return store.queue.transaction(() => claimIn(store, task, options));
+}
+
+function claimIn(store: Store, task: string, options: ClaimOptions): Claim[] {
+  const { items } = store.queue;
+  const context = items.claimContext(task);
+  if (context === undefined) {
+    getTaskSettings(store, task); // throws UnknownTaskError
+    return [];
+  }
+  const settings = toSettings(context.task);
+  if (context.topSeq > context.task.syncedSeq) syncItems(store, settings);
+  const { rank, scored } = compiled(store, settings);
+  if (scored) store.queue.ranks.rankUnranked(task, rank);
+  let held = context.claimed;
+  if (context.oldestLease !== null && context.oldestLease <= options.now) {
     expireLeases(store, task, options.now, options.maxAttempts ?? 3);
-    const held = Number(
-      stmt(store, "SELECT count(*) AS n FROM queue_items WHERE task = ? AND state = 'claimed'").get(
-        task,
-      )!.n,
-    );
-    const n = Math.min(options.limit ?? Infinity, settings.inFlight - held);
-    if (n <= 0) return [];
-    const picked = selectNext(store, settings, n);
-    const claim = stmt(
-      store,
-      `UPDATE queue_items SET state = 'claimed', owner = ?, lease_until = ?, fence = fence + 1,
-         attempts = attempts + 1, claimed_at = ?
-       WHERE task = ? AND row_seq = ? AND state = 'pending' RETURNING fence, attempts`,
-    );
-    const out: Claim[] = [];
-    for (const p of picked) {
-      const r = claim.get(options.owner, options.now + options.leaseMs, options.now, task, p.seq);
-      if (!r) continue;
-      out.push({
-        task,
-        rowSeq: p.seq,
-        key: p.key,
-        row: JSON.parse(p.data),
-        fence: Number(r.fence),
-        attempt: Number(r.attempts),
-      });
-    }
-    return out;
-  });
+    held = items.claimedCount(task);
+  }
+  const n = Math.min(options.limit ?? Infinity, settings.inFlight - held);
+  if (n <= 0) return [];
+  const picked = selectNext(store, settings, n, context.task.rankedBy);
+  const taken = new Map(
+    items.take(
+      task,
+      picked.map((p) => p.seq),
+      options.owner,
+      options.now + options.leaseMs,
+      options.now,
+    ).map((t) => [t.rowSeq, t]),
+  );
+  const out: Claim[] = [];
+  for (const p of picked) {
+    const t = taken.get(p.seq);
+    if (t === undefined) continue;
+    out.push({
+      task,
+      rowSeq: p.seq,
+      key: p.key,
+      row: JSON.parse(p.data),
+      fence: t.fence,
+      attempt: t.attempts,
+    });
+  }
+  return out;
 }
 
 /**
@@ -150,81 +143,88 @@ export function claimRows(store: Store, task: string, options: ClaimOptions): Cl
  * @param store The project store.
  * @param settings The task.
  * @param limit How many.
+ * @param rankedBy The priority the ranks follow now, if known (else it is read).
  * @returns Their position, key and JSON.
  */
 export function selectNext(
   store: Store,
   settings: TaskSettings,
   limit: number,
+  rankedBy?: string | null,
 ): { seq: number; key: string; data: string }[] {
-  const { where, order } = compiled(store, settings);
-  // A priority over the row's own fields is materialised into `rank` (indexed); one over
-  // other tasks' results changes as they finish, so it is sorted at each claim.
-  const ranked = order !== undefined && order.tasks.length === 0;
-  if (ranked) rerank(store, settings, order.sql);
-  const orderSql = order === undefined || ranked ? "i.rank" : order.sql;
+  const { where, order, rank } = compiled(store, settings);
+  // A priority over the row's own fields is materialised into `rank` (indexed; new rows get
+  // theirs as they become items); one over other tasks' results changes as they finish, so it
+  // is sorted at each claim.
+  const ranked = order === undefined || order.tasks.length === 0;
+  const by = settings.priority ?? "";
+  if (
+    ranked && (rankedBy === undefined ? store.queue.ranks.rankedBy(settings.name) : rankedBy) !== by
+  ) {
+    store.queue.ranks.rerank(settings.name, rank, by);
+  }
   const tasks = [...new Set([...(where?.tasks ?? []), ...(ranked ? [] : order?.tasks ?? [])])];
-  const params: SQLInputValue[] = [settings.name, ...(where?.params ?? []), limit];
-  return stmt(
-    store,
-    `SELECT r.seq, r.key, r.data FROM queue_items i JOIN queue_rows r ON r.seq = i.row_seq${
-      joinsFor(tasks)
-    }
-     WHERE i.task = ? AND i.state = 'pending'${where ? ` AND ${where.sql}` : ""}
-     ORDER BY i.boost DESC, ${orderSql}, i.row_seq LIMIT ?`,
-  ).all(...params).map((r) => ({ seq: Number(r.seq), key: String(r.key), data: String(r.data) }));
+  return store.queue.ranks.next(settings.name, {
+    where: where?.sql,
+    params: where?.params,
+    order: ranked ? undefined : order.sql,
+    joins: joinsFor(tasks),
+  }, limit);
 }
 
-const COMPILED = new WeakMap<
-  Store,
-  Map<string, { where?: CompiledQuery; order?: CompiledQuery }>
->();
+/** A task's queries compiled; `scored`: its priority is a scoring function known here. */
+interface Compiled {
+  readonly where?: CompiledQuery;
+  readonly order?: CompiledQuery;
+  readonly rank: string;
+  readonly scored: boolean;
+}
+
+const COMPILED = new WeakMap<Store, Map<string, Compiled>>();
 
 /**
  * A task's filter and priority compiled, cached by their text: SQL that compiled once stays
- * valid (a field dropped from the table later reads as NULL).
+ * valid (a field dropped from the table later reads as NULL). `rank` is the SQL of a new
+ * item's rank.
  */
-function compiled(
-  store: Store,
-  settings: TaskSettings,
-): { where?: CompiledQuery; order?: CompiledQuery } {
+function compiled(store: Store, settings: TaskSettings): Compiled {
   let map = COMPILED.get(store);
   if (map === undefined) COMPILED.set(store, map = new Map());
-  const key = JSON.stringify([settings.name, settings.source, settings.where, settings.priority]);
+  const key = JSON.stringify([
+    settings.name,
+    settings.source,
+    settings.where,
+    settings.priority,
+    scoreFunction(settings.priority) !== undefined, // registered here since
+  ]);
   let hit = map.get(key);
   if (hit === undefined) {
     const scope = scopeOf(store, settings.source);
+    const score = scoreFunction(settings.priority);
+    const order = settings.priority === undefined || isScore(settings.priority)
+      ? undefined
+      : compileOrder(settings.priority, scope, `the priority of task "${settings.name}"`);
     hit = {
       where: settings.where === undefined
         ? undefined
         : compileWhere(settings.where, scope, `the filter of task "${settings.name}"`),
-      order: settings.priority === undefined
-        ? undefined
-        : compileOrder(settings.priority, scope, `the priority of task "${settings.name}"`),
+      order,
+      rank: score !== undefined
+        ? store.queue.scoreExpression(
+          settings.priority!.slice(SCORE_PREFIX.length),
+          (data) => score(JSON.parse(data)),
+        )
+        : isScore(settings.priority)
+        ? store.queue.unranked
+        : store.queue.rankExpression(
+          order === undefined || order.tasks.length > 0 ? [] : order.terms ?? [],
+        ),
+      scored: score !== undefined,
     };
     if (map.size > 100) map.clear();
     map.set(key, hit);
   }
   return hit;
-}
-
-function rerank(store: Store, settings: TaskSettings, orderSql: string): void {
-  const row = stmt(store, "SELECT ranked_by FROM queue_tasks WHERE name = ?").get(
-    settings.name,
-  );
-  if (row?.ranked_by === settings.priority) return;
-  stmt(
-    store,
-    `UPDATE queue_items SET rank = ranked.n FROM (
-       SELECT i.row_seq, row_number() OVER (ORDER BY ${orderSql}, i.row_seq) AS n
-       FROM queue_items i JOIN queue_rows r ON r.seq = i.row_seq
-       WHERE i.task = ?1 AND i.state = 'pending') AS ranked
-     WHERE queue_items.task = ?1 AND queue_items.row_seq = ranked.row_seq`,
-  ).run(settings.name);
-  stmt(store, "UPDATE queue_tasks SET ranked_by = ? WHERE name = ?").run(
-    settings.priority!,
-    settings.name,
-  );
 }
 
 /**
@@ -237,23 +237,10 @@ function rerank(store: Store, settings: TaskSettings, orderSql: string): void {
  * @returns How many rows came back.
  */
 export function expireLeases(store: Store, task: string, now: number, maxAttempts: number): number {
-  const lost = JSON.stringify({ name: "LeaseExpiredError", message: "its runner's lease ran out" });
-  return store.transaction(() => {
-    stmt(
-      store,
-      `UPDATE queue_items SET state = 'failed', owner = NULL, lease_until = NULL, error = ?,
-         ended_at = ?
-       WHERE task = ? AND state = 'claimed' AND lease_until <= ? AND attempts >= ?`,
-    ).run(lost, now, task, now, maxAttempts);
-    return Number(
-      stmt(
-        store,
-        `UPDATE queue_items SET state = 'pending', owner = NULL, lease_until = NULL
-         WHERE task = ? AND state = 'claimed' AND lease_until <= ?`,
-      ).run(task, now).changes,
-    );
-  });
+  return store.queue.items.expire(task, now, maxAttempts, LOST);
 }
+
+const LOST = JSON.stringify({ name: "LeaseExpiredError", message: "its runner's lease ran out" });
 
 /**
  * Records how a claimed row ended, if the claim is still the current one.
@@ -271,26 +258,51 @@ export function finishClaim(
   outcome: ItemOutcome,
   now: number,
 ): boolean {
-  const state: ItemState = outcome.ok ? "done" : outcome.retry ? "pending" : "failed";
-  const result = outcome.ok ? JSON.stringify(outcome.result ?? null) : null;
-  const error = outcome.ok ? null : JSON.stringify(errorJson(outcome.error));
-  return store.transaction(() => {
-    const row = stmt(
-      store,
-      `UPDATE queue_items SET state = ?, result = ?, error = ?, owner = NULL, lease_until = NULL,
-         ended_at = ?
-       WHERE task = ? AND row_seq = ? AND fence = ? AND state = 'claimed' RETURNING claimed_at`,
-    ).get(state, result, error, now, claim.task, claim.rowSeq, claim.fence);
-    if (row === undefined) return false;
-    if (outcome.ok && row.claimed_at != null) {
-      // Measured call times, for the remaining-cost estimate of `queue status`.
-      stmt(
-        store,
-        "UPDATE queue_tasks SET timed_n = timed_n + 1, timed_ms = timed_ms + ? WHERE name = ?",
-      ).run(Math.max(0, now - Number(row.claimed_at)), claim.task);
-    }
-    return true;
-  });
+  const end = itemEnd(claim, outcome);
+  return store.queue.items.finish(claim, end.state, end.result, end.error, now);
+}
+
+/**
+ * Records how several claimed rows ended, in one statement; each only if its claim is still
+ * the current one.
+ *
+ * @param store The project store.
+ * @param ends The claims and their outcomes.
+ * @param now Now, ms.
+ * @returns Whether each was accepted, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { z } from "npm:zod@^3.25.0";
+ * import { openStore } from "../store/mod.ts";
+ * import { claimRows, finishClaims, registerTask, table } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * using store = openStore({ dir: `${dir}/.drover` });
+ * table("t", z.object({ id: z.number() })).insert([{ id: 1 }, { id: 2 }], { store });
+ * registerTask(store, { name: "w", source: "t", inFlight: 2 });
+ * const [a, b] = claimRows(store, "w", { owner: "me", now: 0, leaseMs: 1000 });
+ * const ends = [{ claim: a!, outcome: { ok: true, result: 1 } }, { claim: b!, outcome: { ok: true, result: 2 } }] as const;
+ * assert.deepEqual(finishClaims(store, ends, 1), [true, true]);
+ * assert.deepEqual(finishClaims(store, ends, 2), [false, false]); // those claims are over
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function finishClaims(
+  store: Store,
+  ends: readonly { readonly claim: Claim; readonly outcome: ItemOutcome }[],
+  now: number,
+): boolean[] {
+  return store.queue.items.finishMany(ends.map((e) => itemEnd(e.claim, e.outcome)), now);
+}
+
+function itemEnd(claim: Claim, outcome: ItemOutcome): ItemEnd {
+  return {
+    item: claim,
+    state: outcome.ok ? "done" : outcome.retry ? "pending" : "failed",
+    result: outcome.ok ? JSON.stringify(outcome.result ?? null) : null,
+    error: outcome.ok ? null : JSON.stringify(errorJson(outcome.error)),
+  };
 }
 
 /**
@@ -302,15 +314,7 @@ export function finishClaim(
  * @returns The claims that are no longer held (their fence moved on).
  */
 export function renewClaims(store: Store, claims: readonly Claim[], until: number): Claim[] {
-  if (claims.length === 0) return [];
-  return store.transaction(() => {
-    const renew = stmt(
-      store,
-      `UPDATE queue_items SET lease_until = ?
-       WHERE task = ? AND row_seq = ? AND fence = ? AND state = 'claimed'`,
-    );
-    return claims.filter((c) => renew.run(until, c.task, c.rowSeq, c.fence).changes === 0);
-  });
+  return store.queue.items.renew(claims, until);
 }
 
 /**
@@ -321,16 +325,7 @@ export function renewClaims(store: Store, claims: readonly Claim[], until: numbe
  * @returns How many were still held.
  */
 export function releaseClaims(store: Store, claims: readonly Claim[]): number {
-  if (claims.length === 0) return 0;
-  return store.transaction(() => {
-    const release = stmt(
-      store,
-      `UPDATE queue_items SET state = 'pending', owner = NULL, lease_until = NULL,
-         attempts = attempts - 1
-       WHERE task = ? AND row_seq = ? AND fence = ? AND state = 'claimed'`,
-    );
-    return claims.reduce((n, c) => n + Number(release.run(c.task, c.rowSeq, c.fence).changes), 0);
-  });
+  return store.queue.items.release(claims);
 }
 
 /**
@@ -341,12 +336,7 @@ export function releaseClaims(store: Store, claims: readonly Claim[]): number {
  * @returns How many.
  */
 export function retryFailed(store: Store, task: string): number {
-  return Number(
-    stmt(
-      store,
-      "UPDATE queue_items SET state = 'pending', attempts = 0, error = NULL WHERE task = ? AND state = 'failed'",
-    ).run(task).changes,
-  );
+  return store.queue.items.retryFailed(task);
 }
 
 /**
@@ -365,24 +355,10 @@ export function moveRows(
   keys: readonly string[],
   how: "promote" | "demote",
 ): string[] {
-  return store.transaction(() => {
+  return store.queue.transaction(() => {
     const settings = getTaskSettings(store, task);
     syncItems(store, settings);
-    const edge = Number(
-      stmt(
-        store,
-        `SELECT COALESCE(${
-          how === "promote" ? "MAX" : "MIN"
-        }(boost), 0) AS b FROM queue_items WHERE task = ?`,
-      ).get(task)!.b,
-    );
-    const boost = how === "promote" ? edge + 1 : edge - 1;
-    const move = stmt(
-      store,
-      `UPDATE queue_items SET boost = ? WHERE task = ? AND row_seq =
-         (SELECT seq FROM queue_rows WHERE tbl = ? AND key = ?)`,
-    );
-    return keys.filter((k) => move.run(boost, task, settings.source, k).changes === 1);
+    return store.queue.ranks.boost(task, settings.source, keys, how);
   });
 }
 

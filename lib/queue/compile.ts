@@ -36,6 +36,8 @@ export interface CompiledQuery {
   readonly params: SQLInputValue[];
   /** Tasks joined as `d_<task>` ({@linkcode joinsFor}). */
   readonly tasks: readonly string[];
+  /** A priority's terms one by one (from {@linkcode compileOrder}). */
+  readonly terms?: readonly { readonly sql: string; readonly descending: boolean }[];
 }
 
 /**
@@ -86,8 +88,14 @@ export function compileOrder(text: string, scope: QueryScope, what = "priority")
   const terms: OrderTerm[] = parseOrder(text, what);
   const tasks = new Set<string>();
   const ctx = { scope, text, what, params: [], tasks };
-  const sql = terms.map((t) => `${refSql(t.ref, ctx)} ${t.direction} NULLS LAST`).join(", ");
-  return { sql, params: [], tasks: [...tasks] };
+  const compiled = terms.map((t) => ({
+    sql: refSql(t.ref, ctx),
+    descending: t.direction === "DESC",
+  }));
+  const sql = compiled.map((t) => `${t.sql} ${t.descending ? "DESC" : "ASC"} NULLS LAST`).join(
+    ", ",
+  );
+  return { sql, params: [], tasks: [...tasks], terms: compiled };
 }
 
 /**

@@ -94,6 +94,7 @@ export {
   claimRows,
   expireLeases,
   finishClaim,
+  finishClaims,
   ITEM_TRANSITIONS,
   type ItemOutcome,
   type ItemState,
@@ -123,3 +124,12 @@ export {
   type RunQueueOptions,
 } from "./runner.ts";
 export { queueStatus, type TaskStatus } from "./status.ts";
+export { type PurgeOptions, purgeQueue } from "./purge.ts";
+export { Claimer, type ClaimerOptions, type RecordedOutcome } from "./claimer.ts";
+export {
+  isScore,
+  registerScore,
+  SCORE_PREFIX,
+  type ScoreFunction,
+  scoreFunction,
+} from "./score.ts";

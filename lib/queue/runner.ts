@@ -11,15 +11,16 @@
 import { type Clock, systemClock } from "../runtime/mod.ts";
 import { currentSession } from "../step/mod.ts";
 import { newOwnerId, type Store } from "../store/mod.ts";
-import { stmt } from "./_sql.ts";
 import {
   type Claim,
   claimRows,
-  finishClaim,
+  finishClaims,
+  type ItemOutcome,
   releaseClaims,
   renewClaims,
   retryFailed,
 } from "./claims.ts";
+import { registerScore } from "./score.ts";
 import { DEFAULT_IN_FLIGHT, type Task } from "./task.ts";
 import { getTaskSettings, registerTask } from "./task_store.ts";
 
@@ -116,7 +117,7 @@ export async function runQueue(
       name: t.name,
       source: t.options.from,
       where: t.options.where,
-      priority: t.options.priority,
+      priority: priorityOf(t),
       inFlight: t.options.inFlight ?? DEFAULT_IN_FLIGHT,
     });
   }
@@ -126,9 +127,11 @@ export async function runQueue(
   const idOf = (c: Claim): string => `${c.task}/${c.rowSeq}`;
   let wake: () => void = () => {};
   let finishedSinceWait = false;
-  let failure: unknown;
   let stopping = false;
   let nextRenew = clock.now() + leaseMs / 3;
+
+  /** Rows finished here whose outcome is not written yet: written together, in one statement. */
+  let ended: { t: Task; claim: Claim; outcome: ItemOutcome; began: number }[] = [];
 
   const start = (t: Task, c: Claim): void => {
     held.set(idOf(c), c);
@@ -140,17 +143,23 @@ export async function runQueue(
       held.delete(idOf(c));
       finishedSinceWait = true;
       if (stopping) return;
-      let accepted: boolean;
-      try {
-        accepted = finishClaim(store, c, outcome, clock.now());
-      } catch (e) {
-        failure ??= e;
-        return wake();
-      }
-      if (accepted) {
+      ended.push({ t, claim: c, outcome, began });
+      wake();
+    });
+  };
+
+  /** Writes the outcomes of the rows finished since the last time, and reports them. */
+  const record = (): void => {
+    if (ended.length === 0) return;
+    const batch = ended;
+    ended = [];
+    const now = clock.now();
+    const accepted = finishClaims(store, batch, now);
+    batch.forEach(({ t, claim: c, outcome, began }, i) => {
+      if (accepted[i]) {
         if (outcome.ok) {
           report.done[t.name]!++;
-          emit({ type: "done", task: t.name, key: c.key, ms: clock.now() - began });
+          emit({ type: "done", task: t.name, key: c.key, ms: now - began });
         } else {
           report.failed[t.name]!++;
           emit({ type: "failed", task: t.name, key: c.key, error: outcome.error });
@@ -159,7 +168,6 @@ export async function runQueue(
         report.refused[t.name]!++;
         emit({ type: "refused", task: t.name, key: c.key });
       }
-      wake();
     });
   };
 
@@ -206,7 +214,7 @@ export async function runQueue(
         name: t.name,
         source: t.options.from,
         where: wider,
-        priority: t.options.priority,
+        priority: priorityOf(t),
         inFlight: t.options.inFlight ?? DEFAULT_IN_FLIGHT,
       });
       emit({ type: "widened", task: t.name, where: wider });
@@ -215,32 +223,40 @@ export async function runQueue(
 
   try {
     while (!signal?.aborted) {
+      record();
       let active = false;
       for (const t of list) {
         if (await fill(t)) active = true;
       }
-      if (!active && held.size === 0 && !options.watch) break;
+      if (!active && held.size === 0 && ended.length === 0 && !options.watch) break;
       if (clock.now() >= nextRenew) {
         for (const c of renewClaims(store, [...held.values()], clock.now() + leaseMs)) {
           emit({ type: "lease-lost", task: c.task, key: c.key });
         }
         nextRenew = clock.now() + leaseMs / 3;
       }
-      if (failure !== undefined) throw failure;
       await waitForWork();
-      if (failure !== undefined) throw failure;
     }
   } finally {
     stopping = true;
-    releaseClaims(store, [...held.values()]);
+    try {
+      record();
+    } finally {
+      releaseClaims(store, [...held.values()]);
+    }
   }
   return report;
 }
 
 /** Whether a task has rows claimed (here or by another runner). */
 function busy(store: Store, task: string): boolean {
-  return stmt(store, "SELECT 1 AS x FROM queue_items WHERE task = ? AND state = 'claimed' LIMIT 1")
-    .get(task) !== undefined;
+  return store.queue.items.claimedCount(task) > 0;
+}
+
+/** A task's priority as stored: its order, or its scoring function's name (registered here). */
+function priorityOf(t: Task): string | undefined {
+  const p = t.options.priority;
+  return typeof p === "function" ? registerScore(p) : p;
 }
 
 function count(list: readonly Task[]): Record<string, number> {

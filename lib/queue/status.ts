@@ -4,7 +4,6 @@
  * @module
  */
 import type { Store } from "../store/mod.ts";
-import { stmt } from "./_sql.ts";
 import { selectNext, syncItems } from "./claims.ts";
 import { listTaskSettings, type TaskSettings } from "./task_store.ts";
 
@@ -26,10 +25,12 @@ export interface TaskStatus {
   readonly next: readonly string[];
   /** The earliest end of a running lease, ms (null when none). */
   readonly oldestLease: number | null;
-  /** Mean time of a finished call, ms (null before the first). */
-  readonly meanMs: number | null;
-  /** Pending rows × mean time ÷ in flight, ms (null without a mean). */
+  /** Median time of the task's calls, claim to result, over its latest 1001 (null before the first). */
+  readonly medianMs: number | null;
+  /** Remaining cost: pending rows × the median, ms of calls (null without a median). */
   readonly remainingMs: number | null;
+  /** Remaining cost ÷ in flight: when the pending rows will be done at this pace, ms. */
+  readonly etaMs: number | null;
 }
 
 /**
@@ -57,43 +58,27 @@ export interface TaskStatus {
 export function queueStatus(store: Store, now: number): TaskStatus[] {
   return listTaskSettings(store).map((settings) => {
     syncItems(store, settings);
-    // Each count reads one (partial) index; done is what is left of the rows synced.
-    const c = stmt(
-      store,
-      `SELECT
-         (SELECT count(*) FROM queue_items WHERE task = ?1 AND state = 'pending') AS pending,
-         (SELECT count(*) FROM queue_items WHERE task = ?1 AND state = 'claimed'
-            AND lease_until > ?2) AS running,
-         (SELECT count(*) FROM queue_items WHERE task = ?1 AND state = 'claimed'
-            AND lease_until <= ?2) AS expired,
-         (SELECT count(*) FROM queue_items WHERE task = ?1 AND state = 'failed') AS failed,
-         (SELECT count(*) FROM queue_rows WHERE tbl = ?3
-            AND seq <= (SELECT synced_seq FROM queue_tasks WHERE name = ?1)) AS total`,
-    ).get(settings.name, now, settings.source)!;
-    const counts = {
-      pending: Number(c.pending),
-      running: Number(c.running),
-      expired: Number(c.expired),
-      failed: Number(c.failed),
-      done: 0,
-    };
-    counts.done = Number(c.total) - counts.pending - counts.running - counts.expired -
-      counts.failed;
-    const extra = stmt(
-      store,
-      `SELECT
-         (SELECT MIN(lease_until) FROM queue_items WHERE task = ?1 AND state = 'claimed') AS lease,
-         (SELECT 1.0 * timed_ms / timed_n FROM queue_tasks WHERE name = ?1 AND timed_n > 0)
-           AS mean`,
-    ).get(settings.name)!;
-    const meanMs = extra.mean == null ? null : Number(extra.mean);
+    const counts = store.queue.history.counts(settings.name, now);
+    const medianMs = median(store.queue.history.recentDurations(settings.name, MEDIAN_OF));
+    const remainingMs = medianMs === null ? null : counts.pending * medianMs;
     return {
       settings,
       ...counts,
       next: selectNext(store, settings, 5).map((r) => r.key),
-      oldestLease: extra.lease == null ? null : Number(extra.lease),
-      meanMs,
-      remainingMs: meanMs === null ? null : (counts.pending * meanMs) / settings.inFlight,
+      oldestLease: store.queue.history.oldestLease(settings.name),
+      medianMs,
+      remainingMs,
+      etaMs: remainingMs === null ? null : remainingMs / settings.inFlight,
     };
   });
+}
+
+/** How many of a task's latest calls its median is taken over. */
+const MEDIAN_OF = 1001;
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

@@ -5,9 +5,7 @@
  *
  * @module
  */
-import type { SQLInputValue } from "node:sqlite";
-import type { Store } from "../store/mod.ts";
-import { stmt } from "./_sql.ts";
+import type { QueueTableRecord, Store } from "../store/mod.ts";
 import { compileOrder, compileWhere, joinsFor } from "./compile.ts";
 import type { FieldSpec } from "./fields.ts";
 
@@ -78,11 +76,7 @@ export function defineTable(
   fields: readonly FieldSpec[],
   keyField: string | undefined,
 ): void {
-  stmt(
-    store,
-    `INSERT INTO queue_tables (name, fields, key_field, created_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT(name) DO UPDATE SET fields = excluded.fields, key_field = excluded.key_field`,
-  ).run(name, JSON.stringify(fields), keyField ?? null, Date.now());
+  store.queue.tables.define(name, JSON.stringify(fields), keyField ?? null);
 }
 
 /**
@@ -93,9 +87,8 @@ export function defineTable(
  * @returns The table, or undefined.
  */
 export function getTable(store: Store, name: string): TableInfo | undefined {
-  const row = stmt(store, "SELECT name, fields, key_field FROM queue_tables WHERE name = ?")
-    .get(name);
-  return row ? toInfo(row, 0) : undefined;
+  const row = store.queue.tables.get(name);
+  return row ? toInfo(row) : undefined;
 }
 
 /**
@@ -119,11 +112,7 @@ export function requireTable(store: Store, name: string): TableInfo {
  * @returns The tables, by name.
  */
 export function listTables(store: Store): TableInfo[] {
-  return stmt(
-    store,
-    `SELECT t.name, t.fields, t.key_field, (SELECT count(*) FROM queue_rows r WHERE r.tbl = t.name) AS n
-     FROM queue_tables t ORDER BY t.name`,
-  ).all().map((row) => toInfo(row, Number(row.n)));
+  return store.queue.tables.list().map(toInfo);
 }
 
 /** What to do with a row whose key is already in the table. */
@@ -173,30 +162,16 @@ export function insertRows(
   rows: readonly Readonly<Record<string, unknown>>[],
   onConflict: OnConflict = "error",
 ): number {
-  const now = Date.now();
-  const verb = onConflict === "replace"
-    ? "INSERT INTO queue_rows (tbl, key, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(tbl, key) DO UPDATE SET data = excluded.data"
-    : `INSERT ${
-      onConflict === "ignore" ? "OR IGNORE " : ""
-    }INTO queue_rows (tbl, key, data, created_at) VALUES (?, ?, ?, ?)`;
-  return store.transaction(() => {
-    const insert = stmt(store, verb);
-    const exists = stmt(store, "SELECT 1 AS x FROM queue_rows WHERE tbl = ? AND key = ?");
-    let next = info.keyField === undefined
-      ? Number(
-        stmt(store, "SELECT count(*) AS n FROM queue_rows WHERE tbl = ?").get(info.name)!.n,
-      )
-      : 0;
-    let written = 0;
-    rows.forEach((row, i) => {
-      const key = info.keyField === undefined ? String(++next) : keyText(row[info.keyField]);
-      if (onConflict === "error" && exists.get(info.name, key)) {
-        throw new DuplicateRowError(info.name, key, i);
-      }
-      written += Number(insert.run(info.name, key, JSON.stringify(row), now).changes);
-    });
-    return written;
-  });
+  const out = store.queue.tables.insert(
+    info.name,
+    rows.map((row) => ({
+      key: info.keyField === undefined ? undefined : keyText(row[info.keyField]),
+      data: JSON.stringify(row),
+    })),
+    onConflict,
+  );
+  if (!out.ok) throw new DuplicateRowError(info.name, out.key, out.index);
+  return out.written;
 }
 
 function keyText(value: unknown): string {
@@ -227,18 +202,13 @@ export function selectRows(
     ? undefined
     : compileOrder(options.orderBy, scope, "--order-by");
   const tasks = [...new Set([...(where?.tasks ?? []), ...(order?.tasks ?? [])])];
-  const params: SQLInputValue[] = [info.name, ...(where?.params ?? [])];
-  const limit = options.limit === undefined
-    ? ""
-    : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`;
-  const sql = `SELECT r.seq, r.key, r.data FROM queue_rows r${joinsFor(tasks)} WHERE r.tbl = ?${
-    where ? ` AND ${where.sql}` : ""
-  } ORDER BY ${order ? `${order.sql}, ` : ""}r.seq${limit}`;
-  return stmt(store, sql).all(...params).map((row) => ({
-    seq: Number(row.seq),
-    key: String(row.key),
-    data: JSON.parse(String(row.data)),
-  }));
+  return store.queue.tables.select(info.name, {
+    where: where?.sql,
+    params: where?.params,
+    order: order?.sql,
+    joins: joinsFor(tasks),
+    limit: options.limit,
+  }).map((row) => ({ seq: row.seq, key: row.key, data: JSON.parse(row.data) }));
 }
 
 /**
@@ -249,15 +219,14 @@ export function selectRows(
  * @returns Their names.
  */
 export function tasksOver(store: Store, table: string): string[] {
-  return stmt(store, "SELECT name FROM queue_tasks WHERE source = ? ORDER BY name").all(table)
-    .map((r) => String(r.name));
+  return store.queue.tasks.namesOver(table);
 }
 
-function toInfo(row: Record<string, SQLInputValue>, rows: number): TableInfo {
+function toInfo(row: QueueTableRecord): TableInfo {
   return {
-    name: String(row.name),
-    fields: JSON.parse(String(row.fields)),
-    keyField: row.key_field == null ? undefined : String(row.key_field),
-    rows,
+    name: row.name,
+    fields: JSON.parse(row.fields),
+    keyField: row.keyField ?? undefined,
+    rows: row.rows,
   };
 }

@@ -7,6 +7,7 @@
  */
 import type { Step } from "../step/mod.ts";
 import { NAME_PATTERN } from "./expr.ts";
+import type { ScoreFunction } from "./score.ts";
 
 /** What a task's function gets for one row. */
 export interface TaskCall<R> {
@@ -29,13 +30,17 @@ export interface EmptyQueue {
 }
 
 /** Options of {@linkcode task} apart from its work. */
-export interface TaskSetup {
+export interface TaskSetup<R = Record<string, unknown>> {
   /** The source table. */
   readonly from: string;
   /** A filter over the row's fields and earlier tasks' results (`rough.barrier < 0.5`). */
   readonly where?: string;
-  /** The order rows are taken in: `field [ASC|DESC], ...`. Default: insertion order. */
-  readonly priority?: string;
+  /**
+   * The order rows are taken in: `field [ASC|DESC], ...`, or a scoring function of the row
+   * (higher first), materialised into an indexed rank when rows are added or the function
+   * changes. Default: insertion order.
+   */
+  readonly priority?: string | ScoreFunction<R>;
   /** Most rows in flight at once, across all runners. Default: 4. */
   readonly inFlight?: number;
   /**
@@ -46,7 +51,7 @@ export interface TaskSetup {
 }
 
 /** Options of {@linkcode task}. */
-export interface TaskOptions<R, O> extends TaskSetup {
+export interface TaskOptions<R, O> extends TaskSetup<R> {
   /** A step called with the row, or a function of the row that calls steps. */
   readonly step: Step<R, O> | ((call: TaskCall<R>) => O | Promise<O>);
 }
@@ -116,7 +121,7 @@ export const DEFAULT_IN_FLIGHT = 4;
  */
 export function task<R, O>(
   name: string,
-  options: TaskSetup & { readonly step: Step<R, O> },
+  options: TaskSetup<R> & { readonly step: Step<R, O> },
 ): Task<R, O>;
 /**
  * Defines a task whose work is a function of the row (that calls steps).
@@ -127,7 +132,7 @@ export function task<R, O>(
  */
 export function task<R = Record<string, unknown>, O = unknown>(
   name: string,
-  options: TaskSetup & { readonly step: (call: TaskCall<R>) => O | Promise<O> },
+  options: TaskSetup<R> & { readonly step: (call: TaskCall<R>) => O | Promise<O> },
 ): Task<R, O>;
 export function task<R, O>(name: string, options: TaskOptions<R, O>): Task<R, O> {
   if (!NAME_PATTERN.test(name)) {

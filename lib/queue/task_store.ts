@@ -5,11 +5,10 @@
  *
  * @module
  */
-import type { SQLInputValue } from "node:sqlite";
-import type { Store } from "../store/mod.ts";
-import { stmt } from "./_sql.ts";
+import type { QueueTaskRecord, Store } from "../store/mod.ts";
 import { compileOrder, compileWhere, type QueryScope } from "./compile.ts";
 import { NAME_PATTERN } from "./expr.ts";
+import { isScore } from "./score.ts";
 import { requireTable } from "./table_store.ts";
 
 /** A task's settings as the next claim will use them. */
@@ -36,7 +35,7 @@ export interface TaskRegistration {
   readonly source: string;
   /** Filter. */
   readonly where?: string;
-  /** Priority. */
+  /** Priority: an order, or `score:<hex>` for a scoring function (registerScore in score.ts). */
   readonly priority?: string;
   /** In flight. */
   readonly inFlight: number;
@@ -89,16 +88,13 @@ export function registerTask(store: Store, reg: TaskRegistration): void {
     );
   }
   checkInFlight(reg.name, reg.inFlight);
-  store.transaction(() => {
-    stmt(
-      store,
-      `INSERT INTO queue_tasks (name, source, code_where, code_priority, code_in_flight, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(name) DO UPDATE SET source = excluded.source, code_where = excluded.code_where,
-         code_priority = excluded.code_priority, code_in_flight = excluded.code_in_flight,
-         updated_at = excluded.updated_at`,
-    ).run(reg.name, reg.source, reg.where ?? null, reg.priority ?? null, reg.inFlight, Date.now());
-    checkQueries(store, reg.name, reg.where, reg.priority);
+  store.queue.transaction(() => {
+    store.queue.tasks.register(reg.name, reg.source, {
+      where: reg.where ?? null,
+      priority: reg.priority ?? null,
+      inFlight: reg.inFlight,
+    });
+    checkQueries(store, reg.name, reg.where, reg.priority, true);
   });
 }
 
@@ -113,27 +109,11 @@ export function registerTask(store: Store, reg: TaskRegistration): void {
  * @throws {QueryError} For a bad filter or priority (nothing is changed).
  */
 export function setTask(store: Store, name: string, change: TaskOverride): TaskSettings {
-  return store.transaction(() => {
+  return store.queue.transaction(() => {
     getTaskSettings(store, name);
     if (change.inFlight != null) checkInFlight(name, change.inFlight);
     checkQueries(store, name, change.where ?? undefined, change.priority ?? undefined);
-    const sets: string[] = [];
-    const params: SQLInputValue[] = [];
-    for (
-      const [column, value] of [
-        ["set_where", change.where],
-        ["set_priority", change.priority],
-        ["set_in_flight", change.inFlight],
-      ] as const
-    ) {
-      if (value === undefined) continue;
-      sets.push(`${column} = ?`);
-      params.push(value);
-    }
-    if (sets.length > 0) {
-      stmt(store, `UPDATE queue_tasks SET ${sets.join(", ")}, updated_at = ? WHERE name = ?`)
-        .run(...params, Date.now(), name);
-    }
+    store.queue.tasks.override(name, change);
     return getTaskSettings(store, name);
   });
 }
@@ -147,7 +127,7 @@ export function setTask(store: Store, name: string, change: TaskOverride): TaskS
  * @throws {UnknownTaskError} For an unknown task.
  */
 export function getTaskSettings(store: Store, name: string): TaskSettings {
-  const row = stmt(store, "SELECT * FROM queue_tasks WHERE name = ?").get(name);
+  const row = store.queue.tasks.get(name);
   if (!row) throw new UnknownTaskError(name, listTaskNames(store));
   return toSettings(row);
 }
@@ -159,7 +139,7 @@ export function getTaskSettings(store: Store, name: string): TaskSettings {
  * @returns The tasks, by name.
  */
 export function listTaskSettings(store: Store): TaskSettings[] {
-  return stmt(store, "SELECT * FROM queue_tasks ORDER BY name").all().map(toSettings);
+  return store.queue.tasks.list().map(toSettings);
 }
 
 /**
@@ -190,25 +170,38 @@ function checkInFlight(name: string, n: number): void {
   }
 }
 
-function checkQueries(store: Store, name: string, where?: string, priority?: string): void {
+function checkQueries(
+  store: Store,
+  name: string,
+  where?: string,
+  priority?: string,
+  scoreAllowed = false,
+): void {
   const scope = scopeOf(store, getTaskSettings(store, name).source);
   if (where !== undefined) compileWhere(where, scope, `the filter of task "${name}"`);
-  if (priority !== undefined) compileOrder(priority, scope, `the priority of task "${name}"`);
+  if (priority !== undefined && !(scoreAllowed && isScore(priority))) {
+    compileOrder(priority, scope, `the priority of task "${name}"`);
+  }
 }
 
-function toSettings(row: Record<string, SQLInputValue>): TaskSettings {
+/**
+ * A task's settings in force from its stored record.
+ *
+ * @param row The record.
+ * @returns The settings.
+ */
+export function toSettings(row: QueueTaskRecord): TaskSettings {
   const overridden: ("where" | "priority" | "inFlight")[] = [];
-  if (row.set_where != null) overridden.push("where");
-  if (row.set_priority != null) overridden.push("priority");
-  if (row.set_in_flight != null) overridden.push("inFlight");
-  const text = (v: SQLInputValue): string | undefined =>
-    v == null || v === "" ? undefined : String(v);
+  if (row.set.where !== null) overridden.push("where");
+  if (row.set.priority !== null) overridden.push("priority");
+  if (row.set.inFlight !== null) overridden.push("inFlight");
+  const text = (v: string | null): string | undefined => v === null || v === "" ? undefined : v;
   return {
-    name: String(row.name),
-    source: String(row.source),
-    where: row.set_where != null ? text(row.set_where) : text(row.code_where),
-    priority: row.set_priority != null ? text(row.set_priority) : text(row.code_priority),
-    inFlight: Number(row.set_in_flight ?? row.code_in_flight),
+    name: row.name,
+    source: row.source,
+    where: text(row.set.where ?? row.code.where),
+    priority: text(row.set.priority ?? row.code.priority),
+    inFlight: Number(row.set.inFlight ?? row.code.inFlight),
     overridden,
   };
 }

@@ -99,6 +99,31 @@ export type {
   StepEnd,
   StoredPlan,
 } from "./flow_run_types.ts";
+export { QueueStore, type RankTerm } from "./queue_store.ts";
+export {
+  type InsertOutcome,
+  type NewQueueRow,
+  type QueueRowRecord,
+  type QueueTableRecord,
+  QueueTableStore,
+  type RowConflict,
+  type RowQuery,
+} from "./queue_tables.ts";
+export {
+  type QueueTaskRecord,
+  type QueueTaskSettingsRecord,
+  QueueTaskStore,
+} from "./queue_tasks.ts";
+export {
+  type ClaimContextRecord,
+  type HeldItem,
+  type ItemEnd,
+  type QueueItemState,
+  QueueItemStore,
+  type TakenItem,
+} from "./queue_items.ts";
+export { QueueRankStore } from "./queue_ranks.ts";
+export { type PurgedItems, QueueHistoryStore, type QueueItemCounts } from "./queue_history.ts";
 export { JOB_CALL_TRANSITIONS, JOB_STATES, JOB_TRANSITIONS, JobStore } from "./jobs.ts";
 export type {
   CallSiteRecord,

@@ -384,6 +384,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run, seq)
   ) WITHOUT ROWID;
   `,
+  // Table queues, purge and remaining cost (lib/queue): finished items by when they ended.
+  `CREATE INDEX queue_items_ended ON queue_items(task, state, ended_at) WHERE ended_at IS NOT NULL;`,
 ];
 
 /** The schema version this code writes. */

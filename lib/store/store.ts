@@ -14,6 +14,7 @@ import { findProjectDir } from "./project.ts";
 import { JobStore } from "./jobs.ts";
 import { FlowRunStore } from "./flow_runs.ts";
 import { CallLedger } from "./ledger.ts";
+import { QueueStore } from "./queue_store.ts";
 import type {
   CallFailure,
   CallRecord,
@@ -135,6 +136,8 @@ export class Store implements Disposable {
   readonly ledger: CallLedger;
   /** Flow runs: their steps, elements and logs. */
   readonly flowRuns: FlowRunStore;
+  /** Table queues: tables, tasks, items. */
+  readonly queue: QueueStore;
   readonly #db: DatabaseSync;
   readonly #getCall: StatementSync;
   readonly #lookup: StatementSync;
@@ -154,6 +157,7 @@ export class Store implements Disposable {
     this.jobs = new JobStore(this.#db, this.dbPath);
     this.ledger = new CallLedger(this.#db, this.dbPath, this.objects);
     this.flowRuns = new FlowRunStore(this.#db, this.dbPath);
+    this.queue = new QueueStore(this.#db, this.dbPath);
     this.#getCall = this.#db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE key = ?`);
     this.#lookup = this.#db.prepare(
       `SELECT c.state, c.result_ref, c.error, c.attempts, c.created_at, c.failure_reason,

@@ -19,7 +19,6 @@ async function project(rows: number): Promise<{ dir: string } & AsyncDisposable>
       `INSERT INTO queue_items (task, row_seq, state, fence, attempts, result, claimed_at, ended_at)
        VALUES ('work', 2, 'done', 1, 1, '4', ?, ?)`,
     ).run(NOW - 9000, NOW - 5000);
-    store.db.exec("UPDATE queue_tasks SET timed_n = 1, timed_ms = 4000 WHERE name = 'work'");
   }
   return { dir, [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
 }
@@ -30,12 +29,15 @@ Deno.test("main() shows each task's standing when running queue status", async (
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     r.stdout,
-    "TASK  FLIGHT  PENDING  RUNNING  EXPIRED  DONE  FAILED  LEASE  LEFT   NEXT\n" +
-      "work       2        6        0        1     1       0  over   12.0s  3 4 5 6 7\n" +
+    "TASK  FLIGHT  PENDING  RUNNING  EXPIRED  DONE  FAILED  LEASE  COST   ETA    NEXT\n" +
+      "work       2        6        0        1     1       0  over   24.0s  12.0s  3 4 5 6 7\n" +
       "work: from nums, by n ASC\n",
   );
   const json = JSON.parse((await runCli(["queue", "status", "--json"], p.dir)).stdout);
-  assert.deepEqual([json[0].pending, json[0].expired, json[0].meanMs], [6, 1, 4000]);
+  assert.deepEqual(
+    [json[0].pending, json[0].expired, json[0].medianMs, json[0].remainingMs],
+    [6, 1, 4000, 24_000],
+  );
 });
 
 Deno.test("main() changes settings and row order for the next claim when running queue set|promote|demote", async () => {
@@ -105,4 +107,27 @@ Deno.test("main() runs tasks a module defines when running queue run", async () 
     unknown.stderr,
     /Cannot run task "triple": "tasks.ts" does not define it \(tasks: .*double/,
   );
+});
+
+Deno.test("main() forgets finished rows older than --older-than when running queue purge, only with --yes", async () => {
+  await using p = await project(8);
+  await runCli(["queue", "status"], p.dir); // the task's items follow its table (as a runner's do)
+  const dry = await runCli(["queue", "purge", "--older-than", "2s"], p.dir);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(
+    dry.stdout,
+    "Would remove work: 1 done, 0 failed\nNothing removed: run again with --yes to remove them\n",
+  );
+  const recent = await runCli(["queue", "purge", "--older-than", "10s", "--yes"], p.dir);
+  assert.equal(recent.stdout, "Nothing ended more than 10s ago\n");
+  const done = await runCli(["queue", "purge", "work", "--older-than", "2s", "--yes"], p.dir);
+  assert.equal(done.stdout, "Removed work: 1 done, 0 failed\n");
+  const status = JSON.parse((await runCli(["queue", "status", "--json"], p.dir)).stdout);
+  assert.deepEqual([status[0].done, status[0].pending, status[0].medianMs], [0, 6, null]);
+  const usage = await runCli(["queue", "purge"], p.dir);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /--older-than is required/);
+  const unknown = await runCli(["queue", "purge", "nope", "--older-than", "1d"], p.dir);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /Cannot find task "nope"/);
 });

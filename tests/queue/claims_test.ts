@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { z } from "zod";
 import {
   claimRows,
   finishClaim,
@@ -9,7 +10,10 @@ import {
   releaseClaims,
   renewClaims,
   retryFailed,
+  selectNext,
   setTask,
+  syncItems,
+  table,
   UnknownTaskError,
 } from "../../lib/queue/mod.ts";
 import { items, numsStore } from "./_store.ts";
@@ -116,4 +120,37 @@ Deno.test("claimRows() picks up rows added to the source table after it started"
     claimRows(t.store, "sq", { owner: "a", now: 0, leaseMs: LEASE }).map((c) => c.key),
     ["8", "7"],
   );
+});
+
+Deno.test("claimRows() orders by a materialised priority over text and missing values (NULLs last), new rows ranked as they come, insertion order once it is dropped", async () => {
+  await using t = await numsStore(0);
+  const rows = table(
+    "mol",
+    z.object({ id: z.number(), name: z.string(), e: z.number().optional() }),
+  );
+  rows.insert([
+    { id: 1, name: "b", e: 2 },
+    { id: 2, name: "a" },
+    { id: 3, name: "c", e: -1 },
+    { id: 4, name: "a", e: 5 },
+  ], { store: t.store });
+  registerTask(t.store, { name: "w", source: "mol", priority: "name ASC, e DESC", inFlight: 1 });
+  const order = (): string[] => {
+    const settings = getTaskSettings(t.store, "w");
+    syncItems(t.store, settings);
+    return selectNext(t.store, settings, 10).map((r) => r.key);
+  };
+  assert.deepEqual(order(), ["4", "2", "1", "3"]);
+  rows.insert([{ id: 5, name: "a", e: 9 }, { id: 6, name: "bb" }], { store: t.store });
+  assert.deepEqual(
+    claimRows(t.store, "w", { owner: "a", now: 0, leaseMs: LEASE }).map((c) => c.key),
+    ["5"],
+  );
+  assert.deepEqual(order(), ["4", "2", "1", "6", "3"]);
+  setTask(t.store, "w", { priority: "e ASC" });
+  assert.deepEqual(order(), ["3", "1", "4", "2", "6"]);
+  setTask(t.store, "w", { priority: null });
+  assert.deepEqual(order(), ["4", "2", "1", "6", "3"]);
+  registerTask(t.store, { name: "w", source: "mol", inFlight: 1 });
+  assert.deepEqual(order(), ["1", "2", "3", "4", "6"]);
 });
