@@ -324,7 +324,7 @@ export class Session implements AsyncDisposable {
             prepare(),
             this.router.route(def, routing),
             true,
-            options.lazy,
+            options,
           );
         case "wait":
           if (!waited) {
@@ -377,7 +377,7 @@ export class Session implements AsyncDisposable {
           try {
             if (claim === "changed" || claim === "held") continue;
             if (claim === "taken-over" && this.store.jobs.inLiveJob(info.key)) {
-              return await this.#runRemote(def, inputs, info, prepare(), match, true, options.lazy);
+              return await this.#runRemote(def, inputs, info, prepare(), match, true, options);
             }
             if (match) {
               return await this.#runRemote(
@@ -387,7 +387,7 @@ export class Session implements AsyncDisposable {
                 prepare(),
                 match,
                 false,
-                options.lazy,
+                options,
               );
             }
           } finally {
@@ -413,9 +413,12 @@ export class Session implements AsyncDisposable {
     prepared: PreparedCall,
     match: RouteMatch | undefined,
     attach: boolean,
-    lazy?: boolean,
+    options: SessionCallOptions,
   ): Promise<O> {
-    const r = await this.#remote.run(def, inputs, info, prepared, match, attach, lazy);
+    const r = await this.#remote.run(def, inputs, info, prepared, match, attach, {
+      lazy: options.lazy,
+      onRouted: options.onRouted,
+    });
     // The result object went missing on the system: it was forgotten; run once more.
     return r.found ? r.value as O : await this.#resolve(def, inputs, info, {}, undefined);
   }
