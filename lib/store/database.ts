@@ -9,9 +9,6 @@ import { DatabaseSync } from "node:sqlite";
 import { SchemaMarkerError, SchemaVersionError, StoreError, StoreLockedError } from "./errors.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 
-/** Page cache of a connection, KiB. */
-export const CACHE_KIB = 32 * 1024;
-
 /** How long a connection waits for another process's lock, in ms. */
 export const BUSY_TIMEOUT_MS = 5000;
 
@@ -51,9 +48,6 @@ export function openDatabase(path: string): DatabaseSync {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     guard(path, () => db.exec("PRAGMA journal_mode = WAL"));
     db.exec("PRAGMA synchronous = NORMAL");
-    // 32 MiB of page cache (SQLite's default is 2 MiB): the random-keyed indexes of a store
-    // with a million calls miss far less (measured in bench/cache.ts).
-    db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
     db.exec("PRAGMA foreign_keys = ON");
     migrate(db, path);
     return db;
