@@ -124,9 +124,9 @@ export class Encoder {
     }
   }
 
-  /** Encodes `value` into `hash` and returns its hex digest. */
-  hash(value: unknown, root: string, hash: Hash): string {
-    this.#begin(root, hash);
+  /** Encodes `value` and returns its hex sha256 (`makeHash` is called for large payloads). */
+  hash(value: unknown, root: string, makeHash: () => Hash): string {
+    this.#begin(root, makeHash);
     try {
       this.#value(value, 0);
       return this.#w.finishHash();
@@ -138,10 +138,10 @@ export class Encoder {
     }
   }
 
-  #begin(root: string, hash: Hash | null): void {
+  #begin(root: string, makeHash: (() => Hash) | null): void {
     this.busy = true;
     this.#root = root;
-    this.#w.start(hash);
+    this.#w.start(makeHash);
   }
 
   /** Drops what a failed encoding left behind (references to caller data). */

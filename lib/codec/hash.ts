@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash, hash } from "node:crypto";
 import { encoderFor, rootOf, rulesOf } from "./_encoder.ts";
 import type { CanonicalOptions } from "./canonical_encode.ts";
 
@@ -44,7 +44,7 @@ import type { CanonicalOptions } from "./canonical_encode.ts";
  * ```
  */
 export function hashValue(value: unknown, options?: CanonicalOptions): string {
-  return encoderFor(rulesOf(options)).hash(value, rootOf(options), createHash("sha256"));
+  return encoderFor(rulesOf(options)).hash(value, rootOf(options), newSha256);
 }
 
 /**
@@ -65,5 +65,9 @@ export function hashValue(value: unknown, options?: CanonicalOptions): string {
  * ```
  */
 export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  return hash("sha256", bytes, "hex");
+}
+
+function newSha256(): Hash {
+  return createHash("sha256");
 }

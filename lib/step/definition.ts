@@ -70,4 +70,10 @@ export interface CallOptions {
   readonly limiter?: Limiter;
   /** Stops the call before it starts running here (its reason is thrown). */
   readonly signal?: AbortSignal;
+  /**
+   * Called once when the call has been routed to a system and handed to the remote runtime
+   * (queued for its job), long before it ends; not for calls run here or answered from the
+   * store. `map` uses it to start its next input while routed calls wait for their jobs.
+   */
+  readonly onRouted?: () => void;
 }

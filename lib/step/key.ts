@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { type CanonicalRules, hashValue } from "../codec/mod.ts";
 
 /** Options of {@linkcode inputsHash} and {@linkcode argumentHashes}. */
@@ -126,9 +126,11 @@ export function argumentHashes(
  * ```
  */
 export function callKey(parts: KeyParts): string {
-  return createHash("sha256")
-    .update(`drover-call-v1\n${parts.step}\n${parts.codeHash}\n${parts.version}\n${parts.argsHash}`)
-    .digest("hex");
+  return hash(
+    "sha256",
+    `drover-call-v1\n${parts.step}\n${parts.codeHash}\n${parts.version}\n${parts.argsHash}`,
+    "hex",
+  );
 }
 
 /** Options of {@linkcode legacyCallKey}. */

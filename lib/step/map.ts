@@ -10,8 +10,9 @@ import { MapResult } from "./map_result.ts";
 import type { Step } from "./step.ts";
 
 /**
- * Most calls of one local `map()` in flight at once (started and not yet returned); the
- * next input starts when one returns. Results keep input order whatever the window.
+ * Most calls of one `map()` in flight at once (started and not yet returned, or not yet
+ * routed); the next input starts when one returns or is handed to the remote runtime.
+ * Results keep input order whatever the window.
  */
 export const MAP_WINDOW = 1024;
 
@@ -23,8 +24,9 @@ export const MAP_WINDOW = 1024;
 export interface MapOptions<I = unknown> extends CallOptions {
   /**
    * Most calls of this map running here at once. Default: all (the session's limit still
-   * applies). It limits local execution only: the map's routed calls are all handed to the
-   * remote runtime at once, so they go into one job array.
+   * applies). It limits local execution only: a routed call leaves the map's window as soon
+   * as it is handed to the remote runtime, so the routed calls go out together, one job
+   * array per batch.
    */
   readonly concurrency?: number;
   /**
@@ -105,11 +107,12 @@ export async function map<I, O>(
       : own;
   };
   // A bounded window of calls in flight: memory and per-call cost stay flat in the number
-  // of inputs. With remote info active every call starts at once, so the routed ones are
-  // handed to the remote runtime together and go into one job array.
-  const window = remoteInfoActive(s.definition)
-    ? inputs.length
-    : Math.min(inputs.length, MAP_WINDOW);
+  // of inputs. With remote info active, a routed call leaves the window once it is handed
+  // to the remote runtime (`onRouted`), so the next inputs follow it into the same batch:
+  // the routed calls still go out together while at most MAP_WINDOW are being prepared.
+  const routing = remoteInfoActive(s.definition);
+  const window = Math.min(inputs.length, MAP_WINDOW);
+  const released = new Set<Promise<void>>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < inputs.length) {
@@ -118,14 +121,34 @@ export async function map<I, O>(
         failures.push({ index, error: options.signal.reason });
         continue;
       }
-      try {
-        values[index] = await s(inputs[index], call(index));
-      } catch (error) {
-        failures.push({ index, error });
+      if (!routing) {
+        try {
+          values[index] = await s(inputs[index], call(index));
+        } catch (error) {
+          failures.push({ index, error });
+        }
+        continue;
+      }
+      const handed = Promise.withResolvers<"routed">();
+      const done = (async (): Promise<void> => {
+        try {
+          values[index] = await s(inputs[index], {
+            ...call(index),
+            onRouted: () => handed.resolve("routed"),
+          });
+        } catch (error) {
+          failures.push({ index, error });
+        }
+      })();
+      if (await Promise.race([done, handed.promise]) === "routed") {
+        // It waits for its job outside the window.
+        released.add(done);
+        void done.then(() => released.delete(done));
       }
     }
   };
   await Promise.all(Array.from({ length: window }, worker));
+  await Promise.all(released);
   failures.sort((a, b) => a.index - b.index);
   return new MapResult(s.stepName, values, failures);
 }

@@ -78,7 +78,8 @@ export class RemoteExecutor {
    * @param prepared Its argument hashes.
    * @param match Its route (absent: the route of its last job).
    * @param attach Whether the call is already in a job.
-   * @param lazy Return a {@linkcode ResultRef} to the result, left on the system.
+   * @param options `lazy`: return a {@linkcode ResultRef} to the result, left on the system;
+   * `onRouted`: called once the call is handed to the remote runtime (queued for its job).
    * @returns The value (or ref), or `found: false` when its result object went missing (forgotten).
    * @throws {StepFailedError} When the call failed, with its reason and retry state.
    */
@@ -89,8 +90,9 @@ export class RemoteExecutor {
     prepared: PreparedCall,
     match: RouteMatch | undefined,
     attach: boolean,
-    lazy = false,
+    options: { readonly lazy?: boolean; readonly onRouted?: () => void } = {},
   ): Promise<RemoteRunResult> {
+    const lazy = options.lazy ?? false;
     const { store, clock, emit } = this.#o;
     if (!def.site) {
       throw new TypeError(
@@ -127,8 +129,9 @@ export class RemoteExecutor {
     const location = routed.route.system;
     const startedAt = clock.now();
     emit({ type: "call-start", step: def.name, key: info.key, location });
-    const outcome =
-      await (attach ? (runtime.attach(call) ?? runtime.run(call)) : runtime.run(call));
+    const pending = attach ? (runtime.attach(call) ?? runtime.run(call)) : runtime.run(call);
+    options.onRouted?.();
+    const outcome = await pending;
     if (!outcome.ok) {
       emit({
         type: "call-failed",

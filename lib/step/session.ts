@@ -44,7 +44,8 @@ export type {
  * await using session = openSession({ dir: `${dir}/.drover`, recordRun: false });
  * const double = step("doc-double", ({ x }: { x: number }) => 2 * x);
  * assert.equal(await session.call(double.definition, { x: 21 }), 42);
- * assert.equal(session.store.countCalls()[0].count, 1); // committed before it returned
+ * session.flush(); // finished calls are committed in batches (within 50 ms); now
+ * assert.equal(session.store.countCalls()[0].count, 1);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -327,7 +328,7 @@ export class Session implements AsyncDisposable {
             prepare(),
             this.router.route(def, routing),
             true,
-            options.lazy,
+            options,
           );
         case "wait":
           if (!waited) {
@@ -380,7 +381,7 @@ export class Session implements AsyncDisposable {
           try {
             if (claim === "changed" || claim === "held") continue;
             if (claim === "taken-over" && this.store.jobs.inLiveJob(info.key)) {
-              return await this.#runRemote(def, inputs, info, prepare(), match, true, options.lazy);
+              return await this.#runRemote(def, inputs, info, prepare(), match, true, options);
             }
             if (match) {
               return await this.#runRemote(
@@ -390,7 +391,7 @@ export class Session implements AsyncDisposable {
                 prepare(),
                 match,
                 false,
-                options.lazy,
+                options,
               );
             }
           } finally {
@@ -416,9 +417,12 @@ export class Session implements AsyncDisposable {
     prepared: PreparedCall,
     match: RouteMatch | undefined,
     attach: boolean,
-    lazy?: boolean,
+    options: SessionCallOptions,
   ): Promise<O> {
-    const r = await this.#remote.run(def, inputs, info, prepared, match, attach, lazy);
+    const r = await this.#remote.run(def, inputs, info, prepared, match, attach, {
+      lazy: options.lazy,
+      onRouted: options.onRouted,
+    });
     // The result object went missing on the system: it was forgotten; run once more.
     return r.found ? r.value as O : await this.#resolve(def, inputs, info, {}, undefined);
   }
@@ -460,24 +464,39 @@ export class Session implements AsyncDisposable {
     }
   }
 
-  /** Writes every finished call still waiting for its group commit now. */
+  /**
+   * Writes every finished call still waiting for its batch's commit now.
+   *
+   * @throws {StoreError} when a batch could not be written (the disk is full): the calls
+   * handed back since are not in the store.
+   */
   flush(): void {
-    if (!this.#closed) this.#writer.flush();
+    if (this.#closed) return;
+    this.#writer.flush();
+    if (this.#writer.failure !== undefined) throw this.#writer.failure;
   }
 
   /**
    * Ends the run (as done), stops the remote runtime and isolate workers, releases this
    * process's claims and closes the store. Idempotent.
+   *
+   * @throws {StoreError} after closing, when a batch of finished calls could not be written.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.endRun("done");
+    let failure: unknown;
+    try {
+      this.endRun("done");
+    } catch (e) {
+      failure = e; // a batch could not be written: said once everything is closed
+    }
     this.#closed = true;
     await this.#remote.close();
     await this.#local.close();
     this.#writer.close();
     this.#claims.close();
     this.store.close();
+    if (failure !== undefined) throw failure;
   }
 
   /** Same as {@linkcode Session.close}. */

@@ -141,6 +141,7 @@ export class Store implements Disposable {
   readonly #db: DatabaseSync;
   readonly #getCall: StatementSync;
   readonly #lookup: StatementSync;
+  readonly #lookupDone: StatementSync;
   #closed = false;
 
   /**
@@ -164,6 +165,13 @@ export class Store implements Disposable {
          c.retryable, c.retry_state, c.owner, c.lease_until, c.location, o.data
        FROM calls c LEFT JOIN objects o ON o.hash = c.result_ref WHERE c.key = ?`,
     );
+    // The cache hit's query: only what a done row has, as an array (no column names).
+    this.#lookupDone = this.#db.prepare(
+      `SELECT c.state, c.result_ref, c.attempts, c.created_at, c.location, o.data
+       FROM calls c LEFT JOIN objects o ON o.hash = c.result_ref WHERE c.key = ?`,
+    );
+    (this.#lookupDone as StatementSync & { setReturnArrays(on: boolean): void })
+      .setReturnArrays(true);
   }
 
   /** The raw connection, for adapters within lib/store. */
@@ -201,6 +209,26 @@ export class Store implements Disposable {
    * @returns The outcome, or undefined when no call has this key.
    */
   lookupCall(key: string): CallLookup | undefined {
+    const done = guard(this.dbPath, () => this.#lookupDone.get(key)) as unknown as
+      | [string, string | null, number, number, string, Uint8Array | null]
+      | undefined;
+    if (!done) return undefined;
+    if (done[0] === "done" && done[1] !== null) {
+      // A done row has no error, failure or claim (every transition to done clears them).
+      const [, resultRef, attempts, createdAt, location, inline] = done;
+      return {
+        state: "done",
+        resultRef,
+        result: inline && sha256Hex(inline) === resultRef ? inline : this.objects.get(resultRef),
+        error: null,
+        attempts: Number(attempts),
+        createdAt: Number(createdAt),
+        failure: null,
+        owner: null,
+        leaseUntil: null,
+        location: String(location),
+      };
+    }
     const row = guard(this.dbPath, () => this.#lookup.get(key));
     if (!row) return undefined;
     const resultRef = row.result_ref == null ? null : String(row.result_ref);

@@ -193,7 +193,87 @@ Deno.test("map() over more inputs than its window caches each call once, in orde
     assert.ok(r.ok);
     assert.deepEqual(r.values, inputs.map(({ i }) => i + 1));
     assert.equal(runs, n >> 1);
-    assert.equal(session.store.countCalls()[0].count, n >> 1);
+    session.flush();
+    assert.deepEqual(session.store.countCalls().map((c) => [c.state, c.count]), [["done", n >> 1]]);
+  } finally {
+    useSession(previous);
+    await session.close();
+  }
+});
+
+/**
+ * A stand-in step whose calls are "routed" (they call `onRouted` one turn after they start,
+ * as the session does once the remote runtime holds them) or run "here" until released.
+ */
+function routedStandIn(routed: (x: number) => boolean): {
+  s: Step<{ x: number }, number>;
+  started: number[];
+  unroutedPeak: () => number;
+  releaseAll: () => void;
+} {
+  const started: number[] = [];
+  const waiting: (() => void)[] = [];
+  let unrouted = 0;
+  let peak = 0;
+  const fn = async ({ x }: { x: number }, options?: CallOptions): Promise<number> => {
+    started.push(x);
+    peak = Math.max(peak, ++unrouted);
+    await Promise.resolve();
+    if (routed(x)) {
+      unrouted--;
+      options?.onRouted?.();
+      await new Promise<void>((r) => waiting.push(r)); // its job
+    } else {
+      await new Promise<void>((r) => waiting.push(r)); // runs here
+      unrouted--;
+    }
+    return x * 10;
+  };
+  Object.defineProperties(fn, {
+    stepName: { value: "routed-stand-in" },
+    definition: { value: { name: "routed-stand-in", options: {} } },
+  });
+  return {
+    s: fn as unknown as Step<{ x: number }, number>,
+    started,
+    unroutedPeak: () => peak,
+    releaseAll: () => waiting.splice(0).forEach((r) => r()),
+  };
+}
+
+Deno.test("map() with remote info starts the next input once a call is routed, never more than MAP_WINDOW unrouted", async () => {
+  await using dir = await tempDir();
+  const session = openSession({
+    dir: `${dir.path}/.drover`,
+    recordRun: false,
+    remoteInfo: { "gpu": { system: "cluster" } },
+  });
+  const previous = useSession(session);
+  try {
+    const n = 3 * MAP_WINDOW + 5;
+    const g = routedStandIn(() => true);
+    const done = map(g.s, Array.from({ length: n }, (_, x) => ({ x })));
+    await new Promise((r) => setTimeout(r, 0));
+    // Every call was handed out while none has ended: routed calls left the window.
+    assert.equal(g.started.length, n);
+    assert.ok(g.unroutedPeak() <= MAP_WINDOW, `peak ${g.unroutedPeak()}`);
+    g.releaseAll();
+    const r = await done;
+    assert.deepEqual(r.values, Array.from({ length: n }, (_, x) => x * 10));
+
+    // Calls that run here keep their slots: the window holds MAP_WINDOW of them.
+    const mixed = routedStandIn((x) => x % 2 === 0);
+    const m = map(mixed.s, Array.from({ length: n }, (_, x) => ({ x })));
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(mixed.unroutedPeak(), MAP_WINDOW);
+    const local = mixed.started.filter((x) => x % 2 === 1).length;
+    assert.equal(local, MAP_WINDOW, "the window filled with local calls");
+    assert.ok(mixed.started.length < n);
+    while (mixed.started.length < n || (await Promise.race([m, null])) === null) {
+      mixed.releaseAll();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    assert.deepEqual((await m).values, Array.from({ length: n }, (_, x) => x * 10));
   } finally {
     useSession(previous);
     await session.close();

@@ -299,3 +299,36 @@ Deno.test("JobStore.takePollTurn() gives one turn per interval across owners", a
   assert.equal(store.jobs.takePollTurn("hpc", "b", 1800, 500), true);
   assert.equal(store.jobs.takePollTurn("other", "b", 1800, 500), true);
 });
+
+Deno.test("Store.lookupCall() answers done (lean query), failed and absent calls with every field", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ dir: `${dir.path}/.drover` });
+  const result = new Uint8Array([0x18, 42]);
+  const resultRef = store.objects.put(result);
+  store.putCall(call("d", { resultRef, attempts: 2, createdAt: 7, location: "local:isolate" }));
+  assert.deepEqual(store.lookupCall("d"), {
+    state: "done",
+    resultRef,
+    result,
+    error: null,
+    attempts: 2,
+    createdAt: 7,
+    failure: null,
+    owner: null,
+    leaseUntil: null,
+    location: "local:isolate",
+  });
+  const error = { name: "E", message: "m" };
+  store.putCall(call("f", { state: "failed", error }));
+  const failed = store.lookupCall("f");
+  assert.equal(failed?.state, "failed");
+  assert.deepEqual(failed?.error, error);
+  assert.equal(failed?.failure?.reason, "exception");
+  assert.equal(store.lookupCall("absent"), undefined);
+  // A done row whose result lives only on a system: no bytes, its ref.
+  store.putCall(call("r", { resultRef: "ab".repeat(32), location: "cluster" }));
+  assert.deepEqual(
+    [store.lookupCall("r")?.result, store.lookupCall("r")?.resultRef],
+    [undefined, "ab".repeat(32)],
+  );
+});
