@@ -175,6 +175,7 @@ export {
   type FlowPart,
   type FlowRun,
   FlowStepError,
+  type FlowTarget,
   FlowWiringError,
   type GraphOptions,
   inputSamples,

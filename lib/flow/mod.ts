@@ -51,6 +51,7 @@ export {
   type StepRunState,
 } from "./flow_run.ts";
 export { runFlow, type RunFlowOptions } from "./run.ts";
+export { type FlowTarget, parseFlowTarget, routeOfNode } from "./flow_target.ts";
 export { isRetryable } from "./failure_policy.ts";
 export { inputSamples, type SampleRow } from "./samples.ts";
 export { flowGraph, type GraphOptions } from "./graph.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { captureStack, type RemoteInfo, type RouteMatch, type StackFrame } from "../routing/mod.ts";
 import { type Clock, systemClock } from "../runtime/mod.ts";
 import { currentSession, type Session } from "../step/mod.ts";
 import { buildOutput, component, outerIndex } from "./_outputs.ts";
@@ -21,6 +22,7 @@ import {
 } from "./flow_run.ts";
 import { type MapPlan, planMap } from "./map_plan.ts";
 import { type FlowNode, FlowWiringError } from "./node.ts";
+import { routeOfNode } from "./flow_target.ts";
 
 /** Options of {@linkcode runFlow}. */
 export interface RunFlowOptions {
@@ -32,6 +34,12 @@ export interface RunFlowOptions {
   readonly onEvent?: (event: FlowEvent) => void;
   /** Time source of the run's timestamps. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * Where the flow's calls go (what {@linkcode Flow.on} sets), matched against each step
+   * and the stack where the run was started; a step it does not route follows the
+   * session's remote info. Default: the session's remote info alone.
+   */
+  readonly remoteInfo?: RemoteInfo;
 }
 
 /**
@@ -76,7 +84,7 @@ export async function runFlow(
       { steps: needs.map((n) => n.name), names: missing },
     );
   }
-  const r = new Runner(f, options);
+  const r = new Runner(f, options, options.remoteInfo ? captureStack() : []);
   for (const [k, v] of Object.entries(inputs)) r.data.set(k, { state: "ok", value: v });
   return await r.run();
 }
@@ -94,7 +102,11 @@ class Runner {
   #stop: unknown = undefined;
   #stopped = false;
 
-  constructor(readonly flow: Flow, readonly options: RunFlowOptions) {
+  constructor(
+    readonly flow: Flow,
+    readonly options: RunFlowOptions,
+    readonly stack: readonly StackFrame[],
+  ) {
     this.#session = options.session ?? currentSession();
     this.#clock = options.clock ?? systemClock;
     this.#startedAt = this.#clock.now();
@@ -222,6 +234,7 @@ class Runner {
     let pending = calls.map((_, i) => i);
     const max = node.options.maxRestarts ?? 0;
     let round = 0;
+    const route = this.#routeOf(node);
     for (;;) {
       const signal = this.options.signal;
       await Promise.all(pending.map(async (i) => {
@@ -229,6 +242,7 @@ class Runner {
           const value = await this.#session.call(def, calls[i], {
             ...(round > 0 ? { retryFailed: true } : {}),
             ...(signal ? { signal } : {}),
+            ...(route ? { route } : {}),
           });
           results[i] = { ok: true, value };
         } catch (error) {
@@ -243,6 +257,12 @@ class Runner {
       round++;
       onRound(round, pending.length);
     }
+  }
+
+  /** The route the flow's target gives a step (computed once per step). */
+  #routeOf(node: FlowNode): RouteMatch | undefined {
+    const info = this.options.remoteInfo;
+    return info ? routeOfNode(info, this.stack, node) : undefined;
   }
 
   async #single(node: FlowNode, values: Record<string, unknown>): Promise<void> {

@@ -162,13 +162,15 @@ export class Session implements AsyncDisposable {
     options: SessionCallOptions = {},
   ): Promise<O> {
     const router = this.router;
-    const routing = router.active
+    const routing = !options.route && router.active
       ? router.capture(options.label ?? currentLabel() ?? def.options.label)
       : undefined;
     if (routing) router.recordSite(this.store, this.runId, def, routing);
     // A routed call holds local work from now on, not only once its key is known: the
     // code identity may take event-loop turns, and a CPU-bound local step takes each one.
-    const early = routing && router.route(def, routing) ? Symbol(def.name) : undefined;
+    const early = options.route || (routing && router.route(def, routing))
+      ? Symbol(def.name)
+      : undefined;
     if (early) this.#gate.routed(early);
     try {
       return await this.#callChecked(def, inputs, options, routing, early);
@@ -321,7 +323,7 @@ export class Session implements AsyncDisposable {
             inputs,
             info,
             prepare(),
-            this.router.route(def, routing),
+            options.route ?? this.router.route(def, routing),
             true,
             options.lazy,
           );
@@ -360,7 +362,7 @@ export class Session implements AsyncDisposable {
               return decode(old) as O;
             }
           }
-          const match = this.router.route(def, routing);
+          const match = options.route ?? this.router.route(def, routing);
           // Routed: local work waits at the gate until its job is submitted (or it ends).
           if (match) this.#gate.routed(info.key);
           const claim = await this.#claims.claim({

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RemoteInfo, RemoteInfoInput } from "../routing/mod.ts";
+import type { RemoteInfo, RemoteInfoInput, RouteMatch } from "../routing/mod.ts";
 import type { Clock } from "../runtime/mod.ts";
 import type { System } from "../systems/mod.ts";
 import type { CallOptions } from "./definition.ts";
@@ -66,4 +66,9 @@ export interface CallKeyInfo extends KeyParts {
 export type SessionCallOptions = CallOptions & {
   /** Hand back a `ResultRef` to a result left on a system instead of reading it (callRef). */
   readonly lazy?: boolean;
+  /**
+   * Send the call this way instead of matching the session's remote info (what a flow's
+   * `.on(...)` decided). Default: the session's remote info routes it.
+   */
+  readonly route?: RouteMatch;
 };
