@@ -33,6 +33,7 @@
  * @module
  */
 export {
+  type CachedCalls,
   type CallKeyInfo,
   type CallOptions,
   callRef,

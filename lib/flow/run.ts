@@ -24,6 +24,9 @@ import { type MapPlan, planMap } from "./map_plan.ts";
 import { type FlowNode, FlowWiringError } from "./node.ts";
 import { routeOfNode } from "./flow_target.ts";
 
+/** A call's value or what it threw. */
+type CallResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 /** Options of {@linkcode runFlow}. */
 export interface RunFlowOptions {
   /** The session whose store and runtime the calls use. Default: the current session. */
@@ -219,41 +222,50 @@ class Runner {
     return await this.#mapped(node, values);
   }
 
-  /** Calls with restart rounds; returns the results (or errors) by position. */
+  /**
+   * Calls with restart rounds; returns the results (or errors) and call keys by position.
+   * The cache answers what it holds in one lookup; the rest are called together (so routed
+   * ones reach the runtime as one array), then each restart round calls only the failed
+   * ones, again together.
+   */
   async #calls(
     node: FlowNode,
     calls: readonly Record<string, unknown>[],
     onRound: (round: number, n: number) => void,
-  ): Promise<
-    { results: ({ ok: true; value: unknown } | { ok: false; error: unknown })[]; rounds: number }
-  > {
+  ): Promise<{ results: CallResult[]; keys: (string | undefined)[]; rounds: number }> {
     const def = node.step.definition;
-    const results = new Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>(
-      calls.length,
-    );
-    let pending = calls.map((_, i) => i);
+    const results = new Array<CallResult>(calls.length);
+    const cached = await this.#session.cachedMany(def, calls);
+    const keys = new Array<string | undefined>(calls.length);
+    let pending: number[] = [];
+    for (let i = 0; i < calls.length; i++) {
+      keys[i] = cached.keys[i];
+      if (cached.hits.has(i)) results[i] = { ok: true, value: cached.hits.get(i) };
+      else pending.push(i);
+    }
     const max = node.options.maxRestarts ?? 0;
     let round = 0;
     const route = this.#routeOf(node);
+    const signal = this.options.signal;
     for (;;) {
-      const signal = this.options.signal;
-      await Promise.all(pending.map(async (i) => {
-        try {
-          const value = await this.#session.call(def, calls[i], {
-            ...(round > 0 ? { retryFailed: true } : {}),
-            ...(signal ? { signal } : {}),
-            ...(route ? { route } : {}),
-          });
-          results[i] = { ok: true, value };
-        } catch (error) {
-          results[i] = { ok: false, error };
-        }
-      }));
+      const options = {
+        ...(round > 0 ? { retryFailed: true } : {}),
+        ...(signal ? { signal } : {}),
+        ...(route ? { route } : {}),
+      };
+      await Promise.all(pending.map((i) =>
+        this.#session.call(def, calls[i], options).then(
+          (value) => void (results[i] = { ok: true, value }),
+          (error) => void (results[i] = { ok: false, error }),
+        )
+      ));
       pending = pending.filter((i) => {
         const r = results[i];
         return !r.ok && isRetryable(r.error);
       });
-      if (pending.length === 0 || round >= max || this.#stopped) return { results, rounds: round };
+      if (pending.length === 0 || round >= max || this.#stopped) {
+        return { results, keys, rounds: round };
+      }
       round++;
       onRound(round, pending.length);
     }
@@ -329,14 +341,14 @@ class Runner {
     this.#emit({ type: "flow-step-start", step: node.name, elements: calls.length });
     const keys: (string | undefined)[] = new Array(plan.size).fill(undefined);
     const def = node.step.definition;
-    const { results, rounds } = await this.#calls(
+    const { results, keys: callKeys, rounds } = await this.#calls(
       node,
       calls,
       (round, n) => this.#emit({ type: "flow-restart", step: node.name, round, elements: n }),
     );
     const table = new Map<string, unknown>();
-    const indexOf = (flat: number): number[] => outerIndex(plan, flat);
-    await Promise.all(results.map(async (r, k) => {
+    for (let k = 0; k < results.length; k++) {
+      const r = results[k];
       const flat = runFlat[k];
       try {
         if (!r.ok) throw r.error;
@@ -348,13 +360,13 @@ class Runner {
             );
           }
         }
-        const key = (await this.#session.keyOf(def, calls[k])).key;
+        const key = callKeys[k] ?? (await this.#session.keyOf(def, calls[k])).key;
         table.set(key, r.value);
         keys[flat] = key;
         states[flat] = "ok";
       } catch (error) {
         states[flat] = "failed";
-        const failure = failureOf(node.name, indexOf(flat), error);
+        const failure = failureOf(node.name, outerIndex(plan, flat), error);
         failures.set(flat, failure);
         this.#emit({
           type: "flow-element-failed",
@@ -364,7 +376,7 @@ class Runner {
           message: failure.error.message,
         });
       }
-    }));
+    }
     const counts = { ok: 0, failed: 0, skipped: 0 };
     for (const s of states) counts[s]++;
     node.outputs.forEach((name, o) => {

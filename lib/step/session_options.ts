@@ -72,3 +72,11 @@ export type SessionCallOptions = CallOptions & {
    */
   readonly route?: RouteMatch;
 };
+
+/** What `Session.cachedMany` found, by position of the calls. */
+export interface CachedCalls<O> {
+  /** The key of each call; undefined where its inputs are not valid. */
+  readonly keys: readonly (string | undefined)[];
+  /** The values of the calls the cache answered. */
+  readonly hits: ReadonlyMap<number, O>;
+}
