@@ -90,9 +90,9 @@ export class Flow {
    * elements. Steps the target does not route follow the session's remote info.
    *
    * @param target A system name, one route for every step (`{ system, inputsPerJob,
-   * resources }`; restarts are the flow's, so its `maxRestarts` defaults to 0), or remote
-   * info whose keys match the steps (`"*::solve"`), labels, or the stack where the flow is
-   * run.
+   * resources }`), or remote info whose keys match the steps (`"*::solve"`), labels, or the
+   * stack where the flow is run. The flow makes the restarts itself, in rounds: a step's
+   * `maxRestarts` (of `mapStep` or `withRestarts`), else its route's.
    * @returns The new flow (not thenable: run it with {@linkcode Flow.run}).
    * @throws {TypeError} for a target that is neither.
    * @throws {RemoteInfoError} for a route or remote info that is not valid.

@@ -29,9 +29,8 @@ function isRemoteInfo(x: object): x is RemoteInfo {
 
 /**
  * Reads a flow target into remote info. A system name or a single route applies to every
- * step (key `*::*`) and, unless the route says otherwise, makes no restarts of its own
- * (`maxRestarts: 0`): a flow restarts failed elements in rounds, each round one array, per
- * its steps' `maxRestarts`.
+ * step (key `*::*`). A flow restarts failed elements itself, in rounds (each round one array
+ * over only the failed elements): up to a step's `maxRestarts`, else its route's.
  *
  * @param target A system name, one route, or remote info.
  * @param flow The flow's name (error messages name it).
@@ -46,11 +45,11 @@ function isRemoteInfo(x: object): x is RemoteInfo {
  * const info = parseFlowTarget("cluster", "screen");
  * assert.equal(info.rules[0].key, "*::*");
  * assert.equal(info.rules[0].route.system, "cluster");
- * assert.equal(info.rules[0].route.maxRestarts, 0);
+ * assert.equal(info.rules[0].route.maxRestarts, 2);
  * const packed = parseFlowTarget({ system: "cluster", inputsPerJob: 20 }, "screen");
  * assert.equal(packed.rules[0].route.inputsPerJob, 20);
  * const bySteps = parseFlowTarget({ "*::solve": { system: "gpu" } }, "screen");
- * assert.equal(bySteps.rules[0].route.maxRestarts, 2);
+ * assert.equal(bySteps.rules[0].key, "*::solve");
  * assert.throws(() => parseFlowTarget({ system: "c", inputsPerJob: 0 }, "screen"), /flow\.on of "screen"/);
  * ```
  */
@@ -58,7 +57,7 @@ export function parseFlowTarget(target: FlowTarget, flow: string): RemoteInfo {
   const source = `for flow.on of "${flow}"`;
   if (typeof target === "string") {
     if (target === "") throw new TypeError(`Cannot route flow "${flow}": the system name is empty`);
-    return parseRemoteInfo({ [EVERY_CALL_KEY]: { system: target, maxRestarts: 0 } }, source);
+    return parseRemoteInfo({ [EVERY_CALL_KEY]: { system: target } }, source);
   }
   if (target === null || typeof target !== "object") {
     throw new TypeError(
@@ -70,7 +69,7 @@ export function parseFlowTarget(target: FlowTarget, flow: string): RemoteInfo {
   if (isRemoteInfo(target)) return target;
   if (typeof (target as RouteInput).system === "string") {
     const route = target as RouteInput;
-    return parseRemoteInfo({ [EVERY_CALL_KEY]: { maxRestarts: 0, ...route } }, source);
+    return parseRemoteInfo({ [EVERY_CALL_KEY]: route }, source);
   }
   return parseRemoteInfo(target as RemoteInfoInput, source);
 }

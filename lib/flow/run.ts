@@ -243,9 +243,9 @@ class Runner {
       if (cached.hits.has(i)) results[i] = { ok: true, value: cached.hits.get(i) };
       else pending.push(i);
     }
-    const max = node.options.maxRestarts ?? 0;
-    let round = 0;
     const route = this.#routeOf(node);
+    const max = node.options.maxRestarts ?? route?.route.maxRestarts ?? 0;
+    let round = 0;
     const signal = this.options.signal;
     for (;;) {
       const options = {
@@ -271,10 +271,14 @@ class Runner {
     }
   }
 
-  /** The route the flow's target gives a step (computed once per step). */
+  /**
+   * The route the flow's target gives a step (computed once per step). The flow restarts
+   * its calls itself, in rounds, so the runtime hands every failure back.
+   */
   #routeOf(node: FlowNode): RouteMatch | undefined {
     const info = this.options.remoteInfo;
-    return info ? routeOfNode(info, this.stack, node) : undefined;
+    const match = info ? routeOfNode(info, this.stack, node) : undefined;
+    return match && { key: match.key, route: { ...match.route, restartBy: "caller" } };
   }
 
   async #single(node: FlowNode, values: Record<string, unknown>): Promise<void> {

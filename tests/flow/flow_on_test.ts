@@ -8,10 +8,10 @@ const sq = step("t.on.sq", ({ xs }: { xs: number }) => xs * xs, { returns: "ys" 
 const gpu = step("t.on.gpu", ({ ys }: { ys: number }) => ys + 1, { returns: "zs", label: "gpu" });
 const f = flow("t_on", grid).pipe(mapStep(sq, "xs[i] -> ys[i]"));
 
-Deno.test("parseFlowTarget() routes every step to a system, with no runtime restarts of its own", () => {
+Deno.test("parseFlowTarget() routes every step to a system", () => {
   const info = parseFlowTarget("cluster", "f");
   assert.deepEqual(info.rules.map((r) => [r.key, r.route.system, r.route.maxRestarts]), [
-    ["*::*", "cluster", 0],
+    ["*::*", "cluster", 2],
   ]);
   const route = parseFlowTarget({ system: "c", inputsPerJob: 7, maxRestarts: 3 }, "f");
   assert.equal(route.rules[0].route.inputsPerJob, 7);
