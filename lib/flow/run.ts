@@ -6,7 +6,7 @@
  */
 import { captureStack, type RemoteInfo, type RouteMatch, type StackFrame } from "../routing/mod.ts";
 import { type Clock, systemClock } from "../runtime/mod.ts";
-import { currentSession, type Session } from "../step/mod.ts";
+import { currentSession, MAP_WINDOW, type Session } from "../step/mod.ts";
 import { buildOutput, component, outerIndex } from "./_outputs.ts";
 import type { ElementFailure, FlowElementState } from "./flow_array.ts";
 import { failureOf, isRetryable, stateOf, tooMany, uniqueCauses } from "./failure_policy.ts";
@@ -253,12 +253,22 @@ class Runner {
         ...(signal ? { signal } : {}),
         ...(route ? { route } : {}),
       };
-      await Promise.all(pending.map((i) =>
+      const one = (i: number): Promise<void> =>
         this.#session.call(def, calls[i], options).then(
           (value) => void (results[i] = { ok: true, value }),
           (error) => void (results[i] = { ok: false, error }),
-        )
-      ));
+        );
+      if (route || this.#session.router.active) {
+        // Maybe routed: every call at once, so they reach the runtime as one array.
+        await Promise.all(pending.map(one));
+      } else {
+        // Here: a bounded window in flight keeps memory flat in the number of elements.
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          while (next < pending.length) await one(pending[next++]);
+        };
+        await Promise.all(Array.from({ length: Math.min(MAP_WINDOW, pending.length) }, worker));
+      }
       pending = pending.filter((i) => {
         const r = results[i];
         return !r.ok && isRetryable(r.error);
