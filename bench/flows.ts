@@ -24,11 +24,12 @@ import { flow, mapStep, openSession, planMap, step } from "../mod.ts";
 import { findCluster } from "./_slurm_cluster.ts";
 import { freshProject, loadAverage } from "./_slurm_project.ts";
 
+const VALUED = ["--rss-side", "--rss-only"];
 const positional = Deno.args.filter((a, i) =>
-  !a.startsWith("--") && Deno.args[i - 1] !== "--rss-side"
+  !a.startsWith("--") && !VALUED.includes(Deno.args[i - 1])
 );
 const N = Number(positional[0] ?? "5000");
-const at = Deno.args.indexOf("--rss-side");
+const at = Deno.args.findIndex((a) => VALUED.includes(a));
 const RSS_SIDE = at >= 0 ? Number(Deno.args[at + 1]) : 300;
 const rows: { name: string; value: string; goal: string; met: boolean }[] = [];
 const load0 = await loadAverage();
@@ -73,15 +74,17 @@ if (Deno.args.includes("--rss-only")) {
   let peak = Deno.memoryUsage().rss;
   const timer = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss), 100);
   const t = performance.now();
+  let counts;
   try {
-    await big.run({ x: s, y: s }, { session });
+    const run = await big.run({ x: s, y: s }, { session });
+    counts = run.steps["bench.flow_mul"].counts;
   } finally {
     clearInterval(timer);
     await session.close();
     await Deno.remove(dir, { recursive: true });
   }
   peak = Math.max(peak, Deno.memoryUsage().rss);
-  console.log(JSON.stringify({ peak, secs: (performance.now() - t) / 1000 }));
+  console.log(JSON.stringify({ peak, secs: (performance.now() - t) / 1000, counts }));
   Deno.exit(0);
 }
 
