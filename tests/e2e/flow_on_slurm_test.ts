@@ -53,6 +53,14 @@ async function runOn(p: RemoteProject, system: string): Promise<Out> {
     await Deno.copyFile(`${REPO_ROOT}/examples/${f}`, `${p.path}/${f}`);
   }
   await Deno.writeTextFile(`${p.path}/flow_failures_on.ts`, SCRIPT);
+  // Room for every array at once: the default cap (100 elements in flight over all of this
+  // user's drover processes) would defer part of an array while other tests' elements are
+  // queued on the shared cluster, and the counts below would be off.
+  const yaml = await Deno.readTextFile(`${p.path}/drover.yaml`);
+  await Deno.writeTextFile(
+    `${p.path}/drover.yaml`,
+    yaml.replaceAll("pollMs: 50 }", "pollMs: 50, maxJobs: 1000 }"),
+  );
   const r = await p.run("flow_failures_on.ts", { env: { SYSTEM: system, FAILURE_P: "0.2" } });
   assert.equal(r.code, 0, r.stderr);
   const out: Out = JSON.parse(r.stdout);
