@@ -33,6 +33,7 @@
  * @module
  */
 export {
+  type CachedCalls,
   type CallKeyInfo,
   type CallOptions,
   callRef,
@@ -194,6 +195,7 @@ export {
   FlowRunStateError,
   type FlowRunView,
   FlowStepError,
+  type FlowTarget,
   FlowWiringError,
   type GraphOptions,
   inputSamples,

@@ -5,6 +5,7 @@
  * restarted, in rounds of only the failed ones).
  *
  *   deno run -A examples/flows_failures.ts
+ *   deno run -A examples/flows_failures.ts --on cluster   # every step on a system of drover.yaml
  *
  * - `mesh_error: true`: meshing fails, so the solves, the charges and the average are
  *   skipped; geometry and materials still run.
@@ -110,8 +111,14 @@ function summary(title: string, run: FlowRun): string {
 }
 
 if (import.meta.main) {
-  console.log(summary("mesh_error", await failuresFlow.run({ ...BASE, mesh_error: true })));
-  const limited = await failuresFlow.run({ ...BASE, V_limits: [-3, 3] });
+  // `--on SYSTEM`: the same flow with its calls sent to SYSTEM (one array per map, one more
+  // per restart round).
+  const at = Deno.args.indexOf("--on");
+  const f = at >= 0
+    ? failuresFlow.on({ system: Deno.args[at + 1], inputsPerJob: 25 })
+    : failuresFlow;
+  console.log(summary("mesh_error", await f.run({ ...BASE, mesh_error: true })));
+  const limited = await f.run({ ...BASE, V_limits: [-3, 3] });
   console.log(summary("V_limits [-3, 3]", limited));
   const charge = limited.data.get("charge")!.value as FlowArray<number>;
   console.log(
@@ -120,7 +127,7 @@ if (import.meta.main) {
   console.log(
     summary(
       "failure_probability 0.3",
-      await failuresFlow.run({ ...BASE, failure_probability: 0.3 }),
+      await f.run({ ...BASE, failure_probability: 0.3 }),
     ),
   );
   console.log(report.graph(limited, { format: "mermaid" }));

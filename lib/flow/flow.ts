@@ -13,10 +13,12 @@ import {
   stepNode,
   toNode,
 } from "./node.ts";
+import type { RemoteInfo } from "../routing/mod.ts";
 import type { FlowRun } from "./flow_run.ts";
 import { type FlowRunOptions, runRecorded } from "./recorded_run.ts";
 import { submitFlow, type SubmitOptions } from "./submit.ts";
 import { callerSite } from "../step/mod.ts";
+import { type FlowTarget, parseFlowTarget } from "./flow_target.ts";
 
 /** What a flow is built from: steps, mapped steps, groups and other flows. */
 export type FlowPart = AnyStep | FlowNode | Concurrent | Flow;
@@ -49,6 +51,8 @@ export class Flow {
   readonly nodes: readonly FlowNode[];
   /** Its steps in an order where each comes after the steps it reads from. */
   readonly order: readonly FlowNode[];
+  /** Where its calls go (set by {@linkcode Flow.on}), or `null`: the session's remote info. */
+  readonly remoteInfo: RemoteInfo | null;
   readonly #returning: ReadonlyMap<string, string> | null;
 
   /**
@@ -57,12 +61,14 @@ export class Flow {
    * @param name Flow name.
    * @param nodes Its steps.
    * @param returning Returned data names and the names they are returned under.
+   * @param remoteInfo Where its calls go (see {@linkcode Flow.on}).
    * @throws {FlowWiringError} for a step given twice, a name produced twice, or a cycle.
    */
   constructor(
     name: string,
     nodes: readonly FlowNode[],
     returning: ReadonlyMap<string, string> | null = null,
+    remoteInfo: RemoteInfo | null = null,
   ) {
     if (typeof name !== "string" || !NAME_RE.test(name)) {
       throw new TypeError(
@@ -75,6 +81,39 @@ export class Flow {
     this.nodes = nodes;
     this.order = check(name, nodes);
     this.#returning = returning;
+    this.remoteInfo = remoteInfo;
+  }
+
+  /**
+   * The same flow with its calls sent to a cluster: a flow on system S runs as if remote
+   * info routed its steps' calls to S. Each mapped step's elements that need running (not
+   * cached, not masked) reach the runtime together and go out as one job array, packed by
+   * the route's `inputsPerJob`; each restart round is one more array over only the failed
+   * elements. Steps the target does not route follow the session's remote info.
+   *
+   * @param target A system name, one route for every step (`{ system, inputsPerJob,
+   * resources }`), or remote info whose keys match the steps (`"*::solve"`), labels, or the
+   * stack where the flow is run. The flow makes the restarts itself, in rounds: a step's
+   * `maxRestarts` (of `mapStep` or `withRestarts`), else its route's.
+   * @returns The new flow (not thenable: run it with {@linkcode Flow.run}).
+   * @throws {TypeError} for a target that is neither.
+   * @throws {RemoteInfoError} for a route or remote info that is not valid.
+   *
+   * @example
+   * ```ts
+   * import { flow, mapStep } from "./mod.ts";
+   * import { step } from "../step/mod.ts";
+   * import assert from "node:assert/strict";
+   * const sq = step("doc-on-sq", ({ x }: { x: number }) => x * x, { returns: "y" });
+   * const f = flow("on", mapStep(sq, "x[i] -> y[i]"));
+   * const there = f.on({ system: "cluster", inputsPerJob: 10 });
+   * assert.equal(there.remoteInfo?.rules[0].route.system, "cluster");
+   * assert.equal(f.remoteInfo, null);
+   * assert.equal("then" in there, false);
+   * ```
+   */
+  on(target: FlowTarget): Flow {
+    return new Flow(this.name, this.nodes, this.#returning, parseFlowTarget(target, this.name));
   }
 
   /**
@@ -85,7 +124,7 @@ export class Flow {
    * @throws {FlowWiringError} as the constructor.
    */
   pipe(...parts: readonly FlowPart[]): Flow {
-    return new Flow(this.name, [...this.nodes, ...parts.flatMap(nodesOf)]);
+    return new Flow(this.name, [...this.nodes, ...parts.flatMap(nodesOf)], null, this.remoteInfo);
   }
 
   /**
@@ -126,7 +165,7 @@ export class Flow {
         { names: missing },
       );
     }
-    return new Flow(this.name, this.nodes, map);
+    return new Flow(this.name, this.nodes, map, this.remoteInfo);
   }
 
   /**
@@ -136,7 +175,7 @@ export class Flow {
    * @returns The new flow.
    */
   rename(name: string): Flow {
-    return new Flow(name, this.nodes, this.#returning);
+    return new Flow(name, this.nodes, this.#returning, this.remoteInfo);
   }
 
   /**
@@ -161,7 +200,7 @@ export class Flow {
       if (!s) return n;
       return n.specText === null ? stepNode(s, n.options) : mapStep(s, n.specText, n.options);
     });
-    return new Flow(this.name, nodes, this.#returning);
+    return new Flow(this.name, nodes, this.#returning, this.remoteInfo);
   }
 
   /**
@@ -193,7 +232,7 @@ export class Flow {
       const options = { ...n.options, ...f(byStep[n.name]) };
       return n.specText === null ? stepNode(n.step, options) : mapStep(n.step, n.specText, options);
     });
-    return new Flow(this.name, nodes, this.#returning);
+    return new Flow(this.name, nodes, this.#returning, this.remoteInfo);
   }
 
   /** Inputs no step produces, in order of first use. */
@@ -226,8 +265,9 @@ export class Flow {
 
   /**
    * Runs the flow in this process with the current session: every call (and every element
-   * of a map) is a normal cached step call, routed like any other. The run is recorded in
-   * the store as it goes (`record: false` to not), so `drover flows progress ID` shows it.
+   * of a map) is a normal cached step call, routed by {@linkcode Flow.on}'s target, else
+   * like any other. The run is recorded in the store as it goes (`record: false` to not),
+   * so `drover flows progress ID` shows it.
    *
    * @param inputs Values of the parameters.
    * @param options Session, abort signal, event sink, recording.
@@ -236,7 +276,11 @@ export class Flow {
    * @throws {FlowStepError} when a step whose policy is to raise failed.
    */
   run(inputs: Readonly<Record<string, unknown>>, options: FlowRunOptions = {}): Promise<FlowRun> {
-    return runRecorded(this, inputs, options);
+    return runRecorded(
+      this,
+      inputs,
+      this.remoteInfo ? { remoteInfo: this.remoteInfo, ...options } : options,
+    );
   }
 
   /**
@@ -362,5 +406,7 @@ export function flow(name: string, ...parts: readonly FlowPart[]): Flow {
  */
 export function first(part: FlowPart): Flow {
   const nodes = nodesOf(part);
-  return new Flow(part instanceof Flow ? part.name : nodes[0]?.name ?? "flow", nodes);
+  return part instanceof Flow
+    ? new Flow(part.name, nodes, null, part.remoteInfo)
+    : new Flow(nodes[0]?.name ?? "flow", nodes);
 }

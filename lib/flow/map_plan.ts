@@ -131,6 +131,13 @@ export function planMap(spec: string | MapSpec, inputs: Record<string, unknown>)
   const indexOf = inh
     ? (flat: number) => inh.indexOf(flat)
     : (flat: number) => unflatten(flat, shape);
+  // Per input: its array and, per axis, the output axis it follows (-1 for a reduced `:`).
+  const items = parsed.inputs.map((item) => ({
+    name: item.name,
+    array: arrays.get(item.name),
+    dims: item.axes?.map((x) => (x.kind === "index" ? axes.indexOf(x.name) : -1)) ?? null,
+    whole: item.axes ? undefined : inputs[item.name],
+  }));
   return {
     spec: parsed,
     axes,
@@ -140,27 +147,24 @@ export function planMap(spec: string | MapSpec, inputs: Record<string, unknown>)
     size,
     element(flat: number): PlannedElement {
       const out = indexOf(flat);
-      const at = new Map(axes.map((n, d) => [n, out[d]]));
       const call: Record<string, unknown> = {};
-      const causes: ElementFailure[] = [];
-      for (const item of parsed.inputs) {
-        if (!item.axes) {
-          call[item.name] = inputs[item.name];
+      let causes: ElementFailure[] | undefined;
+      for (const item of items) {
+        if (!item.dims) {
+          call[item.name] = item.whole;
           continue;
         }
-        const a = arrays.get(item.name)!;
-        const fixed = item.axes.map((x) => (x.kind === "index" ? at.get(x.name)! : null));
-        if (fixed.every((x) => x !== null)) {
+        const a = item.array!;
+        const fixed = item.dims.map((d) => (d < 0 ? null : out[d]));
+        if (!item.dims.includes(-1)) {
           const f = a.flatIndex(fixed as number[]);
           if (a.states[f] === "ok") call[item.name] = a.at(f);
-          else causes.push(...a.rootCauses(f));
+          else (causes ??= []).push(...a.rootCauses(f));
         } else {
           call[item.name] = sliceArray(a, fixed);
         }
       }
-      return causes.length
-        ? { kind: "skip", causes: dedupe(causes) }
-        : { kind: "run", inputs: call };
+      return causes ? { kind: "skip", causes: dedupe(causes) } : { kind: "run", inputs: call };
     },
   };
 }

@@ -61,6 +61,7 @@ export { type FlowRunOptions, FlowRunStateError, runRecorded } from "./recorded_
 export { FLOW_WORKER_ENV, spawnFlowWorker, submitFlow, type SubmitOptions } from "./submit.ts";
 export { loadFlowRun } from "./stored_run.ts";
 export { runFlow, type RunFlowOptions } from "./run.ts";
+export { type FlowTarget, parseFlowTarget, routeOfNode } from "./flow_target.ts";
 export { isRetryable } from "./failure_policy.ts";
 export { inputSamples, type SampleRow } from "./samples.ts";
 export { flowGraph, type GraphOptions } from "./graph.ts";

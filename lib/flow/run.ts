@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { captureStack, type RemoteInfo, type RouteMatch, type StackFrame } from "../routing/mod.ts";
 import { type Clock, systemClock } from "../runtime/mod.ts";
-import { currentSession, type Session } from "../step/mod.ts";
+import { currentSession, MAP_WINDOW, type Session } from "../step/mod.ts";
 import { buildOutput, component, outerIndex } from "./_outputs.ts";
 import type { ElementFailure, FlowElementState } from "./flow_array.ts";
 import { failureOf, isRetryable, stateOf, tooMany, uniqueCauses } from "./failure_policy.ts";
@@ -23,6 +24,10 @@ import {
 } from "./flow_run.ts";
 import { type MapPlan, planMap } from "./map_plan.ts";
 import { type FlowNode, FlowWiringError } from "./node.ts";
+import { routeOfNode } from "./flow_target.ts";
+
+/** A call's value or what it threw. */
+type CallResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** Options of {@linkcode runFlow}. */
 export interface RunFlowOptions {
@@ -38,6 +43,12 @@ export interface RunFlowOptions {
   readonly onStepEnd?: (outcome: StepOutcome) => void;
   /** Called as each call of a step settles (live progress). */
   readonly onCallSettled?: (step: string, ok: boolean) => void;
+  /**
+   * Where the flow's calls go (what {@linkcode Flow.on} sets), matched against each step
+   * and the stack where the run was started; a step it does not route follows the
+   * session's remote info. Default: the session's remote info alone.
+   */
+  readonly remoteInfo?: RemoteInfo;
 }
 
 /**
@@ -82,7 +93,7 @@ export async function runFlow(
       { steps: needs.map((n) => n.name), names: missing },
     );
   }
-  const r = new Runner(f, options);
+  const r = new Runner(f, options, options.remoteInfo ? captureStack() : []);
   for (const [k, v] of Object.entries(inputs)) r.data.set(k, { state: "ok", value: v });
   return await r.run();
 }
@@ -100,7 +111,11 @@ class Runner {
   #stop: unknown = undefined;
   #stopped = false;
 
-  constructor(readonly flow: Flow, readonly options: RunFlowOptions) {
+  constructor(
+    readonly flow: Flow,
+    readonly options: RunFlowOptions,
+    readonly stack: readonly StackFrame[],
+  ) {
     this.#session = options.session ?? currentSession();
     this.#clock = options.clock ?? systemClock;
     this.#startedAt = this.#clock.now();
@@ -215,43 +230,74 @@ class Runner {
     return await this.#mapped(node, values);
   }
 
-  /** Calls with restart rounds; returns the results (or errors) by position. */
+  /**
+   * Calls with restart rounds; returns the results (or errors) and call keys by position.
+   * The cache answers what it holds in one lookup; the rest are called together (so routed
+   * ones reach the runtime as one array), then each restart round calls only the failed
+   * ones, again together.
+   */
   async #calls(
     node: FlowNode,
     calls: readonly Record<string, unknown>[],
     onRound: (round: number, n: number) => void,
-  ): Promise<
-    { results: ({ ok: true; value: unknown } | { ok: false; error: unknown })[]; rounds: number }
-  > {
+  ): Promise<{ results: CallResult[]; keys: (string | undefined)[]; rounds: number }> {
     const def = node.step.definition;
-    const results = new Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>(
-      calls.length,
-    );
-    let pending = calls.map((_, i) => i);
-    const max = node.options.maxRestarts ?? 0;
+    const results = new Array<CallResult>(calls.length);
+    const cached = await this.#session.cachedMany(def, calls);
+    const keys = new Array<string | undefined>(calls.length);
+    let pending: number[] = [];
+    for (let i = 0; i < calls.length; i++) {
+      keys[i] = cached.keys[i];
+      if (cached.hits.has(i)) results[i] = { ok: true, value: cached.hits.get(i) };
+      else pending.push(i);
+    }
+    const route = this.#routeOf(node);
+    const max = node.options.maxRestarts ?? route?.route.maxRestarts ?? 0;
     let round = 0;
+    const signal = this.options.signal;
     for (;;) {
-      const signal = this.options.signal;
-      await Promise.all(pending.map(async (i) => {
-        try {
-          const value = await this.#session.call(def, calls[i], {
-            ...(round > 0 ? { retryFailed: true } : {}),
-            ...(signal ? { signal } : {}),
-          });
-          results[i] = { ok: true, value };
-        } catch (error) {
-          results[i] = { ok: false, error };
-        }
-        this.options.onCallSettled?.(node.name, results[i].ok);
-      }));
+      const options = {
+        ...(round > 0 ? { retryFailed: true } : {}),
+        ...(signal ? { signal } : {}),
+        ...(route ? { route } : {}),
+      };
+      const settled = this.options.onCallSettled;
+      const one = (i: number): Promise<void> =>
+        this.#session.call(def, calls[i], options).then(
+          (value) => void (results[i] = { ok: true, value }),
+          (error) => void (results[i] = { ok: false, error }),
+        ).then(() => settled?.(node.name, results[i].ok));
+      if (route || this.#session.router.active) {
+        // Maybe routed: every call at once, so they reach the runtime as one array.
+        await Promise.all(pending.map(one));
+      } else {
+        // Here: a bounded window in flight keeps memory flat in the number of elements.
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          while (next < pending.length) await one(pending[next++]);
+        };
+        await Promise.all(Array.from({ length: Math.min(MAP_WINDOW, pending.length) }, worker));
+      }
       pending = pending.filter((i) => {
         const r = results[i];
         return !r.ok && isRetryable(r.error);
       });
-      if (pending.length === 0 || round >= max || this.#stopped) return { results, rounds: round };
+      if (pending.length === 0 || round >= max || this.#stopped) {
+        return { results, keys, rounds: round };
+      }
       round++;
       onRound(round, pending.length);
     }
+  }
+
+  /**
+   * The route the flow's target gives a step (computed once per step). The flow restarts
+   * its calls itself, in rounds, so the runtime hands every failure back.
+   */
+  #routeOf(node: FlowNode): RouteMatch | undefined {
+    const info = this.options.remoteInfo;
+    const match = info ? routeOfNode(info, this.stack, node) : undefined;
+    return match && { key: match.key, route: { ...match.route, restartBy: "caller" } };
   }
 
   async #single(node: FlowNode, values: Record<string, unknown>): Promise<void> {
@@ -332,14 +378,14 @@ class Runner {
     this.#emit({ type: "flow-step-start", step: node.name, elements: calls.length });
     const keys: (string | undefined)[] = new Array(plan.size).fill(undefined);
     const def = node.step.definition;
-    const { results, rounds } = await this.#calls(
+    const { results, keys: callKeys, rounds } = await this.#calls(
       node,
       calls,
       (round, n) => this.#emit({ type: "flow-restart", step: node.name, round, elements: n }),
     );
     const table = new Map<string, unknown>();
-    const indexOf = (flat: number): number[] => outerIndex(plan, flat);
-    await Promise.all(results.map(async (r, k) => {
+    for (let k = 0; k < results.length; k++) {
+      const r = results[k];
       const flat = runFlat[k];
       try {
         if (!r.ok) throw r.error;
@@ -351,13 +397,13 @@ class Runner {
             );
           }
         }
-        const key = (await this.#session.keyOf(def, calls[k])).key;
+        const key = callKeys[k] ?? (await this.#session.keyOf(def, calls[k])).key;
         table.set(key, r.value);
         keys[flat] = key;
         states[flat] = "ok";
       } catch (error) {
         states[flat] = "failed";
-        const failure = failureOf(node.name, indexOf(flat), error);
+        const failure = failureOf(node.name, outerIndex(plan, flat), error);
         failures.set(flat, failure);
         this.#emit({
           type: "flow-element-failed",
@@ -367,7 +413,7 @@ class Runner {
           message: failure.error.message,
         });
       }
-    }));
+    }
     const counts = { ok: 0, failed: 0, skipped: 0 };
     for (const s of states) counts[s]++;
     node.outputs.forEach((name, o) => {

@@ -168,6 +168,7 @@ const ROUTE = z.object({
     expect("a list of shell lines"),
   ).readonly().optional(),
   maxRestarts: wholeNumber(0).default(2),
+  restartBy: z.enum(["runtime", "caller"], expect('"runtime" or "caller"')).optional(),
 }, expect("a mapping with at least a system")).strict(expect(`one of ${ROUTE_KEYS.join(", ")}`))
   .readonly();
 

@@ -67,6 +67,11 @@ export interface RouteInput {
   readonly setup?: readonly string[];
   /** Restarts after transient failures (timeout, node failure, ...). Default: 2. */
   readonly maxRestarts?: number;
+  /**
+   * Who restarts failed calls: `"runtime"` (default), or `"caller"`: the runtime hands
+   * every failure back and the caller reruns them together (what a flow's `.on` uses).
+   */
+  readonly restartBy?: "runtime" | "caller";
 }
 
 /** Remote info as written: keys are call-stack patterns or labels. */
@@ -95,6 +100,13 @@ export interface Route {
   readonly setup?: readonly string[];
   /** Restarts after transient failures. */
   readonly maxRestarts: number;
+  /**
+   * Who restarts failed calls: `"runtime"` (default) restarts transient failures itself,
+   * up to `maxRestarts`, and reruns calls that never started; `"caller"` restarts nothing and
+   * hands every failure back, so the caller reruns them together (a flow's restart round is
+   * one array).
+   */
+  readonly restartBy?: "runtime" | "caller";
 }
 
 /** One element of a call-stack pattern: `file::function`; either side may be `*`. */

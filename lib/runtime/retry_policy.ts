@@ -23,11 +23,13 @@ export interface RetryHistory {
 /**
  * Decides whether a failed remote call restarts. Only transient failures restart, at most
  * `maxRestarts` times per run (a later run tries again: the call is stored as retryable);
- * a `not-started` call (never run) restarts without using one.
+ * a `not-started` call (never run) restarts without using one. A route restarted by its
+ * caller (`restartBy: "caller"`) restarts nothing here: transient failures are given back
+ * as retryable.
  *
  * @param reason Why it failed.
  * @param history Attempts so far.
- * @param route The route's restart limit.
+ * @param route The route's restart limit and who restarts.
  * @returns Restart (with the next attempt number) or give up (with why).
  *
  * @example
@@ -40,6 +42,10 @@ export interface RetryHistory {
  *   action: "give-up",
  *   retryState: "non-retryable",
  * });
+ * assert.deepEqual(decideRetry("not-started", h, { maxRestarts: 2, restartBy: "caller" }), {
+ *   action: "give-up",
+ *   retryState: "max-restarts",
+ * });
  * assert.deepEqual(decideRetry("timeout", { ...h, restartsThisRun: 2 }, { maxRestarts: 2 }), {
  *   action: "give-up",
  *   retryState: "max-restarts",
@@ -49,10 +55,12 @@ export interface RetryHistory {
 export function decideRetry(
   reason: FailureReason,
   history: RetryHistory,
-  route: { readonly maxRestarts: number },
+  route: { readonly maxRestarts: number; readonly restartBy?: "runtime" | "caller" },
 ): RetryDecision {
   if (reason === "refused") return { action: "give-up", retryState: "refused" };
   if (!isTransient(reason)) return { action: "give-up", retryState: "non-retryable" };
+  // The caller restarts (a flow's rounds): hand the failure back, still retryable.
+  if (route.restartBy === "caller") return { action: "give-up", retryState: "max-restarts" };
   // Never run (an earlier call of the element ended its process): no blame, no restart used.
   if (reason === "not-started") return { action: "restart", attempt: history.attemptsStarted + 1 };
   if (history.restartsThisRun >= route.maxRestarts) {

@@ -26,6 +26,7 @@ export { StepFailedError, type StepFailedErrorInit, toStoredError } from "./erro
 export type { DroverEvent, EventSink } from "./events.ts";
 export { argumentHashes, callKey, inputsHash, type KeyParts } from "./key.ts";
 export {
+  type CachedCalls,
   type CallKeyInfo,
   openSession,
   Session,

@@ -24,9 +24,15 @@ import { storedRef } from "./_stored_ref.ts";
 import { currentLabel } from "./remote_label.ts";
 import { type RemoteRouting, Router } from "./router.ts";
 import { SubmissionGate } from "./submission_gate.ts";
-import type { CallKeyInfo, SessionCallOptions, SessionOptions } from "./session_options.ts";
+import type {
+  CachedCalls,
+  CallKeyInfo,
+  SessionCallOptions,
+  SessionOptions,
+} from "./session_options.ts";
 
 export type {
+  CachedCalls,
   CallKeyInfo,
   RemoteOptions,
   SessionCallOptions,
@@ -163,13 +169,15 @@ export class Session implements AsyncDisposable {
     options: SessionCallOptions = {},
   ): Promise<O> {
     const router = this.router;
-    const routing = router.active
+    const routing = !options.route && router.active
       ? router.capture(options.label ?? currentLabel() ?? def.options.label, this.call)
       : undefined;
     if (routing) router.recordSite(this.store, this.runId, def, routing);
     // A routed call holds local work from now on, not only once its key is known: the
     // code identity may take event-loop turns, and a CPU-bound local step takes each one.
-    const early = routing && router.route(def, routing) ? Symbol(def.name) : undefined;
+    const early = options.route || (routing && router.route(def, routing))
+      ? Symbol(def.name)
+      : undefined;
     if (early) {
       this.#gate.routed(early);
       // Its bundle builds while the code identity, keys and claims are worked out.
@@ -218,6 +226,47 @@ export class Session implements AsyncDisposable {
     } finally {
       this.#inflight.delete(flight);
     }
+  }
+
+  /**
+   * Many calls of one step looked up at once (what a flow's map does before calling): every
+   * key computed in one loop and the finished ones read in one query, so a replayed map
+   * costs no promise per element. Each hit counts as a cached call (`call-cached`); the
+   * others (absent, running, failed, still in a group commit, or with invalid inputs) are
+   * left for {@linkcode Session.call}. With the session's remote info active, nothing is
+   * answered here (routed call sites are recorded by `call`).
+   *
+   * @param def The step.
+   * @param inputs The inputs of each call.
+   * @returns The key of each call (undefined where its inputs are not valid) and the values
+   * of those the cache holds, by position.
+   */
+  async cachedMany<I, O>(
+    def: StepDefinition<I, O>,
+    inputs: readonly I[],
+  ): Promise<CachedCalls<O>> {
+    const keys = new Array<string | undefined>(inputs.length);
+    const hits = new Map<number, O>();
+    if (def.options.cache === false) return { keys, hits };
+    const identity = this.#identityValues.get(def) ?? await this.identityOf(def);
+    for (let i = 0; i < inputs.length; i++) {
+      try {
+        keys[i] = keyInfo(def, validate(def, inputs[i]), identity).key;
+      } catch {
+        // Invalid inputs: `call` throws the same error for this element.
+      }
+    }
+    if (this.router.active) return { keys, hits };
+    const wanted: string[] = [];
+    for (const k of keys) if (k && !this.#writer.get(k) && !this.#inflight.has(k)) wanted.push(k);
+    const found = this.store.doneResults(wanted);
+    for (let i = 0; i < keys.length; i++) {
+      const bytes = keys[i] && found.get(keys[i]!);
+      if (!bytes) continue;
+      hits.set(i, decode(bytes) as O);
+      this.#emit({ type: "call-cached", step: def.name, key: keys[i]! });
+    }
+    return { keys, hits };
   }
 
   /**
@@ -326,7 +375,7 @@ export class Session implements AsyncDisposable {
             inputs,
             info,
             prepare(),
-            this.router.route(def, routing),
+            options.route ?? this.router.route(def, routing),
             true,
             options,
           );
@@ -365,7 +414,7 @@ export class Session implements AsyncDisposable {
               return decode(old) as O;
             }
           }
-          const match = this.router.route(def, routing);
+          const match = options.route ?? this.router.route(def, routing);
           // Routed: local work waits at the gate until its job is submitted (or it ends).
           if (match) this.#gate.routed(info.key);
           const claim = await this.#claims.claim({

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RemoteInfo, RemoteInfoInput } from "../routing/mod.ts";
+import type { RemoteInfo, RemoteInfoInput, RouteMatch } from "../routing/mod.ts";
 import type { Clock } from "../runtime/mod.ts";
 import type { System } from "../systems/mod.ts";
 import type { CallOptions } from "./definition.ts";
@@ -69,4 +69,17 @@ export interface CallKeyInfo extends KeyParts {
 export type SessionCallOptions = CallOptions & {
   /** Hand back a `ResultRef` to a result left on a system instead of reading it (callRef). */
   readonly lazy?: boolean;
+  /**
+   * Send the call this way instead of matching the session's remote info (what a flow's
+   * `.on(...)` decided). Default: the session's remote info routes it.
+   */
+  readonly route?: RouteMatch;
 };
+
+/** What `Session.cachedMany` found, by position of the calls. */
+export interface CachedCalls<O> {
+  /** The key of each call; undefined where its inputs are not valid. */
+  readonly keys: readonly (string | undefined)[];
+  /** The values of the calls the cache answered. */
+  readonly hits: ReadonlyMap<number, O>;
+}

@@ -142,6 +142,7 @@ export class Store implements Disposable {
   readonly #getCall: StatementSync;
   readonly #lookup: StatementSync;
   readonly #lookupDone: StatementSync;
+  #doneResults: StatementSync | undefined;
   #closed = false;
 
   /**
@@ -249,6 +250,46 @@ export class Store implements Disposable {
       leaseUntil: row.lease_until == null ? null : Number(row.lease_until),
       location: String(row.location),
     };
+  }
+
+  /**
+   * The batch form of the cache's hit path: the result bytes of those of `keys` whose calls
+   * are done with an intact result here (inline and verified against its hash, or in the
+   * object store), in one query per 10,000 keys. A key left out needs the full lookup
+   * ({@linkcode Store.lookupCall}): absent, running, failed, or its result is elsewhere.
+   *
+   * @param keys Call keys.
+   * @returns Result bytes by key.
+   *
+   * @example
+   * ```ts
+   * import { openStore } from "./store.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * using store = openStore({ dir: `${dir}/.drover` });
+   * assert.equal(store.doneResults(["ab".repeat(32)]).size, 0);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  doneResults(keys: readonly string[]): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    const stmt = this.#doneResults ??= this.#db.prepare(
+      `SELECT c.key, c.result_ref, o.data FROM calls c
+         LEFT JOIN objects o ON o.hash = c.result_ref
+       WHERE c.key IN (SELECT value FROM json_each(?)) AND c.state = 'done'
+         AND c.result_ref IS NOT NULL`,
+    );
+    for (let i = 0; i < keys.length; i += 10_000) {
+      const chunk = JSON.stringify(keys.slice(i, i + 10_000));
+      const rows = guard(this.dbPath, () => stmt.all(chunk));
+      for (const row of rows) {
+        const ref = String(row.result_ref);
+        const inline = row.data as Uint8Array | null;
+        const bytes = inline && sha256Hex(inline) === ref ? inline : this.objects.get(ref);
+        if (bytes) out.set(String(row.key), bytes);
+      }
+    }
+    return out;
   }
 
   /**

@@ -155,3 +155,42 @@ Deno.test("RemoteRuntime.prepare() builds a module's bundle once ahead of its ca
   runtime.prepare("/p/c.ts");
   assert.deepEqual(built, ["/p/a.ts", "/p/bad.ts", "/p/bad.ts"]);
 });
+
+Deno.test('RemoteRuntime restarts nothing for a route restarted by its caller (restartBy: "caller"): the killed call and the one after it come back retryable', async () => {
+  await using dir = await tempDir();
+  const { systems } = parseSystemsConfig(
+    `systems:\n  here: { scheduler: local, rundir: "${dir.path}/runs", pollMs: 20 }\n`,
+    "drover.yaml",
+  );
+  using store = openStore({ dir: `${dir.path}/.drover` });
+  const bundle = await bundleStepModule(MODULE);
+  const events: RemoteEvent[] = [];
+  const owner = `${Deno.hostname()}:${Deno.pid}:test`;
+  await using runtime = new RemoteRuntime({
+    store,
+    runId: null,
+    owner,
+    systems: () => systems,
+    connect: (s) => new SystemLink(s, new LocalTransport(), new LocalDriver()),
+    clock: new ManualClock(1_000_000),
+    onEvent: (e) => events.push(e),
+    graceMs: 1e9,
+    bundle: () => Promise.resolve(bundle),
+    cwd: dir.path,
+  });
+  const byCaller = (c: RemoteCall): RemoteCall => ({
+    ...c,
+    route: { ...c.route, restartBy: "caller" },
+  });
+  // One element of two calls: the first kills the element's process, the second never starts.
+  const flaky = byCaller(call("rt-flaky", { x: 1, marker: `${dir.path}/flaky.marker` }, 2));
+  const after = byCaller(call("rt-flaky", { x: 2, marker: `${dir.path}/after.marker` }, 2));
+  claim(store, [flaky, after], owner);
+  const [a, b] = await Promise.all([runtime.run(flaky), runtime.run(after)]);
+  assert.ok(!a.ok && !b.ok, JSON.stringify([a, b]));
+  assert.deepEqual([a.reason, a.retryState], ["killed", "max-restarts"]);
+  assert.deepEqual([b.reason, b.retryState], ["not-started", "max-restarts"]);
+  assert.equal(store.getCall(after.key)?.failure?.retryable, true);
+  assert.equal(events.filter((e) => e.type === "job-restart").length, 0);
+  assert.equal(store.jobs.listJobs().length, 1, "no restart job");
+});

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { type DroverEvent, flow, type FlowArray, mapStep, openSession, step } from "../../mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
+
+const inv = step("t.replay.inv", ({ x }: { x: number }) => {
+  if (x === 0) throw new RangeError("no inverse of 0");
+  return 1 / x;
+}, { returns: "y" });
+const f = flow("t_replay", mapStep(inv, "x[i] -> y[i]"));
+
+Deno.test("Flow.run() replays a map from the cache in one lookup, keeping failures and keys", async () => {
+  await using dir = await tempDir();
+  const events: DroverEvent[] = [];
+  await using session = openSession({
+    dir: `${dir.path}/.drover`,
+    recordRun: false,
+    onEvent: (e) => events.push(e),
+  });
+  const xs = [1, 0, 4, 2];
+  const first = (await f.run({ x: xs }, { session })).data.get("y")!.value as FlowArray<number>;
+  session.flush();
+  events.length = 0;
+  const again = (await f.run({ x: xs }, { session })).data.get("y")!.value as FlowArray<number>;
+  assert.deepEqual(again.values, [1, undefined, 0.25, 0.5]);
+  assert.deepEqual(again.states, first.states);
+  for (let i = 0; i < xs.length; i++) assert.equal(again.keyAt(i), first.keyAt(i));
+  assert.equal(again.errorAt(1)?.error.message, "no inverse of 0");
+  assert.equal(again.errorAt(1)?.key, (await session.keyOf(inv.definition, { x: 0 })).key);
+  assert.equal(events.filter((e) => e.type === "call-cached").length, 4);
+  assert.equal(events.filter((e) => e.type === "call-start").length, 0, "nothing ran again");
+});

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { type DroverEvent, openSession, step } from "../../mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
+
+const half = step("t.cached_many.half", ({ x }: { x: number }) => {
+  if (x < 0) throw new RangeError("negative");
+  return x / 2;
+});
+
+Deno.test("Session.cachedMany() answers finished calls in one lookup and leaves the rest to call()", async () => {
+  await using dir = await tempDir();
+  const events: DroverEvent[] = [];
+  await using session = openSession({
+    dir: `${dir.path}/.drover`,
+    recordRun: false,
+    onEvent: (e) => events.push(e),
+  });
+  await session.call(half.definition, { x: 2 });
+  await session.call(half.definition, { x: 4 });
+  await assert.rejects(session.call(half.definition, { x: -1 }), /negative/);
+  session.flush();
+  events.length = 0;
+  const inputs = [{ x: 4 }, { x: 6 }, { x: -1 }, { x: 2 }, null as unknown as { x: number }];
+  const r = await session.cachedMany(half.definition, inputs);
+  assert.deepEqual([...r.hits.entries()], [[0, 2], [3, 1]]);
+  for (const i of [0, 1, 2, 3]) {
+    assert.equal(r.keys[i], (await session.keyOf(half.definition, inputs[i])).key);
+  }
+  assert.equal(r.keys[4], undefined, "invalid inputs get no key");
+  assert.deepEqual(
+    events.filter((e) => e.type === "call-cached").map((e) => (e as { key: string }).key),
+    [r.keys[0], r.keys[3]],
+  );
+});
+
+Deno.test("Session.cachedMany() answers nothing for a step that is not cached", async () => {
+  await using dir = await tempDir();
+  await using session = openSession({ dir: `${dir.path}/.drover`, recordRun: false });
+  const now = step("t.cached_many.now", ({ x }: { x: number }) => x, { cache: false });
+  await session.call(now.definition, { x: 1 });
+  const r = await session.cachedMany(now.definition, [{ x: 1 }]);
+  assert.equal(r.hits.size, 0);
+});
