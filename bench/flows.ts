@@ -109,7 +109,7 @@ try {
   }
 
   const side = Array.from({ length: 1000 }, (_, i) => i);
-  let t = performance.now();
+  const t = performance.now();
   const plan = planMap("x[i], y[j] -> z[i, j]", { x: side, y: side });
   let runnable = 0;
   for (let k = 0; k < plan.size; k++) if (plan.element(k).kind === "run") runnable++;

@@ -438,7 +438,7 @@ class Runner {
     }, () =>
       states.map((state, flat) => ({
         flat,
-        index: indexOf(flat),
+        index: outerIndex(plan, flat),
         state,
         ...(keys[flat] ? { key: keys[flat] } : {}),
         ...(failures.has(flat) ? { failure: failures.get(flat)! } : {}),
