@@ -222,7 +222,8 @@ export function driverConformance(target: ConformanceTarget): void {
       name,
       array: { size: 3 },
       body: [
-        'if [ "$DROVER_ARRAY_INDEX" = 1 ]; then sleep 60 & echo $! > sleep.pid; wait; fi',
+        // The sleep may die before the shell gets its own signal: stop with it either way.
+        'if [ "$DROVER_ARRAY_INDEX" = 1 ]; then sleep 60 & echo $! > sleep.pid; wait $! || exit $?; fi',
         'if [ "$DROVER_ARRAY_INDEX" = 2 ]; then exit 3; fi',
         'touch "$DROVER_ARRAY_INDEX.done"',
       ],
