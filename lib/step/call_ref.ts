@@ -56,8 +56,6 @@ export async function callRef<I, O>(
   const got = await session.call(def, inputs, { ...options, lazy: true });
   if (got instanceof ResultRef) return got as ResultRef<O>;
   const info = await session.keyOf(def, validate(def, inputs));
-  // A ref names an object of the store: the call's batch is committed first.
-  session.flush();
   const row = session.store.lookupCall(info.key);
   if (!row?.resultRef) {
     throw new Error(`Cannot make a ref to call ${info.key} (step "${def.name}"): no result`);

@@ -1,7 +1,7 @@
 /**
  * Running calls on this machine: in process or in a pool of isolate worker processes,
- * within a concurrency limit, each finished call handed to the session's write-behind
- * batch (see `CallWriter`) and its value handed back.
+ * within a concurrency limit, each finished call committed (grouped with the calls that
+ * finished with it) before its value is handed back.
  *
  * @module
  */
@@ -82,8 +82,7 @@ export class LocalExecutor {
   }
 
   /**
-   * Runs a call, records its outcome (in the writer's open batch, committed within its
-   * `flushMs`) and returns its value.
+   * Runs a call, records its outcome (committed before this returns) and returns its value.
    *
    * @param def The step.
    * @param inputs Validated inputs.
@@ -124,9 +123,7 @@ export class LocalExecutor {
       });
     const { outcome, startedAt, endedAt } = limiter ? await limiter.run(run) : await run();
     if (call.key) {
-      // Write-behind: a batch that cannot be written is reported by the writer (at the
-      // next call and when the session flushes), not by this call's promise.
-      this.#o.writer.add(
+      await this.#o.writer.add(
         {
           key: call.key,
           step: def.name,
@@ -148,7 +145,7 @@ export class LocalExecutor {
         },
         encode(inputs, { root: "args" }),
         outcome.ok ? outcome.bytes : undefined,
-      ).catch(() => {});
+      );
     }
     if (!outcome.ok) {
       this.#o.emit({

@@ -50,8 +50,7 @@ export type {
  * await using session = openSession({ dir: `${dir}/.drover`, recordRun: false });
  * const double = step("doc-double", ({ x }: { x: number }) => 2 * x);
  * assert.equal(await session.call(double.definition, { x: 21 }), 42);
- * session.flush(); // finished calls are committed in batches (within 50 ms); now
- * assert.equal(session.store.countCalls()[0].count, 1);
+ * assert.equal(session.store.countCalls()[0].count, 1); // committed before it returned
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -513,39 +512,24 @@ export class Session implements AsyncDisposable {
     }
   }
 
-  /**
-   * Writes every finished call still waiting for its batch's commit now.
-   *
-   * @throws {StoreError} when a batch could not be written (the disk is full): the calls
-   * handed back since are not in the store.
-   */
+  /** Writes every finished call still waiting for its group commit now. */
   flush(): void {
-    if (this.#closed) return;
-    this.#writer.flush();
-    if (this.#writer.failure !== undefined) throw this.#writer.failure;
+    if (!this.#closed) this.#writer.flush();
   }
 
   /**
    * Ends the run (as done), stops the remote runtime and isolate workers, releases this
    * process's claims and closes the store. Idempotent.
-   *
-   * @throws {StoreError} after closing, when a batch of finished calls could not be written.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    let failure: unknown;
-    try {
-      this.endRun("done");
-    } catch (e) {
-      failure = e; // a batch could not be written: said once everything is closed
-    }
+    this.endRun("done");
     this.#closed = true;
     await this.#remote.close();
     await this.#local.close();
     this.#writer.close();
     this.#claims.close();
     this.store.close();
-    if (failure !== undefined) throw failure;
   }
 
   /** Same as {@linkcode Session.close}. */

@@ -46,10 +46,7 @@ export interface SessionOptions extends RemoteOptions {
   readonly onEvent?: EventSink;
   /** Time source. Default: the system clock. */
   readonly clock?: Clock;
-  /**
-   * Longest a finished call waits for its batch's commit, ms: after a kill -9 at most the
-   * calls of this last stretch run again. Default: 50 (a batch also closes at 5000 calls).
-   */
+  /** Longest a finished call waits for its group commit, ms. Default: 0 (this turn). */
   readonly flushMs?: number;
   /** Record this process as a run (script, argv). Default: true. */
   readonly recordRun?: boolean;

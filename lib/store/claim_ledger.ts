@@ -64,58 +64,50 @@ export class ClaimLedger {
     if (entries.length === 0) return [];
     const s = this.#c;
     const until = ctx.now + ctx.leaseMs;
-    // In key order (keys are random): each B-tree page of a large batch is visited once.
-    const order = entries.map((_, i) => i).sort((a, b) =>
-      entries[a].key < entries[b].key ? -1 : entries[a].key > entries[b].key ? 1 : 0
-    );
-    const claimOne = (e: ClaimEntry): ClaimOutcome => {
-      const row = s.claimRow.get(e.key);
-      if (!row) {
-        if (e.expect !== "absent") return "changed";
-        s.insertClaim.run(
-          e.key,
-          e.step,
+    return transaction(this.#cdb, this.#cpath, () =>
+      entries.map((e): ClaimOutcome => {
+        const row = s.claimRow.get(e.key);
+        if (!row) {
+          if (e.expect !== "absent") return "changed";
+          s.insertClaim.run(
+            e.key,
+            e.step,
+            e.codeHash,
+            e.version,
+            JSON.stringify(e.argHashes),
+            e.location,
+            e.runId,
+            ctx.now,
+            ctx.now,
+            ctx.owner,
+            until,
+          );
+          return "claimed";
+        }
+        const state = String(row.state) as CallState;
+        const owner = row.owner == null ? null : String(row.owner);
+        const lease = row.lease_until == null ? null : Number(row.lease_until);
+        if (state === "running") {
+          if (owner === ctx.owner) return "claimed";
+          if (!this.claimDead(owner, lease, ctx.now)) return "held";
+          const r = s.takeOver.run(ctx.owner, until, e.runId, e.key, owner, lease);
+          return Number(r.changes) > 0 ? "taken-over" : "changed";
+        }
+        if (state !== e.expect) return "changed";
+        const r = s.updateClaim.run(
+          ctx.owner,
+          until,
+          e.location,
+          e.runId,
           e.codeHash,
           e.version,
           JSON.stringify(e.argHashes),
-          e.location,
-          e.runId,
           ctx.now,
-          ctx.now,
-          ctx.owner,
-          until,
+          e.key,
+          state,
         );
-        return "claimed";
-      }
-      const state = String(row.state) as CallState;
-      const owner = row.owner == null ? null : String(row.owner);
-      const lease = row.lease_until == null ? null : Number(row.lease_until);
-      if (state === "running") {
-        if (owner === ctx.owner) return "claimed";
-        if (!this.claimDead(owner, lease, ctx.now)) return "held";
-        const r = s.takeOver.run(ctx.owner, until, e.runId, e.key, owner, lease);
-        return Number(r.changes) > 0 ? "taken-over" : "changed";
-      }
-      if (state !== e.expect) return "changed";
-      const r = s.updateClaim.run(
-        ctx.owner,
-        until,
-        e.location,
-        e.runId,
-        e.codeHash,
-        e.version,
-        JSON.stringify(e.argHashes),
-        ctx.now,
-        e.key,
-        state,
-      );
-      return Number(r.changes) > 0 ? "claimed" : "changed";
-    };
-    const outcomes: ClaimOutcome[] = new Array(entries.length);
-    transaction(this.#cdb, this.#cpath, () => {
-      for (const i of order) outcomes[i] = claimOne(entries[i]);
-    });
-    return outcomes;
+        return Number(r.changes) > 0 ? "claimed" : "changed";
+      }));
   }
 
   /**

@@ -10,7 +10,6 @@
  * @module
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
-import { sha256Hex } from "../codec/mod.ts";
 import { guard, transaction } from "./database.ts";
 import { insertJobRows } from "./_job_rows.ts";
 import { ClaimLedger } from "./claim_ledger.ts";
@@ -90,9 +89,7 @@ export class CallLedger extends ClaimLedger {
 
   /**
    * Records finished local calls (done, or failed by an exception) with their objects, in
-   * one transaction. A call that a live job holds is left to its job. Objects go in first,
-   * each once and in hash order, then the rows in key order: keys and hashes are random,
-   * and sorted inserts visit each B-tree page of a large batch once.
+   * one transaction. A call that a live job holds is left to its job.
    *
    * @param calls The calls.
    */
@@ -100,22 +97,14 @@ export class CallLedger extends ClaimLedger {
     if (calls.length === 0) return;
     const s = this.#s;
     this.#tx(() => {
-      const objects = new Map<string, Uint8Array>();
-      const rows: CallRecord[] = [];
       for (const c of calls) {
         if (s.liveJob.get(c.record.key)) continue;
-        const inputsRef = c.record.inputsRef ?? sha256Hex(c.inputs);
-        objects.set(inputsRef, c.inputs);
-        let resultRef: string | null = null;
-        if (c.result) {
-          resultRef = c.record.resultRef ?? sha256Hex(c.result);
-          objects.set(resultRef, c.result);
-        }
-        rows.push({ ...c.record, inputsRef, resultRef });
+        const inputsRef = this.#objects.put(c.inputs, c.record.inputsRef ?? undefined);
+        const resultRef = c.result
+          ? this.#objects.put(c.result, c.record.resultRef ?? undefined)
+          : null;
+        this.#upsert({ ...c.record, inputsRef, resultRef });
       }
-      for (const hash of [...objects.keys()].sort()) this.#objects.put(objects.get(hash)!, hash);
-      rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      for (const row of rows) this.#upsert(row);
     });
   }
 

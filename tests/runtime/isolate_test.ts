@@ -33,7 +33,6 @@ Deno.test("isolate: a crashing call cannot take the driver down", async () => {
         /about to crash/.test(e.cause.stderr),
     );
     // The call's own exit is its outcome: stored as crashed, not retried by itself.
-    session.flush();
     const [row] = session.store.listCalls();
     assert.equal(row.state, "failed");
     assert.deepEqual(row.failure, {
