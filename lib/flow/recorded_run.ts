@@ -102,8 +102,6 @@ export async function runRecorded(
         options.onEvent?.(e);
       },
       onStepEnd: (o) => {
-        // Element rows take their values from the calls' rows: write the pending ones first.
-        session.flush();
         hooks.onStepEnd(o);
         options.onStepEnd?.(o);
       },

@@ -71,7 +71,7 @@ const realClock: BackoffClock = {
  * import { resolveSshTarget, SshTransport } from "./mod.ts";
  * await using t = new SshTransport(resolveSshTarget("hpc"));
  * const r = await t.exec("squeue --me");
- * console.log(r.code, new TextDecoder().decode(r.stdout));
+ * const listing = r.code === 0 ? new TextDecoder().decode(r.stdout) : "";
  * ```
  *
  * @example
