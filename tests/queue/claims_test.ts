@@ -154,3 +154,35 @@ Deno.test("claimRows() orders by a materialised priority over text and missing v
   registerTask(t.store, { name: "w", source: "mol", inFlight: 1 });
   assert.deepEqual(order(), ["1", "2", "3", "4", "6"]);
 });
+
+Deno.test("setTask() re-ranks a large task by building the claim index again: the next claims follow the new priority, another task's order is kept", async () => {
+  await using t = await numsStore(6_000);
+  table("few", z.object({ id: z.number().int(), n: z.number() }))
+    .insert([1, 2, 3].map((id) => ({ id, n: id })), { store: t.store });
+  registerTask(t.store, { name: "big", source: "nums", priority: "n ASC", inFlight: 3 });
+  registerTask(t.store, { name: "small", source: "few", priority: "n DESC", inFlight: 2 });
+  const claim = (task: string): string[] =>
+    claimRows(t.store, task, { owner: "a", now: 0, leaseMs: LEASE }).map((c) => {
+      finishClaim(t.store, c, { ok: true, result: null }, 0);
+      return c.key;
+    });
+  assert.deepEqual(claim("big"), ["1", "2", "3"]);
+  assert.deepEqual(claim("small"), ["3", "2"]);
+  const indexSql = (): unknown =>
+    t.store.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'queue_items_next'").get()?.sql;
+  // Built again (its SQL text is then the module's, not the migration's).
+  t.store.db.exec("DROP INDEX queue_items_next");
+  t.store.db.exec(
+    "CREATE INDEX queue_items_next ON queue_items(task, boost DESC, rank, row_seq) WHERE state = 'pending'",
+  );
+  const before = indexSql();
+  setTask(t.store, "big", { priority: "n DESC" });
+  assert.deepEqual(claim("big"), ["6000", "5999", "5998"]);
+  assert.notEqual(indexSql(), before);
+  assert.deepEqual(claim("small"), ["1"]);
+  const plan = t.store.db.prepare(
+    `EXPLAIN QUERY PLAN SELECT row_seq FROM queue_items
+     WHERE task = 'big' AND state = 'pending' ORDER BY boost DESC, rank, row_seq LIMIT 1`,
+  ).all().map((r) => String(r.detail)).join("\n");
+  assert.match(plan, /queue_items_next/);
+});
