@@ -6,12 +6,12 @@
  * project's: the same import map plus a scope that maps these packages, for drover's `lib/`
  * only, to a stub whose exports throw when used. A project's own imports of them are not
  * touched. When the project's config cannot be derived safely (JSONC, a separate import
- * map, a `node_modules` directory, a workspace), the bundle is built with the config as it
- * is and keeps them.
+ * map, a `node_modules` directory or package.json, a workspace), the bundle is built with
+ * the config as it is and keeps them.
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /** The specifiers drover's `lib/` imports driver-only packages by, and what it imports. */
@@ -60,6 +60,8 @@ const SAFE_KEYS = new Set([
   "include",
   "publish",
   "unstable",
+  "links",
+  "allowScripts",
 ]);
 
 /**
@@ -120,6 +122,13 @@ export async function writeBundleConfig(
     ...Object.fromEntries(Object.keys(DRIVER_ONLY).map((s) => [s, stub])),
   };
   const derived: Record<string, unknown> = { imports, scopes, lock: hasLock };
+  if (project.links !== undefined) {
+    // Linked packages (`drover init` links a local drover): their folders, made absolute.
+    if (!Array.isArray(project.links) || project.links.some((l) => typeof l !== "string")) {
+      return undefined;
+    }
+    derived.links = (project.links as string[]).map((l) => resolve(dirname(config!), l));
+  }
   if (project.compilerOptions !== undefined) derived.compilerOptions = project.compilerOptions;
   if (project.unstable !== undefined) derived.unstable = project.unstable;
   await Deno.writeTextFile(join(dir, STUB_FILE), stubSource());

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { bundleStepModule } from "../../lib/runtime/mod.ts";
 import { DRIVER_ONLY, writeBundleConfig } from "../../lib/runtime/_bundle_stubs.ts";
 import { writeProjectConfig } from "../_helpers/project.ts";
@@ -30,6 +30,21 @@ Deno.test("bundleStepModule() leaves drover's yaml and nunjucks out of a job bun
   assert.ok(!packages.has("yaml"), [...packages].join(", "));
   assert.ok(!packages.has("nunjucks"), [...packages].join(", "));
   assert.ok(bundle.bytes.length < 1_100_000, `${bundle.bytes.length} bytes`);
+});
+
+Deno.test("bundleStepModule() leaves them out for a project that links drover, as drover init writes it", async () => {
+  await using tmp = await tempDir();
+  const config = {
+    links: [relative(tmp.path, REPO_ROOT)],
+    imports: { drover: "jsr:@drover/drover@^0.1" },
+    allowScripts: { deny: ["npm:cpu-features"] },
+  };
+  await Deno.writeTextFile(`${tmp.path}/deno.json`, JSON.stringify(config));
+  await Deno.writeTextFile(`${tmp.path}/w.ts`, STEP);
+  const bundle = await bundleStepModule(`${tmp.path}/w.ts`, { cacheDir: false });
+  const packages = packagesIn(decoder.decode(bundle.bytes));
+  assert.ok(packages.has("zod"), [...packages].join(", "));
+  assert.ok(!packages.has("yaml") && !packages.has("nunjucks"), [...packages].join(", "));
 });
 
 Deno.test("bundleStepModule() keeps yaml in a job bundle when the project's own module imports it", async () => {
