@@ -50,10 +50,25 @@ export async function maxArraySize(conf: string): Promise<number> {
   return Number(m[1]);
 }
 
-/** How many jobs (array lines) of anyone are pending or running on the cluster. */
+/**
+ * Pending reasons of jobs that wait only for a free CPU, so will start soon and share the
+ * cores. Others (`BeginTime`, `Dependency`, `JobHeldUser`, ...) may wait forever: a test
+ * that submitted with `--begin` in the future and was killed leaves such a job, and counting
+ * it made every case of the bench wait the whole 60 s.
+ */
+const RUNNABLE_REASONS = new Set(["None", "Resources", "Priority"]);
+
+/**
+ * How many jobs (array lines) of anyone are running, or pending and about to run, on the
+ * cluster.
+ */
 export async function activeJobs(conf: string): Promise<number> {
-  const r = await slurmCommand(conf, ["squeue", "-h", "-t", UNFINISHED, "-o", "%i"]);
-  return r.stdout.split("\n").filter(Boolean).length;
+  const r = await slurmCommand(conf, ["squeue", "-h", "-t", UNFINISHED, "-o", "%T %r"]);
+  return r.stdout.split("\n").filter((line) => {
+    const [state, reason] = line.trim().split(/\s+/);
+    return state !== undefined && state !== "" &&
+      (state !== "PENDING" || RUNNABLE_REASONS.has(reason ?? "None"));
+  }).length;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   unchanged,
   writeAtomically,
 } from "./_bundle_cache.ts";
+import { writeBundleConfig } from "./_bundle_stubs.ts";
 
 /** Options of {@linkcode bundleStepModule}. */
 export interface BundleOptions {
@@ -107,8 +108,9 @@ export class BundleError extends Error {
  */
 const EXTERNALS = ["typescript", "ssh2", "npm:typescript@*", "npm:ssh2@*"];
 /** Bumped when the entry or the flags change in a way the cache key would not see. */
-const FORMAT = "drover-bundle/2";
+const FORMAT = "drover-bundle/3";
 const RUNNER_URL = new URL("../worker/element_runner.ts", import.meta.url).href;
+const LIB_URL = new URL("../", import.meta.url).href;
 
 const bundles = new Map<string, Promise<StepBundle>>();
 
@@ -198,10 +200,13 @@ async function build(
   let made: ReturnType<typeof deno> | undefined;
   try {
     await Deno.writeTextFile(join(dir, "entry.ts"), entry);
+    // The project's import map, with drover's driver-only packages stubbed out.
+    const derived = await writeBundleConfig(config, dir, LIB_URL).catch(() => undefined);
+    const bundleConfigFlag = derived === undefined ? configFlag : `--config=${derived}`;
     const args = [
       "bundle",
       "--quiet",
-      configFlag,
+      bundleConfigFlag,
       ...EXTERNALS.map((name) => `--external=${name}`),
       "--output=bundle.js",
       "--sourcemap=external",
@@ -218,10 +223,12 @@ async function build(
       if (cached) return cached;
     }
     const out = await made;
+    // Errors name the project's config (the derived one is gone with the temp directory).
+    const command = [Deno.execPath(), ...args.map((a) => a === bundleConfigFlag ? configFlag : a)];
     if (out.code !== 0) {
       throw new BundleError({
         module,
-        command: [Deno.execPath(), ...args],
+        command,
         stderr: out.stderr,
         exitCode: out.code,
       });
@@ -231,7 +238,7 @@ async function build(
     if (eager !== undefined) {
       throw new BundleError({
         module,
-        command: [Deno.execPath(), ...args],
+        command,
         stderr: `error: the bundle imports "${eager}" statically, so it could not start on a ` +
           `node without it; drover and the module must load "${eager}" with import()\n`,
         exitCode: out.code,

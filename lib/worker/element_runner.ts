@@ -12,29 +12,14 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
-import { z } from "npm:zod@^3.25.0";
-import { sha256Hex } from "../codec/mod.ts";
-import {
-  guardStepCalls,
-  listSteps,
-  lookupStep,
-  openSession,
-  runStepFn,
-  type Session,
-  toStoredError,
-  useSession,
-} from "../step/mod.ts";
-import type { Store, StoredError } from "../store/mod.ts";
+import { openSession, type Session, useSession } from "../step/mod.ts";
+import type { StoredError } from "../store/mod.ts";
 import { ARRAY_INDEX_VARIABLE } from "../scheduler/mod.ts";
 import { describeIssue } from "../systems/mod.ts";
 import { REMOTE_INFO_VAR } from "../routing/mod.ts";
 import {
-  type CallLogRecord,
   type Clock,
-  inlineRecord,
   JOB_DIR_VARIABLE,
-  type JobCall,
   jobDirLayout,
   jobStoreDir,
   manifestPath,
@@ -48,21 +33,14 @@ import {
 } from "../runtime/mod.ts";
 import { CallLogWriter, type SliceLimits } from "./_call_log_writer.ts";
 import { lazySession } from "./_lazy_session.ts";
-import {
-  decodeCallInputs,
-  elementInputs,
-  sizeOf,
-  writeAtomic,
-  writeObject,
-} from "./_element_io.ts";
+import { elementInputs, sizeOf, writeAtomic } from "./_element_io.ts";
+import { envSchema, sliceLimits } from "./_element_env.ts";
+import { loadStep } from "./_load_step.ts";
+import { runCall } from "./_run_call.ts";
+import { seedBundleIdentities } from "./_bundle_identities.ts";
 
 export type { SliceLimits } from "./_call_log_writer.ts";
-
-/** Environment variable: longest a finished call waits for its slice's commit, ms (500). */
-export const SLICE_MS_VARIABLE = "DROVER_SLICE_MS";
-/** Environment variable: most calls committed in one slice (10000). */
-export const SLICE_CALLS_VARIABLE = "DROVER_SLICE_CALLS";
-import { resolveJobRefs } from "./resolve_refs.ts";
+export { SLICE_CALLS_VARIABLE, SLICE_MS_VARIABLE } from "./_element_env.ts";
 
 /** Options of {@linkcode runJobElement}. */
 export interface RunJobElementOptions {
@@ -105,17 +83,6 @@ export interface JobElementReport {
   readonly calls: readonly { readonly key: string; readonly status: JobCallStatus }[];
   /** What went wrong in the runner itself (not in user code), one line per problem. */
   readonly problems: readonly string[];
-}
-
-/** The job's environment. */
-function envSchema(): z.ZodType<Record<string, string>, z.ZodTypeDef, unknown> {
-  const absolute = { message: "an absolute path" };
-  const index = { message: "a whole number, 0 or more" };
-  return z.object({
-    [RUNDIR_VARIABLE]: z.string(absolute).regex(/^\//, absolute),
-    [JOB_DIR_VARIABLE]: z.string(absolute).regex(/^\//, absolute),
-    [ARRAY_INDEX_VARIABLE]: z.string(index).regex(/^\d{1,9}$/, index),
-  });
 }
 
 const encoder = new TextEncoder();
@@ -282,125 +249,8 @@ async function runElement(options: RunJobElementOptions): Promise<JobElementRepo
   }
 }
 
-/** Slice limits: options, else `DROVER_SLICE_MS` / `DROVER_SLICE_CALLS`, else defaults. */
-function sliceLimits(
-  env: Readonly<Record<string, string | undefined>>,
-  given: Partial<SliceLimits> | undefined,
-): SliceLimits {
-  const num = (v: string | undefined): number | undefined =>
-    v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined;
-  return {
-    ms: given?.ms ?? num(env[SLICE_MS_VARIABLE]) ?? 500,
-    calls: given?.calls ?? num(env[SLICE_CALLS_VARIABLE]) ?? 10_000,
-    bytes: given?.bytes ?? 8 * 1024 * 1024,
-  };
-}
-
-/** Loads the module and finds the step, or says why not as the calls' error outcome. */
-async function loadStep(
-  name: string,
-  load: (() => Promise<unknown>) | undefined,
-): Promise<{ step: { readonly fn: (inputs: unknown) => unknown } } | { error: StoredError }> {
-  try {
-    // A step called while the module loads is the workflow running in the job.
-    const message =
-      `step calls ran while the workflow module was loaded in the job: put the script's own work inside "if (import.meta.main) { ... }" (step "${name}")`;
-    guardStepCalls(message);
-    let tripped = 0;
-    try {
-      await load?.();
-    } finally {
-      tripped = guardStepCalls(undefined);
-    }
-    if (tripped > 0) return { error: { name: "UnguardedMainError", message } };
-  } catch (cause) {
-    const error = toStoredError(cause);
-    return {
-      error: {
-        ...error,
-        message: `Cannot load the module of step "${name}" in the job: ${error.message}`,
-      },
-    };
-  }
-  const step = lookupStep(name);
-  if (step) return { step };
-  const known = listSteps().map((s) => s.name).sort();
-  const defines = known.length === 0
-    ? "it defines no steps"
-    : `it defines ${known.slice(0, 10).join(", ")}${known.length > 10 ? ", ..." : ""}`;
-  return {
-    error: {
-      name: "StepNotFoundError",
-      message: `Cannot run step "${name}": the job's bundle does not define it (${defines})`,
-    },
-  };
-}
-
-/**
- * Runs one call and returns its outcome record: small results go inline (the call log's
- * commit makes them durable); a larger result object is written and synced first. Throws
- * only when a file cannot be read or written.
- */
-async function runCall(
-  entry: { readonly fn: (inputs: unknown) => unknown },
-  call: JobCall,
-  inputsOf: (call: JobCall) => Promise<Uint8Array>,
-  ctx: { readonly runDir: string; readonly clock: Pick<Clock, "now">; readonly step: string },
-): Promise<CallLogRecord> {
-  const bytes = await inputsOf(call);
-  if (sha256Hex(bytes) !== call.inputs) {
-    throw new Error(`the inputs of call ${call.key} do not match their hash ${call.inputs}`);
-  }
-  const inputs = await resolveJobRefs(await decodeCallInputs(bytes, call), ctx.runDir);
-  const startedAt = ctx.clock.now();
-  const outcome = await runStepFn(entry.fn, inputs, ctx.step);
-  const endedAt = ctx.clock.now();
-  if (!outcome.ok) return { key: call.key, ok: false, error: outcome.error, startedAt, endedAt };
-  const record = inlineRecord(call.key, outcome.bytes, { startedAt, endedAt });
-  const inline = record.ok && record.inline !== undefined;
-  // An inline result's object is a copy for readers on the system (not synced: the log
-  // holds the durable one); a larger one is the only copy, synced before it is recorded.
-  await writeObject(objectPath(ctx.runDir, sha256Hex(outcome.bytes)), outcome.bytes, {
-    sync: !inline,
-  });
-  return record;
-}
-
-/**
- * Records, for each step defined in the main module, a code identity valid while the main
- * module's bytes are unchanged, so that nested calls never need the TypeScript parser.
- */
-function seedBundleIdentities(store: Store): void {
-  if (!Deno.mainModule.startsWith("file:")) return;
-  const main = realPath(fileURLToPath(Deno.mainModule));
-  const defined = listSteps().filter((s) => s.site && realPath(s.site.file) === main)
-    .map((s) => [s.name, s] as const);
-  if (defined.length === 0) return;
-  const bundle = sha256Hex(Deno.readFileSync(main));
-  store.transaction(() => {
-    for (const [name, s] of defined) {
-      const file = s.site!.file;
-      const source = String(s.fn).replace(/\s+/g, " ").trim();
-      const parts = { bundle, "step:source": sha256Hex(encoder.encode(source)) };
-      const hash = sha256Hex(encoder.encode(JSON.stringify(parts)));
-      const cached = store.getCodeCache(name, file);
-      if (cached?.codeHash === hash && cached.files[file] === bundle) continue;
-      store.putCode({ hash, step: name, parts });
-      store.putCodeCache(name, file, { codeHash: hash, files: { [file]: bundle } });
-    }
-  });
-}
-
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-function realPath(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 function unsetRemoteInfo(): void {
