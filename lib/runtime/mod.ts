@@ -81,12 +81,15 @@ export {
   planArrays,
 } from "./job_planner.ts";
 export {
+  bundleCommand,
   type JobDirLayout,
   jobDirLayout,
   jobEnv,
   type JobLayout,
   jobLayout,
   markerListingScript,
+  WARM_ONLY_VARIABLE,
+  warmUpCommand,
   wrapperBody,
 } from "./job_layout.ts";
 export { stageAndSubmit, type StageOptions, type SubmitResult } from "./submitter.ts";

@@ -58,6 +58,21 @@ export async function stageAndSubmit(
   job: JobRecord,
   options: StageOptions,
 ): Promise<SubmitResult> {
+  const warming: Promise<void>[] = [];
+  try {
+    return await stageThenSubmit(link, job, options, warming);
+  } finally {
+    await Promise.all(warming);
+  }
+}
+
+/** {@linkcode stageAndSubmit}; a warm-up of a newly staged bundle goes into `warming`. */
+async function stageThenSubmit(
+  link: SystemLink,
+  job: JobRecord,
+  options: StageOptions,
+  warming: Promise<void>[],
+): Promise<SubmitResult> {
   const { store, plan } = options;
   const need = (hash: string): Uint8Array => {
     const bytes = options.inputs?.get(hash) ?? store.objects.get(hash);
@@ -73,10 +88,12 @@ export async function stageAndSubmit(
     const manifest = parseManifest(decoder.decode(need(plan.manifest)), dir.manifest);
     const packs = manifest.packed ? elementInputPacks(manifest.elements, need) : [];
     const inputs = manifest.packed ? [] : store.jobs.callsOf(job.id).map((c) => c.inputsRef);
-    await link.stageObjects([
+    const staged = await link.stageMissing([
       { hash: plan.bundle, bytes: () => need(plan.bundle) },
       ...[...new Set(inputs)].map((hash) => ({ hash, bytes: () => need(hash) })),
     ]);
+    // A bundle new on the system is loaded once while the job is submitted and queued.
+    if (staged.has(plan.bundle)) warming.push(link.warmUp(plan.bundle).catch(() => {}));
     await link.transport.writeFiles([
       { path: dir.manifest, data: need(plan.manifest), mode: 0o600 },
       ...packs.map((data, i) => ({ path: dir.inputs(i), data, mode: 0o600 })),

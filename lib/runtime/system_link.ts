@@ -9,6 +9,7 @@ import type { JobStatus, SchedulerDriver, SchedulerLimits } from "../scheduler/m
 import type { System } from "../systems/mod.ts";
 import type { Transport } from "../transport/mod.ts";
 import { TransportError, withAccess } from "../transport/mod.ts";
+import { warmUpCommand } from "./job_layout.ts";
 import type { SharedStatus } from "./shared_status.ts";
 
 const encoder = new TextEncoder();
@@ -182,7 +183,17 @@ export class SystemLink {
    * @returns How many were sent.
    */
   async stageObjects(objects: readonly ObjectToStage[]): Promise<number> {
-    if (objects.length === 0) return 0;
+    return (await this.stageMissing(objects)).size;
+  }
+
+  /**
+   * Like {@linkcode SystemLink.stageObjects}, and says which objects were sent.
+   *
+   * @param objects The objects.
+   * @returns The hashes of those the system lacked and now has.
+   */
+  async stageMissing(objects: readonly ObjectToStage[]): Promise<ReadonlySet<string>> {
+    if (objects.length === 0) return new Set();
     const root = `${await this.rundir()}/objects`;
     const unique = [...new Map(objects.map((o) => [o.hash, o])).values()];
     const list = unique.map((o) => `${o.hash.slice(0, 2)}/${o.hash}`).join("\n") + "\n";
@@ -215,7 +226,19 @@ export class SystemLink {
         (_, i) => this.transport.writeFiles(files.slice(i * size, (i + 1) * size)),
       ),
     );
-    return files.length;
+    return new Set(files.map((f) => f.path.slice(f.path.lastIndexOf("/") + 1)));
+  }
+
+  /**
+   * Loads a newly staged job bundle once on the system, in the background, so its elements
+   * start with Deno's code cache written (see `warmUpCommand`). Returns when the warm-up
+   * has been started; its failure is not an error of the job (elements then start cold).
+   *
+   * @param hash The bundle object.
+   */
+  async warmUp(hash: string): Promise<void> {
+    const [deno, path] = await Promise.all([this.deno(), this.objectPath(hash)]);
+    await this.transport.exec(warmUpCommand(deno, path));
   }
 
   /**

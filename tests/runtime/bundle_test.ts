@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { encode, sha256Hex } from "../../lib/codec/mod.ts";
 import {
+  bundleCommand,
   BundleError,
   bundleStepModule,
   jobDir,
@@ -10,6 +11,7 @@ import {
   objectPath,
   outcomesByKey,
   parseCallLog,
+  WARM_ONLY_VARIABLE,
 } from "../../lib/runtime/mod.ts";
 import { writeProjectConfig } from "../_helpers/project.ts";
 import { REPO_ROOT, tempDir } from "../_helpers/temp.ts";
@@ -84,6 +86,13 @@ Deno.test("bundleStepModule() makes a bundle that runs a job anywhere and never 
     bare.stderr,
     "drover job: Cannot start the job element: DROVER_RUNDIR is required: an absolute path\n",
   );
+
+  // A warm-up only loads the bundle (its code cache is written) and exits quietly.
+  const warm = await run(bundleCommand("deno", bundleFile).slice(1), {
+    cwd: tmp.path,
+    env: { [WARM_ONLY_VARIABLE]: "1" },
+  });
+  assert.deepEqual(warm, { code: 0, stdout: "", stderr: "" });
 });
 
 Deno.test("bundleStepModule() returns the bundle made before for the same module in one process", async () => {

@@ -32,3 +32,41 @@ Deno.test("SystemLink.stageObjects() writes every missing object here, private, 
     assert.equal(Deno.statSync(path).mode! & 0o777, 0o600);
   }
 });
+
+Deno.test("SystemLink.warmUp() loads a newly staged bundle once in the background with the element's command, warm-up only", async () => {
+  await using dir = await tempDir();
+  // The system's Deno: records how it was run, after the warm-up command has returned.
+  const fakeDeno = `${dir.path}/deno`;
+  const seen = `${dir.path}/seen`;
+  await Deno.writeTextFile(
+    fakeDeno,
+    `#!/bin/sh\nprintf '%s|%s\\n' "$DROVER_WARM_ONLY" "$*" > ${seen}.tmp && mv ${seen}.tmp ${seen}\n`,
+  );
+  await Deno.chmod(fakeDeno, 0o700);
+  const system = {
+    name: "here",
+    scheduler: "local" as const,
+    rundir: `${dir.path}/R`,
+    partitions: [],
+    header: [],
+    setup: [],
+    deno: fakeDeno,
+    maxJobs: 10,
+    pollMs: 100,
+  };
+  const link = new SystemLink(system, new LocalTransport(), driverFor("local"));
+  const bytes = new TextEncoder().encode("a bundle");
+  const hash = sha256Hex(bytes);
+  assert.deepEqual(await link.stageMissing([{ hash, bytes: () => bytes }]), new Set([hash]));
+  assert.deepEqual(await link.stageMissing([{ hash, bytes: () => bytes }]), new Set());
+  await link.warmUp(hash);
+  let line: string | undefined;
+  for (let i = 0; i < 500 && line === undefined; i++) {
+    line = await Deno.readTextFile(seen).catch(() => undefined);
+    if (line === undefined) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(
+    line,
+    `1|run -A --no-prompt --no-config --no-lock --no-npm --ext=js ${await link.objectPath(hash)}\n`,
+  );
+});
