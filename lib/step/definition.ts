@@ -76,4 +76,10 @@ export interface CallOptions {
    * store. `map` uses it to start its next input while routed calls wait for their jobs.
    */
   readonly onRouted?: () => void;
+  /**
+   * The stack of the place the call was made, as text, for routing: `map` captures its own
+   * call site once for all its calls (their stacks differ only in drover's frames, which
+   * routing does not read). Default: the call's own stack.
+   */
+  readonly siteStack?: string;
 }

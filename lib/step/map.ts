@@ -4,6 +4,7 @@
  * @module
  */
 import { Limiter } from "../runtime/mod.ts";
+import { stackText } from "./_call_site_id.ts";
 import { currentSession } from "./current.ts";
 import type { CallOptions } from "./definition.ts";
 import { MapResult } from "./map_result.ts";
@@ -111,6 +112,8 @@ export async function map<I, O>(
   // to the remote runtime (`onRouted`), so the next inputs follow it into the same batch:
   // the routed calls still go out together while at most MAP_WINDOW are being prepared.
   const routing = remoteInfoActive(s.definition);
+  // The calls' site, captured once: formatting a stack per call cost ~90 µs of a routed call.
+  const siteStack = routing ? stackText(map) : undefined;
   const window = Math.min(inputs.length, MAP_WINDOW);
   const released = new Set<Promise<void>>();
   let next = 0;
@@ -135,6 +138,7 @@ export async function map<I, O>(
           values[index] = await s(inputs[index], {
             ...call(index),
             onRouted: () => handed.resolve("routed"),
+            siteStack,
           });
         } catch (error) {
           failures.push({ index, error });

@@ -105,7 +105,18 @@ export class Router {
     above: (...args: never[]) => unknown = Router.prototype.capture,
   ): RemoteRouting | undefined {
     if (!this.active) return undefined;
-    const text = stackText(above);
+    return this.captureText(label, stackText(above));
+  }
+
+  /**
+   * {@linkcode Router.capture} of a stack already captured as text (`stackText`).
+   *
+   * @param label The call's label, if any.
+   * @param text The stack's text.
+   * @returns What routing needs, or undefined when routing is off.
+   */
+  captureText(label: string | undefined, text: string): RemoteRouting | undefined {
+    if (!this.active) return undefined;
     const id = `${label ?? ""}\0${text}`;
     let routing = this.#routings.get(id);
     if (routing === undefined) {

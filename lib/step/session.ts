@@ -168,9 +168,14 @@ export class Session implements AsyncDisposable {
     options: SessionCallOptions = {},
   ): Promise<O> {
     const router = this.router;
-    const routing = !options.route && router.active
-      ? router.capture(options.label ?? currentLabel() ?? def.options.label, this.call)
+    const label = !options.route && router.active
+      ? options.label ?? currentLabel() ?? def.options.label
       : undefined;
+    const routing = options.route || !router.active
+      ? undefined
+      : options.siteStack === undefined
+      ? router.capture(label, this.call)
+      : router.captureText(label, options.siteStack);
     if (routing) router.recordSite(this.store, this.runId, def, routing);
     // A routed call holds local work from now on, not only once its key is known: the
     // code identity may take event-loop turns, and a CPU-bound local step takes each one.

@@ -278,3 +278,32 @@ Deno.test("map() with remote info starts the next input once a call is routed, n
     await session.close();
   }
 });
+
+Deno.test("map() with remote info captures its call site's stack once for all its calls, and they route as a call from that site would", async () => {
+  await using dir = await tempDir();
+  const session = openSession({
+    dir: `${dir.path}/.drover`,
+    recordRun: false,
+    // Active, but routes none of these calls: they run here.
+    remoteInfo: { "nowhere.ts::never": { system: "cluster" } },
+  });
+  const previous = useSession(session);
+  const inc = step("map-site-inc", ({ x }: { x: number }) => x + 1);
+  const capture = Error.captureStackTrace;
+  let captures = 0;
+  Error.captureStackTrace = (target: object, above?: CallableFunction) => {
+    captures++;
+    capture(target, above);
+  };
+  try {
+    const r = await map(inc, Array.from({ length: 200 }, (_, x) => ({ x })));
+    assert.deepEqual(r.values, Array.from({ length: 200 }, (_, x) => x + 1));
+    assert.ok(captures <= 2, `${captures} stack captures for 200 calls`);
+  } finally {
+    Error.captureStackTrace = capture;
+    useSession(previous);
+    await session.close();
+  }
+  // One site, recorded as a plain call from the same place would be.
+  assert.equal(session.router.captures, 1);
+});
