@@ -116,6 +116,7 @@ export async function map<I, O>(
   const siteStack = routing ? stackText(map) : undefined;
   const window = Math.min(inputs.length, MAP_WINDOW);
   const released = new Set<Promise<void>>();
+  const cache = routing ? undefined : new ChunkLookup(s, inputs);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < inputs.length) {
@@ -123,6 +124,13 @@ export async function map<I, O>(
       if (options.signal?.aborted) {
         failures.push({ index, error: options.signal.reason });
         continue;
+      }
+      if (cache) {
+        const hit = cache.hit(index) ?? await cache.lookup(index);
+        if (hit) {
+          values[index] = hit.value;
+          continue;
+        }
       }
       if (!routing) {
         try {
@@ -165,5 +173,75 @@ function remoteInfoActive(definition: unknown): boolean {
     return currentSession().router.active;
   } catch {
     return false;
+  }
+}
+
+/** Inputs looked up in the store a chunk at a time (`Session.cachedMany`). */
+const LOOKUP_CHUNK = 4096;
+/** After a chunk with no hit, chunks are looked up again only every this many. */
+const PROBE_EVERY = 16;
+
+/**
+ * The cache's answers for a local map, read a chunk of inputs at a time (one key loop and
+ * one query) instead of one lookup per call: a replay of a finished map costs no call per
+ * element. A map whose chunks hit nothing (a fresh run) stops looking (its keys would be
+ * worked out twice), and looks again every PROBE_EVERY chunks.
+ */
+class ChunkLookup<I, O> {
+  readonly #s: Step<I, O>;
+  readonly #inputs: readonly I[];
+  readonly #chunks = new Map<number, Promise<ReadonlyMap<number, O>>>();
+  readonly #done = new Map<number, ReadonlyMap<number, O>>();
+  #missSince: number | undefined;
+  #off = false;
+
+  constructor(s: Step<I, O>, inputs: readonly I[]) {
+    this.#s = s;
+    this.#inputs = inputs;
+  }
+
+  /** The value of input `index` when its chunk was looked up and it hit (no await). */
+  hit(index: number): { value: O } | undefined {
+    const found = this.#done.get(Math.floor(index / LOOKUP_CHUNK));
+    return found?.has(index) ? { value: found.get(index) as O } : undefined;
+  }
+
+  /** Looks up the chunk of input `index` (once), then answers as {@linkcode hit}. */
+  async lookup(index: number): Promise<{ value: O } | undefined> {
+    const chunk = Math.floor(index / LOOKUP_CHUNK);
+    if (this.#done.has(chunk)) return undefined;
+    let p = this.#chunks.get(chunk);
+    if (!p) {
+      if (this.#off) return undefined;
+      const probing = this.#missSince !== undefined;
+      if (probing && (chunk - this.#missSince!) % PROBE_EVERY !== 0) return undefined;
+      p = this.#read(chunk);
+      this.#chunks.set(chunk, p);
+    }
+    const found = await p;
+    return found.has(index) ? { value: found.get(index) as O } : undefined;
+  }
+
+  async #read(chunk: number): Promise<ReadonlyMap<number, O>> {
+    const start = chunk * LOOKUP_CHUNK;
+    const slice = this.#inputs.slice(start, start + LOOKUP_CHUNK);
+    let hits: ReadonlyMap<number, O> = new Map();
+    try {
+      const definition = this.#s.definition;
+      if (definition !== undefined) {
+        hits = (await currentSession().cachedMany(definition, slice)).hits;
+      }
+    } catch {
+      // Calls report what went wrong (a session that cannot open, a step's identity), each
+      // on its own, as without the lookup.
+      this.#off = true;
+    }
+    const found = new Map<number, O>();
+    for (const [i, v] of hits) found.set(start + i, v);
+    if (found.size === 0) this.#missSince ??= chunk;
+    else this.#missSince = undefined;
+    this.#done.set(chunk, found);
+    this.#chunks.delete(chunk);
+    return found;
   }
 }

@@ -276,8 +276,10 @@ export class Store implements Disposable {
     const stmt = this.#doneResults ??= this.#db.prepare(
       `SELECT c.key, c.result_ref, o.data FROM calls c
          LEFT JOIN objects o ON o.hash = c.result_ref
-       WHERE c.key IN (SELECT value FROM json_each(?)) AND c.state = 'done'
+       WHERE c.key IN (SELECT value FROM json_each(?)) AND +c.state = 'done'
          AND c.result_ref IS NOT NULL`,
+      // `+c.state`: look the keys up by primary key. Left to itself SQLite walks every done
+      // call through calls_state and tests each against the list (220 ms a chunk at 100k).
     );
     for (let i = 0; i < keys.length; i += 10_000) {
       const chunk = JSON.stringify(keys.slice(i, i + 10_000));

@@ -307,3 +307,45 @@ Deno.test("map() with remote info captures its call site's stack once for all it
   // One site, recorded as a plain call from the same place would be.
   assert.equal(session.router.captures, 1);
 });
+
+Deno.test("map() answers a replay from the store a chunk of inputs at a time, and runs only the new inputs of a grown map", async () => {
+  await using dir = await tempDir();
+  const cached: string[] = [];
+  const session = openSession({
+    dir: `${dir.path}/.drover`,
+    recordRun: false,
+    onEvent: (e) => void (e.type === "call-cached" && cached.push(e.key)),
+  });
+  const previous = useSession(session);
+  let ran = 0;
+  const sq = step("map-chunk-sq", ({ x }: { x: number }) => {
+    ran++;
+    return x * x;
+  });
+  const lookups: number[] = [];
+  const cachedMany = session.cachedMany.bind(session);
+  session.cachedMany = ((def, inputs) => {
+    lookups.push(inputs.length);
+    return cachedMany(def, inputs);
+  }) as typeof session.cachedMany;
+  try {
+    const n = 5000;
+    const inputs = Array.from({ length: 2 * n }, (_, x) => ({ x }));
+    const first = await map(sq, inputs.slice(0, n));
+    assert.equal(ran, n);
+    // A fresh map looked up its first chunk, found nothing, and stopped looking.
+    assert.deepEqual(lookups, [4096]);
+    lookups.length = 0;
+    ran = 0;
+    const again = await map(sq, inputs);
+    assert.deepEqual(again.values, inputs.map(({ x }) => x * x));
+    assert.deepEqual(again.values.slice(0, n), first.values);
+    assert.equal(ran, n, "only the new inputs ran");
+    assert.equal(cached.length, n);
+    // Every chunk looked up while chunks hit (the second one partly).
+    assert.deepEqual(lookups, [4096, 4096, 2 * n - 2 * 4096]);
+  } finally {
+    useSession(previous);
+    await session.close();
+  }
+});
