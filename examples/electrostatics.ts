@@ -47,11 +47,8 @@ export const makeGeometry = step(
 
 export const makeMesh = step(
   "electrostatics.make_mesh",
-  ({ geometry, meshSize }: { geometry: Geometry; meshSize: number }): Mesh => {
-    const nx = Math.max(3, Math.round(geometry.x / meshSize) + 1);
-    const ny = Math.max(3, Math.round(geometry.y / meshSize) + 1);
-    return { geometry, nx, ny, h: meshSize };
-  },
+  ({ geometry, meshSize }: { geometry: Geometry; meshSize: number }): Mesh =>
+    meshOf(geometry, meshSize),
 );
 
 export const makeMaterials = step(
@@ -80,16 +77,7 @@ export const runElectrostatics = step(
 
 export const getCharge = step(
   "electrostatics.get_charge",
-  ({ solution }: { solution: Electrostatics }): number => {
-    // Gauss's law on the left electrode: sum of epsilon * dphi/dx along it.
-    const { mesh, potential, epsilon } = solution;
-    let q = 0;
-    for (let j = 1; j < mesh.ny - 1; j++) {
-      const k = j * mesh.nx;
-      q += epsilon[k] * (potential[k] - potential[k + 1]);
-    }
-    return q;
-  },
+  ({ solution }: { solution: Electrostatics }): number => chargeOf(solution),
 );
 
 export const averageCharge = step(
@@ -98,8 +86,15 @@ export const averageCharge = step(
     charges.reduce((a, b) => a + b, 0) / charges.length,
 );
 
+/** A grid with spacing `h` over the geometry. */
+export function meshOf(geometry: Geometry, h: number): Mesh {
+  const nx = Math.max(3, Math.round(geometry.x / h) + 1);
+  const ny = Math.max(3, Math.round(geometry.y / h) + 1);
+  return { geometry, nx, ny, h };
+}
+
 /** Relative permittivity of every grid point (row-major, ny x nx). */
-function permittivityGrid(mesh: Mesh, materials: Materials): Float64Array {
+export function permittivityGrid(mesh: Mesh, materials: Materials): Float64Array {
   const eps = new Float64Array(mesh.nx * mesh.ny);
   for (let i = 0; i < mesh.nx; i++) {
     const x = i * mesh.h;
@@ -109,12 +104,16 @@ function permittivityGrid(mesh: Mesh, materials: Materials): Float64Array {
   return eps;
 }
 
-/** Jacobi iterations for div(eps grad phi) = 0 with Dirichlet electrodes left and right. */
-function solveLaplace(
+/**
+ * `iterations` Jacobi iterations for div(eps grad phi) = 0 with Dirichlet electrodes left
+ * and right.
+ */
+export function solveLaplace(
   mesh: Mesh,
   epsilon: Float64Array,
   vLeft: number,
   vRight: number,
+  iterations = 400,
 ): Electrostatics {
   const { nx, ny } = mesh;
   let phi = new Float64Array(nx * ny);
@@ -122,21 +121,34 @@ function solveLaplace(
     for (let i = 0; i < nx; i++) phi[j * nx + i] = vLeft + (vRight - vLeft) * (i / (nx - 1));
   }
   let next = phi.slice();
-  for (let iter = 0; iter < 400; iter++) {
+  for (let iter = 0; iter < iterations; iter++) {
     for (let j = 0; j < ny; j++) {
       for (let i = 1; i < nx - 1; i++) {
         const k = j * nx + i;
         const up = j > 0 ? k - nx : k + nx; // mirror: insulating top and bottom walls
         const down = j < ny - 1 ? k + nx : k - nx;
-        const w = [epsilon[k - 1], epsilon[k + 1], epsilon[up], epsilon[down]]
-          .map((e) => (e + epsilon[k]) / 2);
-        next[k] = (w[0] * phi[k - 1] + w[1] * phi[k + 1] + w[2] * phi[up] + w[3] * phi[down]) /
-          (w[0] + w[1] + w[2] + w[3]);
+        const w0 = (epsilon[k - 1] + epsilon[k]) / 2;
+        const w1 = (epsilon[k + 1] + epsilon[k]) / 2;
+        const w2 = (epsilon[up] + epsilon[k]) / 2;
+        const w3 = (epsilon[down] + epsilon[k]) / 2;
+        next[k] = (w0 * phi[k - 1] + w1 * phi[k + 1] + w2 * phi[up] + w3 * phi[down]) /
+          (w0 + w1 + w2 + w3);
       }
     }
     [phi, next] = [next, phi];
   }
   return { mesh, potential: phi, epsilon };
+}
+
+/** Gauss's law on the left electrode: the sum of epsilon * dphi/dx along it. */
+export function chargeOf(solution: Electrostatics): number {
+  const { mesh, potential, epsilon } = solution;
+  let q = 0;
+  for (let j = 1; j < mesh.ny - 1; j++) {
+    const k = j * mesh.nx;
+    q += epsilon[k] * (potential[k] - potential[k + 1]);
+  }
+  return q;
 }
 
 if (import.meta.main) {

@@ -12,32 +12,27 @@
  * @module
  */
 import { concurrently, flow, type FlowArray, inputSamples, mapStep, report, step } from "drover";
+import {
+  chargeOf,
+  type Electrostatics,
+  type Geometry,
+  type Materials,
+  type Mesh,
+  meshOf,
+  permittivityGrid,
+  solveLaplace as solve,
+} from "./electrostatics.ts";
 
-/** A rectangular box with an electrode on its left and right walls. */
-export interface Geometry {
-  readonly x: number;
-  readonly y: number;
-}
-
-/** A regular grid over the geometry. */
-export interface Mesh {
-  readonly geometry: Geometry;
-  readonly nx: number;
-  readonly ny: number;
-  readonly h: number;
-}
-
-/** Vertical bands of material across the box, left to right. */
-export interface Materials {
-  readonly bands: readonly { readonly until: number; readonly epsilon: number }[];
-}
-
-/** A solved potential. */
-export interface Electrostatics {
-  readonly mesh: Mesh;
-  readonly potential: Float64Array;
-  readonly epsilon: Float64Array;
-}
+// The physics is examples/electrostatics.ts's; this module wires it as flows.
+export {
+  chargeOf,
+  type Electrostatics,
+  type Geometry,
+  type Materials,
+  type Mesh,
+  meshOf,
+  permittivityGrid,
+};
 
 export const makeGeometry = step(
   "flows_electrostatics.make_geometry",
@@ -99,13 +94,6 @@ export const V_LEFT: readonly number[] = Array.from({ length: 10 }, (_, i) => i 
 /** Right voltages. */
 export const V_RIGHT: readonly number[] = Array.from({ length: 20 }, (_, i) => -i * 0.25);
 
-/** A grid with spacing `h` over the geometry. */
-export function meshOf(geometry: Geometry, h: number): Mesh {
-  const nx = Math.max(3, Math.round(geometry.x / h) + 1);
-  const ny = Math.max(3, Math.round(geometry.y / h) + 1);
-  return { geometry, nx, ny, h };
-}
-
 /** Air on the left half, glass on the right. */
 export function materialsOf(geometry: Geometry): Materials {
   return {
@@ -113,58 +101,14 @@ export function materialsOf(geometry: Geometry): Materials {
   };
 }
 
-/** Relative permittivity of every grid point (row-major, ny x nx). */
-export function permittivityGrid(mesh: Mesh, materials: Materials): Float64Array {
-  const eps = new Float64Array(mesh.nx * mesh.ny);
-  for (let i = 0; i < mesh.nx; i++) {
-    const x = i * mesh.h;
-    const band = materials.bands.find((b) => x <= b.until + 1e-12) ?? materials.bands.at(-1)!;
-    for (let j = 0; j < mesh.ny; j++) eps[j * mesh.nx + i] = band.epsilon;
-  }
-  return eps;
-}
-
-/** Jacobi iterations for div(eps grad phi) = 0 with Dirichlet electrodes left and right. */
+/** The solver of examples/electrostatics.ts, with the 200 iterations this tutorial uses. */
 export function solveLaplace(
   mesh: Mesh,
   epsilon: Float64Array,
   vLeft: number,
   vRight: number,
 ): Electrostatics {
-  const { nx, ny } = mesh;
-  let phi = new Float64Array(nx * ny);
-  for (let j = 0; j < ny; j++) {
-    for (let i = 0; i < nx; i++) phi[j * nx + i] = vLeft + (vRight - vLeft) * (i / (nx - 1));
-  }
-  let next = phi.slice();
-  for (let iter = 0; iter < 200; iter++) {
-    for (let j = 0; j < ny; j++) {
-      for (let i = 1; i < nx - 1; i++) {
-        const k = j * nx + i;
-        const up = j > 0 ? k - nx : k + nx; // mirror: insulating top and bottom walls
-        const down = j < ny - 1 ? k + nx : k - nx;
-        const w0 = (epsilon[k - 1] + epsilon[k]) / 2;
-        const w1 = (epsilon[k + 1] + epsilon[k]) / 2;
-        const w2 = (epsilon[up] + epsilon[k]) / 2;
-        const w3 = (epsilon[down] + epsilon[k]) / 2;
-        next[k] = (w0 * phi[k - 1] + w1 * phi[k + 1] + w2 * phi[up] + w3 * phi[down]) /
-          (w0 + w1 + w2 + w3);
-      }
-    }
-    [phi, next] = [next, phi];
-  }
-  return { mesh, potential: phi, epsilon };
-}
-
-/** Gauss's law on the left electrode: the sum of epsilon * dphi/dx along it. */
-export function chargeOf(solution: Electrostatics): number {
-  const { mesh, potential, epsilon } = solution;
-  let q = 0;
-  for (let j = 1; j < mesh.ny - 1; j++) {
-    const k = j * mesh.nx;
-    q += epsilon[k] * (potential[k] - potential[k + 1]);
-  }
-  return q;
+  return solve(mesh, epsilon, vLeft, vRight, 200);
 }
 
 if (import.meta.main) {
