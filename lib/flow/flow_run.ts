@@ -212,7 +212,10 @@ export type FlowEvent =
   }
   | { readonly type: "flow-step-end"; readonly step: string; readonly state: StepRunState }
   | {
-    /** Logged by the store's recorder when a step ends: a job that ran its elements. */
+    /**
+     * A job that ran a step's elements: logged by the store's recorder when the step ends,
+     * and shown from the jobs table while it runs.
+     */
     readonly type: "flow-job-submitted";
     readonly step: string;
     readonly job: string;

@@ -67,11 +67,34 @@ export function loadFlowRun(store: Store, id: number): FlowRunView {
     state: rec.state,
     startedAt: rec.startedAt,
     endedAt: rec.endedAt,
-    log: store.flowRuns.log(id).map((e) => ({ at: e.at, event: e.event as FlowEvent })),
+    log: withLiveJobs(
+      store,
+      rows,
+      store.flowRuns.log(id).map((e) => ({ at: e.at, event: e.event as FlowEvent })),
+    ),
     nodes,
     steps,
     data,
   };
+}
+
+/**
+ * The log with the jobs of steps still running, which the recorder logs only when a step
+ * ends, so that `flows log` shows submissions as they happen.
+ */
+function withLiveJobs(
+  store: Store,
+  rows: readonly FlowStepRecord[],
+  log: { at: number; event: FlowEvent }[],
+): { at: number; event: FlowEvent }[] {
+  const live = rows.filter((s) => s.startedAt !== null && s.endedAt === null);
+  if (live.length === 0) return log;
+  for (const s of live) {
+    for (const { at, ...job } of store.flowRuns.liveJobsOfStep(s.step, s.startedAt!)) {
+      log.push({ at, event: { type: "flow-job-submitted", step: s.step, ...job } });
+    }
+  }
+  return log.sort((a, b) => a.at - b.at);
 }
 
 function stepView(s: FlowStepRecord): StepView {

@@ -401,6 +401,32 @@ export class FlowRunStore {
   }
 
   /**
+   * The jobs of a step that is still running: jobs of its step name made since it started
+   * (its elements' rows are written when it ends, so {@linkcode FlowRunStore.jobsOfStep}
+   * cannot find them yet). Another process running the same step at the same time would
+   * be counted too.
+   *
+   * @param step The step's name.
+   * @param since When it started (epoch ms).
+   * @returns The jobs, in submission order.
+   */
+  liveJobsOfStep(step: string, since: number): FlowStepJob[] {
+    return this.#all(
+      `SELECT name, system, scheduler_id, size, attempt, COALESCE(submitted_at, created_at) AS at
+       FROM jobs WHERE step = ? AND created_at >= ? ORDER BY at, id`,
+      step,
+      since,
+    ).map((r) => ({
+      job: String(r.name),
+      system: String(r.system),
+      schedulerId: r.scheduler_id == null ? null : String(r.scheduler_id),
+      elements: Number(r.size),
+      attempt: Number(r.attempt),
+      at: Number(r.at),
+    }));
+  }
+
+  /**
    * A run's log, in order.
    *
    * @param id The run.

@@ -232,3 +232,62 @@ Deno.test("drover flows restart --set mesh_error=false (the tutorial's get_build
     key(2, "flows_electrostatics.make_geometry"),
   );
 });
+
+Deno.test("loadFlowRun() logs the jobs of a step still running as they are submitted, and once when it has ended", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ dir: `${dir.path}/.drover` });
+  const id = store.flowRuns.create({
+    flow: "f",
+    inputsRef: "00",
+    origin: "run",
+    cwd: dir.path,
+    steps: [{ step: "solve", spec: "x[i] -> y[i]", inputs: ["x"], outputs: ["y"] }],
+  });
+  store.flowRuns.start(id);
+  store.flowRuns.stepStarted(id, "solve", 3, 1_000);
+  const jobs = () =>
+    loadFlowRun(store, id).log.filter((e) => e.event.type === "flow-job-submitted")
+      .map((e) => [e.at, e.event]);
+  assert.deepEqual(jobs(), []);
+  const enqueue = (name: string, step: string, createdAt: number) =>
+    store.ledger.enqueueJob(
+      {
+        name,
+        system: "hpc",
+        step,
+        size: 3,
+        attempt: 1,
+        spec: {},
+        dir: `/r/${name}`,
+        runId: null,
+        createdAt,
+      },
+      [{ key: `${name}-k`, element: 0, inputsRef: "i" }],
+      { owner: "o:1:a", now: createdAt, leaseMs: 1000 },
+    );
+  enqueue("before", "solve", 500); // an earlier run's
+  enqueue("other", "plot", 1_200); // another step's
+  enqueue("j1", "solve", 1_100);
+  assert.deepEqual(jobs(), [[1_100, {
+    type: "flow-job-submitted",
+    step: "solve",
+    job: "j1",
+    system: "hpc",
+    schedulerId: null,
+    elements: 3,
+    attempt: 1,
+  }]]);
+  // Once the step has ended, the recorder's own lines are the log (none here: no elements).
+  store.flowRuns.stepEnded(id, {
+    step: "solve",
+    state: "succeeded",
+    counts: { ok: 3, failed: 0, skipped: 0 },
+    restarts: 0,
+    missing: [],
+    plan: null,
+    startedAt: 1_000,
+    endedAt: 2_000,
+    elements: [],
+  });
+  assert.deepEqual(jobs(), []);
+});
