@@ -44,9 +44,27 @@ export function calcjobProject(): CalcJobProject {
     },
     [Symbol.dispose](): void {
       store.close();
-      Deno.removeSync(dir, { recursive: true });
+      removeWhenQuiet(dir);
     },
   };
+}
+
+/**
+ * Removes a project directory. A job of the local scheduler that a test's wrapper driver
+ * reported as lost (node failure) may still be writing its last files into it for a moment:
+ * removal is tried again (up to 5 s) while the directory is not empty.
+ */
+function removeWhenQuiet(dir: string): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1;; attempt++) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+      return;
+    } catch (e) {
+      if (!(e instanceof Error && /not empty/i.test(e.message)) || attempt >= 100) throw e;
+      Atomics.wait(pause, 0, 0, 50);
+    }
+  }
 }
 
 /**

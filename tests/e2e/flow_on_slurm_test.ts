@@ -49,7 +49,7 @@ interface Out {
 }
 
 async function runOn(p: RemoteProject, system: string): Promise<Out> {
-  for (const f of ["flows_failures.ts", "flows_electrostatics.ts"]) {
+  for (const f of ["flows_failures.ts", "flows_electrostatics.ts", "electrostatics.ts"]) {
     await Deno.copyFile(`${REPO_ROOT}/examples/${f}`, `${p.path}/${f}`);
   }
   await Deno.writeTextFile(`${p.path}/flow_failures_on.ts`, SCRIPT);
