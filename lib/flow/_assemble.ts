@@ -1,0 +1,174 @@
+/**
+ * Assembling a mapped step's elements from its calls' results (private to lib/flow): each
+ * element's state, key and value, what failed and why.
+ *
+ * @module
+ */
+import type { Session } from "../step/mod.ts";
+import type { CallResult } from "./_calls.ts";
+import { buildOutput, component, outerIndex } from "./_outputs.ts";
+import { failureOf } from "./failure_policy.ts";
+import type { ElementFailure, FlowElementState } from "./flow_array.ts";
+import type { DataValue, FlowElementOutcome } from "./flow_run.ts";
+import type { MapPlan } from "./map_plan.ts";
+import type { FlowNode } from "./node.ts";
+
+/** A mapped step's elements by flat index (skipped ones are set by the caller). */
+export interface Elements {
+  readonly states: FlowElementState[];
+  readonly keys: (string | undefined)[];
+  readonly failures: Map<number, ElementFailure>;
+  readonly causes: Map<number, readonly ElementFailure[]>;
+}
+
+/**
+ * Records each run element's outcome into `el`, checking every output is there (a list on
+ * a ragged axis); returns the values by key.
+ *
+ * @param node The mapped step.
+ * @param plan Its plan.
+ * @param run The flat index of each call.
+ * @param calls Each call's arguments (to key a result the cache did not key).
+ * @param r Results and keys by call position.
+ * @param el The elements, filled in.
+ * @param session Keys results the cache lookup did not key.
+ * @param onFailed Called with each failure as it is found.
+ * @returns The values by call key.
+ */
+export async function assemble(
+  node: FlowNode,
+  plan: MapPlan,
+  run: readonly number[],
+  calls: readonly Record<string, unknown>[],
+  r: { readonly results: readonly CallResult[]; readonly keys: readonly (string | undefined)[] },
+  el: Elements,
+  session: Session,
+  onFailed: (failure: ElementFailure) => void,
+): Promise<Map<string, unknown>> {
+  const def = node.step.definition;
+  const table = new Map<string, unknown>();
+  for (let k = 0; k < r.results.length; k++) {
+    const res = r.results[k];
+    const flat = run[k];
+    try {
+      if (!res.ok) throw res.error;
+      for (let o = 0; o < node.outputs.length; o++) {
+        const part = component(node, res.value, o);
+        if (plan.ragged && !Array.isArray(part)) {
+          throw new TypeError(
+            `step "${node.name}" must return a list for the ragged axis "${plan.ragged}*" (got ${typeof part})`,
+          );
+        }
+      }
+      const key = r.keys[k] ?? (await session.keyOf(def, calls[k])).key;
+      table.set(key, res.value);
+      el.keys[flat] = key;
+      el.states[flat] = "ok";
+    } catch (error) {
+      el.states[flat] = "failed";
+      const failure = failureOf(node.name, outerIndex(plan, flat), error);
+      el.failures.set(flat, failure);
+      onFailed(failure);
+    }
+  }
+  return table;
+}
+
+/**
+ * Lays out a mapped step's elements: the skipped ones (an input missing) with their causes,
+ * and the arguments of each one to run. Inputs the spec does not list are passed whole to
+ * every element.
+ *
+ * @param plan The step's plan.
+ * @param values The step's inputs.
+ * @returns The elements (skipped ones set), the flat index and arguments of each call.
+ */
+export function prepare(
+  plan: MapPlan,
+  values: Record<string, unknown>,
+): { el: Elements; runFlat: number[]; calls: Record<string, unknown>[] } {
+  const listed = new Set(plan.spec.inputs.map((i) => i.name));
+  const whole = Object.entries(values).filter(([k]) => !listed.has(k));
+  const el: Elements = {
+    states: new Array(plan.size),
+    keys: new Array(plan.size).fill(undefined),
+    failures: new Map(),
+    causes: new Map(),
+  };
+  const runFlat: number[] = [];
+  const calls: Record<string, unknown>[] = [];
+  for (let flat = 0; flat < plan.size; flat++) {
+    const e = plan.element(flat);
+    if (e.kind === "skip") {
+      el.states[flat] = "skipped";
+      el.causes.set(flat, e.causes);
+    } else {
+      runFlat.push(flat);
+      calls.push(whole.length ? Object.assign(Object.fromEntries(whole), e.inputs) : e.inputs);
+    }
+  }
+  return { el, runFlat, calls };
+}
+
+/**
+ * Each element's outcome, for the store's recorder.
+ *
+ * @param plan The step's plan.
+ * @param el Its elements.
+ * @returns The outcomes by flat index.
+ */
+export function outcomes(plan: MapPlan, el: Elements): FlowElementOutcome[] {
+  return el.states.map((state, flat) => ({
+    flat,
+    index: outerIndex(plan, flat),
+    state,
+    ...(el.keys[flat] ? { key: el.keys[flat] } : {}),
+    ...(el.failures.has(flat) ? { failure: el.failures.get(flat)! } : {}),
+    ...(el.causes.has(flat) ? { causes: el.causes.get(flat)! } : {}),
+  }));
+}
+
+/**
+ * The data of a mapped step's outputs: each output's array, missing (with `causes`) when
+ * it has elements and none of them is ok.
+ *
+ * @param node The mapped step.
+ * @param plan Its plan.
+ * @param el Its elements.
+ * @param table The values by call key.
+ * @param causes Why elements failed or were skipped.
+ * @returns Each output's name and data.
+ */
+export function outputData(
+  node: FlowNode,
+  plan: MapPlan,
+  el: Elements,
+  table: Map<string, unknown>,
+  causes: readonly ElementFailure[],
+): [string, DataValue][] {
+  return node.outputs.map((name, o) => {
+    const array = buildOutput(node, plan, name, o, { ...el, table });
+    return [
+      name,
+      array.size > 0 && array.counts().ok === 0
+        ? { state: "missing", causes, value: array }
+        : { state: "ok", value: array },
+    ];
+  });
+}
+
+/**
+ * The outcome of a single (unmapped) step's one element.
+ *
+ * @param failure Why it failed, if it did.
+ * @param key Its call's key, when it succeeded and is recorded.
+ * @returns The outcome.
+ */
+export function singleOutcome(
+  failure: ElementFailure | undefined,
+  key: string | undefined,
+): FlowElementOutcome {
+  return failure
+    ? { flat: 0, index: [], state: "failed", ...(failure.key ? { key: failure.key } : {}), failure }
+    : { flat: 0, index: [], state: "ok", ...(key ? { key } : {}) };
+}

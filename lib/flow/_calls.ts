@@ -1,0 +1,120 @@
+/**
+ * A step's calls with restart rounds (private to lib/flow): the cache answers what it holds
+ * in one lookup; the rest are called together (so routed ones reach the runtime as one
+ * array), then each restart round calls only the failed ones, again together.
+ *
+ * @module
+ */
+import type { RemoteInfo, RouteMatch, StackFrame } from "../routing/mod.ts";
+import { MAP_WINDOW, type Session } from "../step/mod.ts";
+import { isRetryable } from "./failure_policy.ts";
+import { routeOfNode } from "./flow_target.ts";
+import type { FlowNode } from "./node.ts";
+
+/** A call's value or what it threw. */
+export type CallResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** What {@linkcode callRounds} needs besides the calls. */
+export interface CallRoundsOptions {
+  /** The session whose cache and runtime the calls use. */
+  readonly session: Session;
+  /** The route the flow's target gives the step, if any. */
+  readonly route: RouteMatch | undefined;
+  /** Cancels the calls. */
+  readonly signal?: AbortSignal;
+  /** Called as each call settles. */
+  readonly onCallSettled?: (step: string, ok: boolean) => void;
+  /** Called before each restart round with its number and how many calls it restarts. */
+  readonly onRound: (round: number, n: number) => void;
+  /** True once the run stops: no further round starts. */
+  readonly stopped: () => boolean;
+}
+
+/** Results (or errors), call keys by position, and how many restart rounds ran. */
+export interface CallRounds {
+  readonly results: CallResult[];
+  readonly keys: (string | undefined)[];
+  readonly rounds: number;
+}
+
+/**
+ * Calls a step for each argument record, restarting retryable failures in rounds (at most
+ * the node's or route's `maxRestarts`).
+ *
+ * @param node The step.
+ * @param calls Each call's arguments.
+ * @param o Session, route, signal, listeners.
+ * @returns The results and keys by position, and the number of rounds.
+ */
+export async function callRounds(
+  node: FlowNode,
+  calls: readonly Record<string, unknown>[],
+  o: CallRoundsOptions,
+): Promise<CallRounds> {
+  const def = node.step.definition;
+  const session = o.session;
+  const results = new Array<CallResult>(calls.length);
+  const cached = await session.cachedMany(def, calls);
+  const keys = new Array<string | undefined>(calls.length);
+  let pending: number[] = [];
+  for (let i = 0; i < calls.length; i++) {
+    keys[i] = cached.keys[i];
+    if (cached.hits.has(i)) results[i] = { ok: true, value: cached.hits.get(i) };
+    else pending.push(i);
+  }
+  const route = o.route;
+  const max = node.options.maxRestarts ?? route?.route.maxRestarts ?? 0;
+  let round = 0;
+  const signal = o.signal;
+  const settled = o.onCallSettled;
+  for (;;) {
+    const options = {
+      ...(round > 0 ? { retryFailed: true } : {}),
+      ...(signal ? { signal } : {}),
+      ...(route ? { route } : {}),
+    };
+    const one = (i: number): Promise<void> =>
+      session.call(def, calls[i], options).then(
+        (value) => void (results[i] = { ok: true, value }),
+        (error) => void (results[i] = { ok: false, error }),
+      ).then(() => settled?.(node.name, results[i].ok));
+    if (route || session.router.active) {
+      // Maybe routed: every call at once, so they reach the runtime as one array.
+      await Promise.all(pending.map(one));
+    } else {
+      // Here: a bounded window in flight keeps memory flat in the number of elements.
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < pending.length) await one(pending[next++]);
+      };
+      await Promise.all(Array.from({ length: Math.min(MAP_WINDOW, pending.length) }, worker));
+    }
+    pending = pending.filter((i) => {
+      const r = results[i];
+      return !r.ok && isRetryable(r.error);
+    });
+    if (pending.length === 0 || round >= max || o.stopped()) {
+      return { results, keys, rounds: round };
+    }
+    round++;
+    o.onRound(round, pending.length);
+  }
+}
+
+/**
+ * The route the flow's target gives a step (computed once per step). The flow restarts
+ * its calls itself, in rounds, so the runtime hands every failure back.
+ *
+ * @param info The flow's remote info, if any.
+ * @param stack Where the run was started.
+ * @param node The step.
+ * @returns Its route, or undefined when the target does not route it.
+ */
+export function flowRoute(
+  info: RemoteInfo | undefined,
+  stack: readonly StackFrame[],
+  node: FlowNode,
+): RouteMatch | undefined {
+  const match = info ? routeOfNode(info, stack, node) : undefined;
+  return match && { key: match.key, route: { ...match.route, restartBy: "caller" } };
+}
