@@ -3,16 +3,8 @@
  *
  * @module
  */
-import {
-  type AnyStep,
-  type Concurrent,
-  type FlowNode,
-  FlowWiringError,
-  mapStep,
-  type NodeOptions,
-  stepNode,
-  toNode,
-} from "./node.ts";
+import { type AnyStep, type Concurrent, type FlowNode, toNode } from "./node.ts";
+import { replaceNodes, returnNames, wiringOrder, withNodeOptions } from "./_wiring.ts";
 import type { RemoteInfo } from "../routing/mod.ts";
 import type { FlowRun } from "./flow_run.ts";
 import { type FlowRunOptions, runRecorded } from "./recorded_run.ts";
@@ -79,7 +71,7 @@ export class Flow {
     }
     this.name = name;
     this.nodes = nodes;
-    this.order = check(name, nodes);
+    this.order = wiringOrder(name, nodes);
     this.#returning = returning;
     this.remoteInfo = remoteInfo;
   }
@@ -146,25 +138,7 @@ export class Flow {
    * @throws {FlowWiringError} for a name that is neither an output nor a parameter.
    */
   returning(...items: readonly (string | Readonly<Record<string, string>>)[]): Flow {
-    const map = new Map<string, string>();
-    for (const item of items) {
-      for (const [from, to] of typeof item === "string" ? [[item, item]] : Object.entries(item)) {
-        map.set(from, to);
-      }
-    }
-    const known = new Set([...this.allOutputs, ...this.parameters]);
-    const missing = [...map.keys()].filter((n) => !known.has(n));
-    if (missing.length) {
-      throw new FlowWiringError(
-        this.name,
-        `Cannot return ${
-          missing.map((n) => `"${n}"`).join(", ")
-        } from flow "${this.name}": no step produces ${
-          missing.length > 1 ? "them" : "it"
-        } (outputs: ${this.allOutputs.join(", ")})`,
-        { names: missing },
-      );
-    }
+    const map = returnNames(this.name, items, this.allOutputs, this.parameters);
     return new Flow(this.name, this.nodes, map, this.remoteInfo);
   }
 
@@ -186,20 +160,7 @@ export class Flow {
    * @throws {FlowWiringError} for a step that is not in the flow.
    */
   replaceSteps(replacements: ReadonlyMap<AnyStep, AnyStep>): Flow {
-    for (const old of replacements.keys()) {
-      if (!this.nodes.some((n) => n.step === old)) {
-        throw new FlowWiringError(
-          this.name,
-          `Cannot replace step "${old.stepName}" in flow "${this.name}": it is not in the flow`,
-          { steps: [old.stepName] },
-        );
-      }
-    }
-    const nodes = this.nodes.map((n) => {
-      const s = replacements.get(n.step);
-      if (!s) return n;
-      return n.specText === null ? stepNode(s, n.options) : mapStep(s, n.specText, n.options);
-    });
+    const nodes = replaceNodes(this.name, this.nodes, replacements);
     return new Flow(this.name, nodes, this.#returning, this.remoteInfo);
   }
 
@@ -211,27 +172,7 @@ export class Flow {
    * @throws {FlowWiringError} for a step that is not in the flow.
    */
   withRestarts(restarts: Readonly<Record<string, number>>): Flow {
-    return this.#withOptions(restarts, (n) => ({ maxRestarts: n }));
-  }
-
-  #withOptions<T>(byStep: Readonly<Record<string, T>>, f: (v: T) => NodeOptions): Flow {
-    const unknown = Object.keys(byStep).filter((s) => !this.nodes.some((n) => n.name === s));
-    if (unknown.length) {
-      throw new FlowWiringError(
-        this.name,
-        `Cannot set options of step(s) ${
-          unknown.map((n) => `"${n}"`).join(", ")
-        } in flow "${this.name}": not in the flow (steps: ${
-          this.nodes.map((n) => n.name).join(", ")
-        })`,
-        { steps: unknown },
-      );
-    }
-    const nodes = this.nodes.map((n) => {
-      if (!(n.name in byStep)) return n;
-      const options = { ...n.options, ...f(byStep[n.name]) };
-      return n.specText === null ? stepNode(n.step, options) : mapStep(n.step, n.specText, options);
-    });
+    const nodes = withNodeOptions(this.name, this.nodes, restarts, (n) => ({ maxRestarts: n }));
     return new Flow(this.name, nodes, this.#returning, this.remoteInfo);
   }
 
@@ -304,63 +245,6 @@ function nodesOf(part: FlowPart): readonly FlowNode[] {
     return (part as Concurrent).members;
   }
   return [toNode(part as AnyStep | FlowNode)];
-}
-
-function check(flow: string, nodes: readonly FlowNode[]): FlowNode[] {
-  const byName = new Map<string, FlowNode>();
-  const producer = new Map<string, FlowNode>();
-  for (const n of nodes) {
-    if (byName.has(n.name)) {
-      throw new FlowWiringError(
-        flow,
-        `Cannot build flow "${flow}": step "${n.name}" is in it twice`,
-        {
-          steps: [n.name],
-        },
-      );
-    }
-    byName.set(n.name, n);
-    for (const o of n.outputs) {
-      const other = producer.get(o);
-      if (other) {
-        throw new FlowWiringError(
-          flow,
-          `Cannot build flow "${flow}": "${o}" is produced by both step "${other.name}" and step "${n.name}"`,
-          { steps: [other.name, n.name], names: [o] },
-        );
-      }
-      producer.set(o, n);
-    }
-  }
-  // Kahn's algorithm over "reads an output of".
-  const order: FlowNode[] = [];
-  const done = new Set<FlowNode>();
-  let progress = true;
-  while (progress && order.length < nodes.length) {
-    progress = false;
-    for (const n of nodes) {
-      if (done.has(n)) continue;
-      if (n.inputs.every((i) => !producer.has(i) || done.has(producer.get(i)!))) {
-        order.push(n);
-        done.add(n);
-        progress = true;
-      }
-    }
-  }
-  if (order.length < nodes.length) {
-    const stuck = nodes.filter((n) => !done.has(n));
-    const names = [
-      ...new Set(stuck.flatMap((n) => n.inputs.filter((i) => stuck.includes(producer.get(i)!)))),
-    ];
-    throw new FlowWiringError(
-      flow,
-      `Cannot build flow "${flow}": steps ${
-        stuck.map((n) => `"${n.name}"`).join(", ")
-      } form a cycle through ${names.map((n) => `"${n}"`).join(", ")}`,
-      { steps: stuck.map((n) => n.name), names },
-    );
-  }
-  return order;
 }
 
 /**
