@@ -24,15 +24,8 @@ import {
 } from "./electrostatics.ts";
 
 // The physics is examples/electrostatics.ts's; this module wires it as flows.
-export {
-  chargeOf,
-  type Electrostatics,
-  type Geometry,
-  type Materials,
-  type Mesh,
-  meshOf,
-  permittivityGrid,
-};
+export type { Electrostatics, Geometry, Materials, Mesh } from "./electrostatics.ts";
+export { chargeOf, meshOf, permittivityGrid } from "./electrostatics.ts";
 
 export const makeGeometry = step(
   "flows_electrostatics.make_geometry",

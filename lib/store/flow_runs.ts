@@ -390,14 +390,7 @@ export class FlowRunStore {
       id,
       step,
       since,
-    ).map((r) => ({
-      job: String(r.name),
-      system: String(r.system),
-      schedulerId: r.scheduler_id == null ? null : String(r.scheduler_id),
-      elements: Number(r.size),
-      attempt: Number(r.attempt),
-      at: Number(r.at),
-    }));
+    ).map(toStepJob);
   }
 
   /**
@@ -416,14 +409,7 @@ export class FlowRunStore {
        FROM jobs WHERE step = ? AND created_at >= ? ORDER BY at, id`,
       step,
       since,
-    ).map((r) => ({
-      job: String(r.name),
-      system: String(r.system),
-      schedulerId: r.scheduler_id == null ? null : String(r.scheduler_id),
-      elements: Number(r.size),
-      attempt: Number(r.attempt),
-      at: Number(r.at),
-    }));
+    ).map(toStepJob);
   }
 
   /**
@@ -440,4 +426,16 @@ export class FlowRunStore {
       event: JSON.parse(String(r.event)),
     }));
   }
+}
+
+/** A job row (name, system, scheduler_id, size, attempt, at) as a step's job. */
+function toStepJob(r: Record<string, unknown>): FlowStepJob {
+  return {
+    job: String(r.name),
+    system: String(r.system),
+    schedulerId: r.scheduler_id == null ? null : String(r.scheduler_id),
+    elements: Number(r.size),
+    attempt: Number(r.attempt),
+    at: Number(r.at),
+  };
 }
