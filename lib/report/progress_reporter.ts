@@ -126,6 +126,12 @@ export class ProgressReporter {
       this.log(`drover: ${escapeLine(event.message)}\n`);
       return;
     }
+    if (event.type === "run-end-unrecorded") {
+      this.log(
+        `drover: warning: the end of this run was not recorded: ${escapeLine(event.message)}\n`,
+      );
+      return;
+    }
     if (event.type === "remote-info-unused") {
       const near = event.nearest.length
         ? `; calls made here: ${event.nearest.map(escapeLine).join(", ")}`

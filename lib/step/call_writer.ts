@@ -21,6 +21,12 @@ export interface CallWriterOptions {
   /** Commit as soon as this many calls wait. Default: 512. */
   readonly maxPending?: number;
   /**
+   * Commit as soon as the waiting calls' encoded inputs and results reach this many bytes,
+   * so a run of large results is not held in memory nor written in one transaction.
+   * Default: 8 MiB.
+   */
+  readonly maxPendingBytes?: number;
+  /**
    * Called when another process holds the store's write lock past the busy timeout: the
    * group is kept and committed again after `retryMs`.
    */
@@ -61,7 +67,9 @@ export class CallWriter {
   readonly #store: Store;
   readonly #flushMs: number;
   readonly #maxPending: number;
+  readonly #maxPendingBytes: number;
   readonly #pending = new Map<string, Waiting>();
+  #pendingBytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #onLocked: (error: StoreLockedError, attempt: number) => void;
   readonly #retryMs: number;
@@ -77,6 +85,7 @@ export class CallWriter {
     this.#store = store;
     this.#flushMs = options.flushMs ?? 0;
     this.#maxPending = options.maxPending ?? 512;
+    this.#maxPendingBytes = options.maxPendingBytes ?? 8 * 1024 * 1024;
     this.#onLocked = options.onLocked ?? (() => {});
     this.#retryMs = options.retryMs ?? 200;
   }
@@ -103,8 +112,13 @@ export class CallWriter {
       resultRef: result ? sha256Hex(result) : null,
     };
     return new Promise((done, failed) => {
+      const before = this.#pending.get(record.key);
+      if (before) this.#pendingBytes -= before.inputs.byteLength + (before.result?.byteLength ?? 0);
       this.#pending.set(record.key, { record: full, inputs, result, done, failed });
-      if (this.#pending.size >= this.#maxPending) {
+      this.#pendingBytes += inputs.byteLength + (result?.byteLength ?? 0);
+      if (
+        this.#pending.size >= this.#maxPending || this.#pendingBytes >= this.#maxPendingBytes
+      ) {
         this.flush();
       } else if (this.#timer === undefined) {
         this.#timer = setTimeout(() => {
@@ -125,7 +139,11 @@ export class CallWriter {
     return this.#pending.get(key);
   }
 
-  /** Writes everything pending in one transaction now. */
+  /**
+   * Writes everything pending in one transaction now. When that transaction fails for a
+   * reason other than a held lock (a full disk), the calls are written one at a time, so
+   * every call that still fits is recorded and only the others fail.
+   */
   flush(): void {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
@@ -145,15 +163,34 @@ export class CallWriter {
         }, this.#retryMs);
         return;
       }
-      for (const p of batch) this.#pending.delete(p.record.key);
-      for (const p of batch) p.failed(e);
+      this.#settle(batch);
+      if (batch.length === 1) {
+        batch[0].failed(e);
+        return;
+      }
+      for (const p of batch) {
+        try {
+          this.#store.ledger.recordLocal([p]);
+        } catch (one) {
+          p.failed(one);
+          continue;
+        }
+        p.done();
+      }
       return;
     }
     this.#lockedAttempts = 0;
-    for (const p of batch) {
-      if (this.#pending.get(p.record.key) === p) this.#pending.delete(p.record.key);
-    }
+    this.#settle(batch);
     for (const p of batch) p.done();
+  }
+
+  #settle(batch: readonly Waiting[]): void {
+    for (const p of batch) {
+      if (this.#pending.get(p.record.key) === p) {
+        this.#pending.delete(p.record.key);
+        this.#pendingBytes -= p.inputs.byteLength + (p.result?.byteLength ?? 0);
+      }
+    }
   }
 
   /**

@@ -74,6 +74,14 @@ export type DroverEvent =
     readonly owner: string;
   }
   | {
+    /**
+     * The run's end could not be written (a full disk); its row stays `running` and is
+     * listed as interrupted once this process is gone. Finished calls were written before.
+     */
+    readonly type: "run-end-unrecorded";
+    readonly message: string;
+  }
+  | {
     /** Another process holds the store's write lock: finished calls wait and are written later. */
     readonly type: "store-locked";
     readonly message: string;

@@ -123,29 +123,42 @@ export class LocalExecutor {
       });
     const { outcome, startedAt, endedAt } = limiter ? await limiter.run(run) : await run();
     if (call.key) {
-      await this.#o.writer.add(
-        {
-          key: call.key,
+      try {
+        await this.#o.writer.add(
+          {
+            key: call.key,
+            step: def.name,
+            state: outcome.ok ? "done" : "failed",
+            codeHash: call.codeHash,
+            version: def.options.version ?? "",
+            argHashes: call.argHashes,
+            inputsRef: null,
+            resultRef: null,
+            error: outcome.ok ? null : outcome.error,
+            runId: this.#o.runId,
+            location,
+            attempts: (previous?.attempts ?? 0) + 1,
+            createdAt: previous?.createdAt ?? startedAt,
+            startedAt,
+            endedAt,
+            failure: outcome.ok ? null : outcome.failure ??
+              { reason: "exception", retryable: false, retryState: "non-retryable" },
+          },
+          encode(inputs, { root: "args" }),
+          outcome.ok ? outcome.bytes : undefined,
+        );
+      } catch (e) {
+        // The outcome could not be stored (a full disk): the call counts as failed.
+        const err = e instanceof Error ? e : new Error(String(e));
+        this.#o.emit({
+          type: "call-failed",
           step: def.name,
-          state: outcome.ok ? "done" : "failed",
-          codeHash: call.codeHash,
-          version: def.options.version ?? "",
-          argHashes: call.argHashes,
-          inputsRef: null,
-          resultRef: null,
-          error: outcome.ok ? null : outcome.error,
-          runId: this.#o.runId,
+          key: call.key,
           location,
-          attempts: (previous?.attempts ?? 0) + 1,
-          createdAt: previous?.createdAt ?? startedAt,
-          startedAt,
-          endedAt,
-          failure: outcome.ok ? null : outcome.failure ??
-            { reason: "exception", retryable: false, retryState: "non-retryable" },
-        },
-        encode(inputs, { root: "args" }),
-        outcome.ok ? outcome.bytes : undefined,
-      );
+          error: `${err.name}: ${err.message}`,
+        });
+        throw e;
+      }
     }
     if (!outcome.ok) {
       this.#o.emit({

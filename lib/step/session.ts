@@ -8,7 +8,7 @@
 import { decode } from "../codec/mod.ts";
 import type { RouteMatch } from "../routing/mod.ts";
 import { type Clock, systemClock } from "../runtime/mod.ts";
-import { newOwnerId, openStore, type Store, StoreLockedError } from "../store/mod.ts";
+import { newOwnerId, openStore, type Store, StoreError, StoreLockedError } from "../store/mod.ts";
 import { decideCached, legacyHit, lookupWithPending } from "./cache.ts";
 import { ignoredOf, keyInfo, readEnv, validate } from "./call_input.ts";
 import { CallWriter } from "./call_writer.ts";
@@ -510,10 +510,13 @@ export class Session implements AsyncDisposable {
     try {
       this.store.endRun(this.runId, status, error, this.#cachedCalls);
     } catch (e) {
-      // Another process held the write lock past the busy timeout. The calls are written;
-      // the run row stays `running` and is listed as `interrupted` once this process is
-      // gone, rather than the script dying at its very end.
-      if (!(e instanceof StoreLockedError)) throw e;
+      // Another process held the write lock past the busy timeout, or the disk is full. The
+      // calls are written; the run row stays `running` and is listed as `interrupted` once
+      // this process is gone, rather than the script dying at its very end.
+      if (!(e instanceof StoreError)) throw e;
+      if (!(e instanceof StoreLockedError)) {
+        this.#emit({ type: "run-end-unrecorded", message: e.message });
+      }
     }
   }
 

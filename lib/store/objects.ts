@@ -97,10 +97,22 @@ export class ObjectStore {
     }
     if (guard(this.#dbPath, () => this.#exists.get(hash)) && this.#fileOk(hash)) return hash;
     const path = this.pathOf(hash);
-    Deno.mkdirSync(join(path, ".."), { recursive: true });
-    const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-    Deno.writeFileSync(tmp, bytes);
-    Deno.renameSync(tmp, path);
+    if (!this.#sameFile(path, bytes.byteLength, hash)) {
+      Deno.mkdirSync(join(path, ".."), { recursive: true });
+      const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+      try {
+        Deno.writeFileSync(tmp, bytes);
+        Deno.renameSync(tmp, path);
+      } catch (e) {
+        // A full disk leaves a partial temp file: give its space back.
+        try {
+          Deno.removeSync(tmp);
+        } catch {
+          // never created
+        }
+        throw e;
+      }
+    }
     guard(this.#dbPath, () => this.#insert.run(hash, bytes.byteLength, null, Date.now()));
     return hash;
   }
@@ -203,6 +215,20 @@ export class ObjectStore {
           removeQuietly(join(this.#dir, shard.name, f.name));
         }
       }
+    }
+  }
+
+  /**
+   * Whether a complete file of this content is already in place without its row: written
+   * by a transaction that was rolled back (a full disk) or by a process killed before it
+   * committed. Reusing it needs no new space.
+   */
+  #sameFile(path: string, size: number, hash: string): boolean {
+    try {
+      if (Deno.statSync(path).size !== size) return false;
+      return sha256Hex(Deno.readFileSync(path)) === hash;
+    } catch {
+      return false;
     }
   }
 

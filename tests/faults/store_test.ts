@@ -75,6 +75,8 @@ Deno.test("a full disk under .drover stops the run with a clear message; what fi
     const messages: string[] = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "[]");
     assert.ok(messages.length > 0, "the disk filled up");
     assert.match(messages[0], /disk holding it is full|No space left/);
+    assert.doesNotMatch(r.stderr, /Uncaught|\n\s+at /, "one line per problem, no stack");
+    assert.match(r.stderr, /drover: done in .*[1-9]\d* failed/, "the summary counts the failures");
     // The store is consistent and every recorded result is intact.
     using store = p.store();
     const done = store.listCalls({ states: ["done"] });
@@ -82,6 +84,12 @@ Deno.test("a full disk under .drover stops the run with a clear message; what fi
     for (const c of done) {
       assert.ok(store.objects.get(c.resultRef!), `result of ${c.key} is intact`);
     }
+    const temps = [...Deno.readDirSync(`${p.path}/.drover/objects`)].flatMap((d) =>
+      [...Deno.readDirSync(`${p.path}/.drover/objects/${d.name}`)].filter((f) =>
+        f.name.endsWith(".tmp")
+      )
+    );
+    assert.deepEqual(temps, [], "a write cut short by the full disk leaves no temp file");
     const db = new DatabaseSync(`${p.path}/.drover/drover.db`, { readOnly: true });
     assert.equal(db.prepare("PRAGMA integrity_check").get()?.integrity_check, "ok");
     db.close();

@@ -159,6 +159,35 @@ Deno.test("ObjectStore keeps small objects inline and large ones as files", asyn
   assert.equal(store.objects.put(new Uint8Array(100).fill(1)), small);
 });
 
+Deno.test("ObjectStore.put() reuses a complete file whose row was rolled back, and rewrites a damaged one", async () => {
+  await using dir = await tempDir();
+  using store = openStore({ cwd: dir.path });
+  const bytes = new Uint8Array(INLINE_LIMIT_BYTES + 10).fill(4);
+  store.db.exec("BEGIN");
+  const ref = store.objects.put(bytes);
+  store.db.exec("ROLLBACK");
+  const path = store.objects.pathOf(ref);
+  const before = Deno.statSync(path);
+  assert.equal(store.objects.get(ref), undefined, "no row after the rollback");
+  assert.equal(store.objects.put(bytes), ref);
+  assert.equal(
+    Deno.statSync(path).ino,
+    before.ino,
+    "the file in place was kept, not written again",
+  );
+  assert.equal(store.objects.get(ref)?.byteLength, bytes.byteLength);
+  store.db.prepare("DELETE FROM objects WHERE hash = ?").run(ref);
+  const damaged = bytes.slice();
+  damaged[3] = 9;
+  Deno.writeFileSync(path, damaged);
+  store.objects.put(bytes);
+  assert.equal(
+    store.objects.get(ref)?.[3],
+    4,
+    "a file of the same size but other content is replaced",
+  );
+});
+
 Deno.test("ObjectStore.get() reports a corrupted object and treats it as missing", async () => {
   await using dir = await tempDir();
   const events: ObjectEvent[] = [];
