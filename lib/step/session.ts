@@ -39,6 +39,9 @@ export type {
   SessionOptions,
 } from "./session_options.ts";
 
+/** Rounds of the store's lock wait (its busy timeout each) an ending run waits through. */
+const END_RUN_ATTEMPTS = 12;
+
 /**
  * The runtime of one process against one project store.
  *
@@ -507,15 +510,23 @@ export class Session implements AsyncDisposable {
       this.#emit({ type: "remote-info-unused", key: u.key, nearest: u.nearest });
     }
     if (this.runId === null) return;
-    try {
-      this.store.endRun(this.runId, status, error, this.#cachedCalls);
-    } catch (e) {
-      // Another process held the write lock past the busy timeout, or the disk is full. The
-      // calls are written; the run row stays `running` and is listed as `interrupted` once
-      // this process is gone, rather than the script dying at its very end.
-      if (!(e instanceof StoreError)) throw e;
-      if (!(e instanceof StoreLockedError)) {
-        this.#emit({ type: "run-end-unrecorded", message: e.message });
+    const runId = this.runId;
+    // The store's transaction waits for another process's write lock in short steps; a
+    // lock held past its busy timeout is waited for again, up to END_RUN_ATTEMPTS rounds.
+    // Only then, or on a full disk, does the run row stay `running` (listed as
+    // `interrupted` once this process is gone; its calls are written), rather than the
+    // script dying at its very end.
+    for (let attempt = 1;; attempt++) {
+      try {
+        this.store.transaction(() => this.store.endRun(runId, status, error, this.#cachedCalls));
+        return;
+      } catch (e) {
+        if (!(e instanceof StoreError)) throw e;
+        if (!(e instanceof StoreLockedError)) {
+          this.#emit({ type: "run-end-unrecorded", message: e.message });
+          return;
+        }
+        if (attempt >= END_RUN_ATTEMPTS) return;
       }
     }
   }

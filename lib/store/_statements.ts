@@ -7,8 +7,7 @@
  * @module
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
-import { BUSY_TIMEOUT_MS, guard } from "./database.ts";
-import { StoreLockedError } from "./errors.ts";
+import { beginImmediate, guard } from "./database.ts";
 
 /** Row values as `node:sqlite` returns them. */
 export type SqlRow = Record<string, SQLInputValue>;
@@ -86,9 +85,7 @@ export class Statements {
   /**
    * Runs `fn` in one write transaction (joining an open one), rolled back if it throws.
    *
-   * SQLite's own busy handler sleeps 1, 2, 5, 10 ms ... while another process holds the write
-   * lock, longer than a claim holds it; here `BEGIN IMMEDIATE` is tried without it and again
-   * after 50 µs, growing to 2 ms, up to the store's busy timeout.
+   * The write lock is waited for in short steps ({@linkcode beginImmediate}).
    *
    * @param fn The work.
    * @returns What `fn` returns.
@@ -109,33 +106,6 @@ export class Statements {
   }
 
   #begin(): void {
-    const db = this.#db;
-    db.exec("PRAGMA busy_timeout = 0");
-    try {
-      const start = performance.now();
-      for (let wait = 0.05;; wait = Math.min(wait * 2, 2)) {
-        try {
-          db.exec("BEGIN IMMEDIATE");
-          return;
-        } catch (e) {
-          if (!isBusy(e)) {
-            return guard(this.path, (): never => {
-              throw e;
-            });
-          }
-          const waited = performance.now() - start;
-          if (waited >= BUSY_TIMEOUT_MS) throw new StoreLockedError(this.path, waited, e);
-          Atomics.wait(PAUSE, 0, 0, wait * (0.5 + Math.random()));
-        }
-      }
-    } finally {
-      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    }
+    beginImmediate(this.#db, this.path);
   }
-}
-
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
-
-function isBusy(e: unknown): boolean {
-  return e instanceof Error && /database is (locked|busy)/i.test(e.message);
 }

@@ -112,7 +112,8 @@ export function parseSchemaMarker(value: unknown, path: string): number {
 
 /**
  * Runs `fn` inside `BEGIN IMMEDIATE … COMMIT`, rolling back if it throws, so every state
- * change is all-or-nothing. Nested calls join the outer transaction.
+ * change is all-or-nothing. Nested calls join the outer transaction. The write lock is
+ * waited for in short steps ({@linkcode beginImmediate}).
  *
  * @param db The connection.
  * @param path The database path, for error messages.
@@ -138,7 +139,7 @@ export function parseSchemaMarker(value: unknown, path: string): number {
  */
 export function transaction<T>(db: DatabaseSync, path: string, fn: () => T): T {
   if (db.isTransaction) return fn();
-  guard(path, () => db.exec("BEGIN IMMEDIATE"));
+  beginImmediate(db, path);
   try {
     const out = fn();
     guard(path, () => db.exec("COMMIT"));
@@ -147,6 +148,75 @@ export function transaction<T>(db: DatabaseSync, path: string, fn: () => T): T {
     if (db.isTransaction) db.exec("ROLLBACK");
     throw e;
   }
+}
+
+/** Options of {@linkcode beginImmediate}; the defaults are the real clock and pause. */
+export interface BeginOptions {
+  /** Longest wait for the lock, in ms (default {@linkcode BUSY_TIMEOUT_MS}). */
+  readonly timeoutMs?: number;
+  /** Blocks this thread for about `ms` (default: `Atomics.wait`). */
+  readonly pause?: (ms: number) => void;
+  /** A monotonic clock in ms (default: `performance.now`). */
+  readonly now?: () => number;
+}
+
+/**
+ * Opens a write transaction (`BEGIN IMMEDIATE`), waiting for another process's write lock
+ * in short steps: tried at once, then again after about 50 µs, the step doubling up to
+ * 2 ms (each jittered by ±50 %), until `timeoutMs`. SQLite's own busy handler sleeps 1, 2,
+ * 5, 10 ms ... up to 100 ms, far longer than a store transaction holds the lock; it is
+ * switched off while waiting here and restored after.
+ *
+ * @param db The connection (not in a transaction).
+ * @param path The database path, for error messages.
+ * @param options Timeout, pause and clock.
+ * @throws {StoreLockedError} When the lock stays taken past the timeout.
+ * @throws {StoreError} When SQLite fails otherwise.
+ *
+ * @example
+ * ```ts
+ * import { beginImmediate, openDatabase } from "./database.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const db = openDatabase(`${dir}/d.db`);
+ * beginImmediate(db, "d.db");
+ * assert.equal(db.isTransaction, true);
+ * db.exec("COMMIT");
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function beginImmediate(db: DatabaseSync, path: string, options: BeginOptions = {}): void {
+  const timeoutMs = options.timeoutMs ?? BUSY_TIMEOUT_MS;
+  const pause = options.pause ?? pauseThread;
+  const now = options.now ?? (() => performance.now());
+  db.exec("PRAGMA busy_timeout = 0");
+  try {
+    const start = now();
+    for (let step = 0.05;; step = Math.min(step * 2, 2)) {
+      try {
+        db.exec("BEGIN IMMEDIATE");
+        return;
+      } catch (e) {
+        if (!isSqliteError(e) || !/database is (locked|busy)/i.test(e.message)) {
+          return guard(path, (): never => {
+            throw e;
+          });
+        }
+        const waited = now() - start;
+        if (waited >= timeoutMs) throw new StoreLockedError(path, waited, e);
+        pause(step * (0.5 + Math.random()));
+      }
+    }
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function pauseThread(ms: number): void {
+  Atomics.wait(PAUSE, 0, 0, ms);
 }
 
 /**
