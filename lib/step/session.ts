@@ -409,7 +409,7 @@ export class Session implements AsyncDisposable {
             retryState: decision.lookup.failure?.retryState,
           });
         case "run": {
-          if (decision.expect === "absent") {
+          if (decision.expect === "absent" && this.store.mayHoldLegacyKeys) {
             const old = legacyHit(
               this.store,
               info,

@@ -66,6 +66,11 @@ function migrate(db: DatabaseSync, path: string): void {
     const now = readVersion(db, path);
     if (now > SCHEMA_VERSION) throw new SchemaVersionError(path, now, SCHEMA_VERSION);
     for (let v = now; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    if (now === 0) {
+      // A store made now holds only keys of the current hashing rules: a cache miss need
+      // not be looked up again under its drover 0.1 key (see `Store.mayHoldLegacyKeys`).
+      db.exec("INSERT INTO meta (key, value) VALUES ('key_rules', 'rfc8949')");
+    }
     db.prepare(
       "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     ).run(String(SCHEMA_VERSION));

@@ -5,8 +5,13 @@
  *
  * An object is kept when anything in the store names it (a call's inputs or result, a job
  * call's inputs or result, a job's spec: bundle, manifest, script, input files; a code
- * record) or when it was stored less than the grace period ago: a script running now may
- * have stored it and not yet written the row that names it.
+ * record; a flow run's inputs and its elements' values) or when it was stored less than the
+ * grace period ago: a script running now may have stored it and not yet written the row
+ * that names it.
+ *
+ * The hashes the calls and flows name are gathered once into a temporary table (one pass
+ * over each table), so a collection costs O(n log n) and the calls table needs no index on
+ * its object references (two random-keyed B-trees fewer on every call written).
  *
  * @module
  */
@@ -61,12 +66,13 @@ export interface GcPlan {
 export function planGc(store: Store, options: GcOptions = {}): GcPlan {
   const cutoff = (options.now ?? Date.now()) - (options.graceMs ?? GC_GRACE_MS);
   const named = namedObjects(store);
-  const rows = guard(store.dbPath, () =>
-    store.db.prepare(
+  const rows = guard(store.dbPath, () => {
+    gatherReferences(store);
+    return store.db.prepare(
       `SELECT hash, size, data IS NULL AS is_file, created_at FROM objects o
-       WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.result_ref = o.hash)
-         AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.inputs_ref = o.hash)`,
-    ).all());
+       WHERE NOT EXISTS (SELECT 1 FROM temp.gc_refs r WHERE r.hash = o.hash)`,
+    ).all();
+  });
   const total = Number(
     guard(store.dbPath, () => store.db.prepare("SELECT COUNT(*) AS n FROM objects").get())?.n ?? 0,
   );
@@ -107,10 +113,10 @@ export function collectGarbage(
   const cutoff = now - (options.graceMs ?? GC_GRACE_MS);
   const deleted = store.transaction(() => {
     const named = namedObjects(store);
+    gatherReferences(store);
     const del = store.db.prepare(
       `DELETE FROM objects WHERE hash = ? AND created_at <= ?
-         AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.result_ref = objects.hash)
-         AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.inputs_ref = objects.hash)`,
+         AND NOT EXISTS (SELECT 1 FROM temp.gc_refs r WHERE r.hash = objects.hash)`,
     );
     return plan.unreferenced.filter((o) =>
       !named.has(o.hash) && Number(del.run(o.hash, cutoff).changes) > 0
@@ -123,6 +129,24 @@ export function collectGarbage(
   }
   removeStrayFiles(store, cutoff);
   return { objects: deleted.length, bytes };
+}
+
+/**
+ * Fills the connection's temporary table `gc_refs` with every hash the calls and flow runs
+ * name (their inputs, results and element values).
+ */
+function gatherReferences(store: Store): void {
+  store.db.exec(
+    `CREATE TEMP TABLE IF NOT EXISTS gc_refs (hash TEXT PRIMARY KEY) WITHOUT ROWID;
+     DELETE FROM temp.gc_refs;
+     INSERT OR IGNORE INTO temp.gc_refs
+       SELECT result_ref FROM calls WHERE result_ref IS NOT NULL;
+     INSERT OR IGNORE INTO temp.gc_refs
+       SELECT inputs_ref FROM calls WHERE inputs_ref IS NOT NULL;
+     INSERT OR IGNORE INTO temp.gc_refs SELECT inputs_ref FROM flow_runs;
+     INSERT OR IGNORE INTO temp.gc_refs
+       SELECT value_ref FROM flow_elements WHERE value_ref IS NOT NULL;`,
+  );
 }
 
 /** Hashes named anywhere but the calls table (checked in SQL): job calls, job specs, code. */

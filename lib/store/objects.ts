@@ -165,60 +165,6 @@ export class ObjectStore {
   }
 
   /**
-   * Deletes every object no call references, and stray files (left by a crash between
-   * writing a file and recording it). Runs in one transaction for the rows.
-   *
-   * @param options `dryRun` counts without deleting.
-   * @returns How many objects and bytes were (or would be) freed.
-   */
-  gc(options: { readonly dryRun?: boolean } = {}): { objects: number; bytes: number } {
-    const unreferenced = guard(this.#dbPath, () =>
-      this.#db.prepare(
-        `SELECT hash, size, data IS NULL AS is_file FROM objects o
-         WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.result_ref = o.hash)
-           AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.inputs_ref = o.hash)
-           AND NOT EXISTS (SELECT 1 FROM job_calls j WHERE j.inputs_ref = o.hash)`,
-      ).all()) as { hash: string; size: number; is_file: number }[];
-    let bytes = 0;
-    for (const row of unreferenced) bytes += Number(row.size);
-    if (options.dryRun) return { objects: unreferenced.length, bytes };
-    const del = this.#db.prepare("DELETE FROM objects WHERE hash = ?");
-    guard(this.#dbPath, () => {
-      this.#db.exec("BEGIN IMMEDIATE");
-      try {
-        for (const row of unreferenced) del.run(row.hash);
-        this.#db.exec("COMMIT");
-      } catch (e) {
-        this.#db.exec("ROLLBACK");
-        throw e;
-      }
-    });
-    for (const row of unreferenced) {
-      if (row.is_file) removeQuietly(this.pathOf(row.hash));
-    }
-    this.#removeStrayFiles();
-    return { objects: unreferenced.length, bytes };
-  }
-
-  #removeStrayFiles(): void {
-    let shards: Deno.DirEntry[];
-    try {
-      shards = [...Deno.readDirSync(this.#dir)];
-    } catch {
-      return;
-    }
-    for (const shard of shards) {
-      if (!shard.isDirectory) continue;
-      for (const f of Deno.readDirSync(join(this.#dir, shard.name))) {
-        const hash = f.name.slice(0, 64);
-        if (f.name.length !== 64 || !this.has(hash)) {
-          removeQuietly(join(this.#dir, shard.name, f.name));
-        }
-      }
-    }
-  }
-
-  /**
    * Whether a complete file of this content is already in place without its row: written
    * by a transaction that was rolled back (a full disk) or by a process killed before it
    * committed. Reusing it needs no new space.
@@ -248,13 +194,5 @@ export class ObjectStore {
       // inline object or no file
     }
     this.#onEvent({ type: "object-corrupt", hash, path: this.pathOf(hash), detail });
-  }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch {
-    // already gone
   }
 }

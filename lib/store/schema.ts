@@ -386,6 +386,10 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // Table queues, purge and remaining cost (lib/queue): finished items by when they ended.
   `CREATE INDEX queue_items_ended ON queue_items(task, state, ended_at) WHERE ended_at IS NOT NULL;`,
+  // Speed (issue 10): every call wrote two random-keyed index entries (its inputs' and
+  // result's hash) that only garbage collection read; it now gathers the references in one
+  // pass (lib/store/object_gc.ts).
+  `DROP INDEX calls_result; DROP INDEX calls_inputs;`,
 ];
 
 /** The schema version this code writes. */

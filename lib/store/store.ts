@@ -138,6 +138,12 @@ export class Store implements Disposable {
   readonly flowRuns: FlowRunStore;
   /** Table queues: tables, tasks, items. */
   readonly queue: QueueStore;
+  /**
+   * Whether calls may be recorded under keys of drover 0.1's hashing rules: true for a
+   * store that an earlier version made, false for one made since the rules are marked
+   * (`meta.key_rules`), where a cache miss is not looked up a second time.
+   */
+  readonly mayHoldLegacyKeys: boolean;
   readonly #db: DatabaseSync;
   readonly #getCall: StatementSync;
   readonly #lookup: StatementSync;
@@ -160,6 +166,10 @@ export class Store implements Disposable {
     this.ledger = new CallLedger(this.#db, this.dbPath, this.objects);
     this.flowRuns = new FlowRunStore(this.#db, this.dbPath);
     this.queue = new QueueStore(this.#db, this.dbPath);
+    this.mayHoldLegacyKeys = guard(
+      this.dbPath,
+      () => this.#db.prepare("SELECT 1 AS x FROM meta WHERE key = 'key_rules'").get(),
+    ) === undefined;
     this.#getCall = this.#db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE key = ?`);
     this.#lookup = this.#db.prepare(
       `SELECT c.state, c.result_ref, c.error, c.attempts, c.created_at, c.failure_reason,

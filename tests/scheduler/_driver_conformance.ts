@@ -253,7 +253,8 @@ export function driverConformance(target: ConformanceTarget): void {
     await using job = await submit(ctx, {
       name,
       array: { size: 3, throttle: 1 },
-      body: ['sleep 60 & echo $! > "$DROVER_ARRAY_INDEX.pid"', "wait", "touch done"],
+      // The sleep may die before the shell gets its own signal: stop with it either way.
+      body: ['sleep 60 & echo $! > "$DROVER_ARRAY_INDEX.pid"', "wait $! || exit $?", "touch done"],
     });
     const sleeper = await runningPid(ctx, name, 0, `${job.dir}/out/0.pid`);
     await ctx.driver.cancel(ctx.transport, [job.id]);

@@ -12,6 +12,7 @@ import {
   SchemaVersionError,
   StoreLockedError,
 } from "../../lib/store/mod.ts";
+import { collectGarbage, planGc } from "../../lib/store/object_gc.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { MIGRATIONS } from "../../lib/store/schema.ts";
 
@@ -218,27 +219,47 @@ Deno.test("ObjectStore.get() detects a corrupted inline object", async () => {
   assert.equal(events[0]?.type, "object-corrupt");
 });
 
-Deno.test("ObjectStore.gc() removes only unreferenced objects and stray files", async () => {
+Deno.test("planGc()/collectGarbage() remove only unreferenced objects and stray files; calls and flow runs keep theirs", async () => {
   await using dir = await tempDir();
   using store = openStore({ cwd: dir.path });
   const kept = store.objects.put(new Uint8Array(INLINE_LIMIT_BYTES).fill(4));
+  const keptInputs = store.objects.put(new Uint8Array([7, 7]));
+  const flowInputs = store.objects.put(new Uint8Array([8, 8]));
   const dropped = store.objects.put(new Uint8Array(INLINE_LIMIT_BYTES).fill(5));
   const droppedSmall = store.objects.put(new Uint8Array([5]));
-  store.putCall(call("k", { resultRef: kept }));
+  store.putCall(call("k", { resultRef: kept, inputsRef: keptInputs }));
+  store.flowRuns.create({
+    flow: "f",
+    inputsRef: flowInputs,
+    origin: "run",
+    cwd: dir.path,
+    steps: [],
+  });
   const stray = `${store.objects.pathOf("ee".repeat(32))}`;
   await Deno.mkdir(dirname(stray), { recursive: true });
   await Deno.writeFile(stray, new Uint8Array([1]));
-  assert.deepEqual(store.objects.gc({ dryRun: true }), {
+  const opts = { graceMs: 0, now: Date.now() + 1000 };
+  const plan = planGc(store, opts);
+  assert.deepEqual(plan.unreferenced.map((o) => o.hash).sort(), [dropped, droppedSmall].sort());
+  assert.equal(plan.bytes, INLINE_LIMIT_BYTES + 1);
+  assert.equal(plan.referenced, 3);
+  assert.ok(store.objects.has(dropped), "planning deletes nothing");
+  assert.deepEqual(collectGarbage(store, plan, opts), {
     objects: 2,
     bytes: INLINE_LIMIT_BYTES + 1,
   });
-  assert.ok(store.objects.has(dropped));
-  store.objects.gc();
-  assert.ok(store.objects.get(kept));
+  for (const ref of [kept, keptInputs, flowInputs]) assert.ok(store.objects.get(ref));
   assert.equal(store.objects.has(dropped), false);
   assert.equal(store.objects.has(droppedSmall), false);
   assert.throws(() => Deno.statSync(store.objects.pathOf(dropped)));
   assert.throws(() => Deno.statSync(stray));
+  // A call recorded after the plan names one of its objects: the collection keeps it.
+  const late = store.objects.put(new Uint8Array([6]));
+  const plan2 = planGc(store, opts);
+  assert.deepEqual(plan2.unreferenced.map((o) => o.hash), [late]);
+  store.putCall(call("k2", { resultRef: late }));
+  assert.equal(collectGarbage(store, plan2, opts).objects, 0);
+  assert.ok(store.objects.has(late));
 });
 
 Deno.test("Store turns a lock held past the busy timeout into StoreLockedError", async () => {
