@@ -49,6 +49,13 @@ export function openDatabase(path: string): DatabaseSync {
     guard(path, () => db.exec("PRAGMA journal_mode = WAL"));
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
+    // Call keys and object hashes are random, so every group commit dirties pages all over
+    // their indexes. An 8 MiB page cache (SQLite's default is 2 MiB) keeps the upper levels
+    // and a commit's leaves in memory between the lookup, the claim and the record of a
+    // call; checkpointing every 8000 WAL pages (default 1000) writes a page rewritten by
+    // several commits back once. A 100k-call local map: 16.5 s -> 12 s, the same peak RSS.
+    db.exec("PRAGMA cache_size = -8192");
+    db.exec("PRAGMA wal_autocheckpoint = 8000");
     migrate(db, path);
     return db;
   } catch (e) {
