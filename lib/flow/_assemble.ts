@@ -5,10 +5,11 @@
  * @module
  */
 import type { Session } from "../step/mod.ts";
-import type { CallResult } from "./_calls.ts";
+import type { CallList, CallResult } from "./_calls.ts";
+import { type ResultTable, SPILLED } from "./_values.ts";
 import { buildOutput, component, outerIndex } from "./_outputs.ts";
 import { failureOf } from "./failure_policy.ts";
-import type { ElementFailure, FlowElementState } from "./flow_array.ts";
+import type { ElementFailure, FlowElementState, ValueTable } from "./flow_array.ts";
 import type { DataValue, FlowElementOutcome } from "./flow_run.ts";
 import type { MapPlan } from "./map_plan.ts";
 import type { FlowNode } from "./node.ts";
@@ -23,45 +24,49 @@ export interface Elements {
 
 /**
  * Records each run element's outcome into `el`, checking every output is there (a list on
- * a ragged axis); returns the values by key.
+ * a ragged axis), and puts each value into the step's table.
  *
  * @param node The mapped step.
  * @param plan Its plan.
  * @param run The flat index of each call.
  * @param calls Each call's arguments (to key a result the cache did not key).
- * @param r Results and keys by call position.
+ * @param r Results and keys by call position (a large value left in the store as
+ *   `SPILLED`, already in `table`).
  * @param el The elements, filled in.
  * @param session Keys results the cache lookup did not key.
+ * @param table The step's values by call key, filled in.
  * @param onFailed Called with each failure as it is found.
- * @returns The values by call key.
  */
 export async function assemble(
   node: FlowNode,
   plan: MapPlan,
   run: readonly number[],
-  calls: readonly Record<string, unknown>[],
+  calls: CallList,
   r: { readonly results: readonly CallResult[]; readonly keys: readonly (string | undefined)[] },
   el: Elements,
   session: Session,
+  table: ResultTable,
   onFailed: (failure: ElementFailure) => void,
-): Promise<Map<string, unknown>> {
+): Promise<void> {
   const def = node.step.definition;
-  const table = new Map<string, unknown>();
   for (let k = 0; k < r.results.length; k++) {
     const res = r.results[k];
     const flat = run[k];
     try {
       if (!res.ok) throw res.error;
+      const spilled = res.value === SPILLED;
+      const value = spilled ? table.get(r.keys[k]!) : res.value;
       for (let o = 0; o < node.outputs.length; o++) {
-        const part = component(node, res.value, o);
+        const part = component(node, value, o);
         if (plan.ragged && !Array.isArray(part)) {
           throw new TypeError(
             `step "${node.name}" must return a list for the ragged axis "${plan.ragged}*" (got ${typeof part})`,
           );
         }
       }
-      const key = r.keys[k] ?? (await session.keyOf(def, calls[k])).key;
-      table.set(key, res.value);
+      const key = r.keys[k] ?? (await session.keyOf(def, calls.at(k))).key;
+      // Unkeyed by the lookup (an uncached step): held in memory.
+      if (!spilled) table.put(key, value, r.keys[k] !== undefined);
       el.keys[flat] = key;
       el.states[flat] = "ok";
     } catch (error) {
@@ -71,7 +76,6 @@ export async function assemble(
       onFailed(failure);
     }
   }
-  return table;
 }
 
 /**
@@ -86,9 +90,11 @@ export async function assemble(
 export function prepare(
   plan: MapPlan,
   values: Record<string, unknown>,
-): { el: Elements; runFlat: number[]; calls: Record<string, unknown>[] } {
+): { el: Elements; runFlat: number[]; calls: CallList } {
   const listed = new Set(plan.spec.inputs.map((i) => i.name));
   const whole = Object.entries(values).filter(([k]) => !listed.has(k));
+  const argsOf = (inputs: Record<string, unknown>): Record<string, unknown> =>
+    whole.length ? Object.assign(Object.fromEntries(whole), inputs) : inputs;
   const el: Elements = {
     states: new Array(plan.size),
     keys: new Array(plan.size).fill(undefined),
@@ -96,7 +102,6 @@ export function prepare(
     causes: new Map(),
   };
   const runFlat: number[] = [];
-  const calls: Record<string, unknown>[] = [];
   for (let flat = 0; flat < plan.size; flat++) {
     const e = plan.element(flat);
     if (e.kind === "skip") {
@@ -104,9 +109,17 @@ export function prepare(
       el.causes.set(flat, e.causes);
     } else {
       runFlat.push(flat);
-      calls.push(whole.length ? Object.assign(Object.fromEntries(whole), e.inputs) : e.inputs);
     }
   }
+  // Each call's arguments are built again when asked (they may hold large upstream values).
+  const calls: CallList = {
+    length: runFlat.length,
+    at: (i) => {
+      const e = plan.element(runFlat[i]);
+      if (e.kind === "skip") throw new Error(`element ${runFlat[i]} was planned to run`);
+      return argsOf(e.inputs);
+    },
+  };
   return { el, runFlat, calls };
 }
 
@@ -143,7 +156,7 @@ export function outputData(
   node: FlowNode,
   plan: MapPlan,
   el: Elements,
-  table: Map<string, unknown>,
+  table: ValueTable,
   causes: readonly ElementFailure[],
 ): [string, DataValue][] {
   return node.outputs.map((name, o) => {

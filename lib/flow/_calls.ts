@@ -14,6 +14,24 @@ import type { FlowNode } from "./node.ts";
 /** A call's value or what it threw. */
 export type CallResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/**
+ * A step's calls by position, built when asked: a call's arguments (which may hold large
+ * upstream values) exist only while it is looked up or runs.
+ */
+export interface CallList {
+  /** How many calls. */
+  readonly length: number;
+  /**
+   * The arguments of call `i`.
+   *
+   * @param i Position, from 0.
+   */
+  at(i: number): Record<string, unknown>;
+}
+
+/** Cache lookups go this many calls at a time. */
+const LOOKUP_CHUNK = 1024;
+
 /** What {@linkcode callRounds} needs besides the calls. */
 export interface CallRoundsOptions {
   /** The session whose cache and runtime the calls use. */
@@ -24,6 +42,11 @@ export interface CallRoundsOptions {
   readonly signal?: AbortSignal;
   /** Called as each call settles. */
   readonly onCallSettled?: (step: string, ok: boolean) => void;
+  /**
+   * Takes each call's value as it arrives and returns what to hold in its place (a large
+   * value left in the store). Default: the value.
+   */
+  readonly keep?: (key: string | undefined, value: unknown) => unknown;
   /** Called before each restart round with its number and how many calls it restarts. */
   readonly onRound: (round: number, n: number) => void;
   /** True once the run stops: no further round starts. */
@@ -48,19 +71,27 @@ export interface CallRounds {
  */
 export async function callRounds(
   node: FlowNode,
-  calls: readonly Record<string, unknown>[],
+  calls: CallList,
   o: CallRoundsOptions,
 ): Promise<CallRounds> {
   const def = node.step.definition;
   const session = o.session;
   const results = new Array<CallResult>(calls.length);
-  const cached = await session.cachedMany(def, calls);
   const keys = new Array<string | undefined>(calls.length);
+  const keep = o.keep ?? ((_key: string | undefined, value: unknown) => value);
   let pending: number[] = [];
-  for (let i = 0; i < calls.length; i++) {
-    keys[i] = cached.keys[i];
-    if (cached.hits.has(i)) results[i] = { ok: true, value: cached.hits.get(i) };
-    else pending.push(i);
+  for (let start = 0; start < calls.length; start += LOOKUP_CHUNK) {
+    const chunk: Record<string, unknown>[] = [];
+    for (let i = start; i < Math.min(start + LOOKUP_CHUNK, calls.length); i++) {
+      chunk.push(calls.at(i));
+    }
+    const cached = await session.cachedMany(def, chunk);
+    for (let j = 0; j < chunk.length; j++) {
+      const i = start + j;
+      keys[i] = cached.keys[j];
+      if (cached.hits.has(j)) results[i] = { ok: true, value: keep(keys[i], cached.hits.get(j)) };
+      else pending.push(i);
+    }
   }
   const route = o.route;
   const max = node.options.maxRestarts ?? route?.route.maxRestarts ?? 0;
@@ -74,8 +105,8 @@ export async function callRounds(
       ...(route ? { route } : {}),
     };
     const one = (i: number): Promise<void> =>
-      session.call(def, calls[i], options).then(
-        (value) => void (results[i] = { ok: true, value }),
+      session.call(def, calls.at(i), options).then(
+        (value) => void (results[i] = { ok: true, value: keep(keys[i], value) }),
         (error) => void (results[i] = { ok: false, error }),
       ).then(() => settled?.(node.name, results[i].ok));
     if (route || session.router.active) {

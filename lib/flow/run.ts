@@ -9,7 +9,8 @@ import { type Clock, systemClock } from "../runtime/mod.ts";
 import { currentSession, type Session } from "../step/mod.ts";
 import { assemble, outcomes, outputData, prepare, singleOutcome } from "./_assemble.ts";
 import { checkInputs, gatherInputs } from "./_inputs.ts";
-import { type CallRounds, callRounds, flowRoute } from "./_calls.ts";
+import { type CallList, type CallRounds, callRounds, flowRoute } from "./_calls.ts";
+import { resultReader, ResultTable } from "./_values.ts";
 import { component } from "./_outputs.ts";
 import type { ElementFailure } from "./flow_array.ts";
 import { failureOf, stateOf, tooMany, uniqueCauses } from "./failure_policy.ts";
@@ -86,6 +87,7 @@ class Runner {
   readonly #startedAt: number;
   readonly #done = new Map<string, Promise<void>>();
   readonly #session: Session;
+  #readResult: ((key: string) => unknown) | undefined;
   #stop: unknown = undefined;
   #stopped = false;
 
@@ -197,11 +199,18 @@ class Runner {
   }
 
   /** Calls with restart rounds (see {@linkcode callRounds}). */
-  #calls(node: FlowNode, calls: readonly Record<string, unknown>[]): Promise<CallRounds> {
+  #calls(node: FlowNode, calls: CallList, table?: ResultTable): Promise<CallRounds> {
     const signal = this.options.signal;
     const settled = this.options.onCallSettled;
+    const cached = node.step.definition.options.cache !== false;
     return callRounds(node, calls, {
       session: this.#session,
+      ...(table
+        ? {
+          keep: (key: string | undefined, value: unknown) =>
+            key === undefined ? value : table.put(key, value, cached),
+        }
+        : {}),
       route: flowRoute(this.options.remoteInfo, this.stack, node),
       ...(signal ? { signal } : {}),
       ...(settled ? { onCallSettled: settled } : {}),
@@ -213,7 +222,10 @@ class Runner {
 
   async #single(node: FlowNode, values: Record<string, unknown>): Promise<void> {
     this.#emit({ type: "flow-step-start", step: node.name, elements: 1 });
-    const { results: [r], keys: [cachedKey], rounds } = await this.#calls(node, [values]);
+    const { results: [r], keys: [cachedKey], rounds } = await this.#calls(node, {
+      length: 1,
+      at: () => values,
+    });
     let failure: ElementFailure | undefined;
     // The call's key, for the store's record of the element (only when recorded).
     const def = node.step.definition;
@@ -252,8 +264,11 @@ class Runner {
     const { el, runFlat, calls } = prepare(plan, values);
     const { states, failures, causes } = el;
     this.#emit({ type: "flow-step-start", step: node.name, elements: calls.length });
-    const called = await this.#calls(node, calls);
-    const table = await assemble(
+    const store = this.#session.store;
+    this.#readResult ??= resultReader(store);
+    const table = new ResultTable(this.#readResult, { isStored: (k) => store.hasResult(k) });
+    const called = await this.#calls(node, calls, table);
+    await assemble(
       node,
       plan,
       runFlat,
@@ -261,6 +276,7 @@ class Runner {
       called,
       el,
       this.#session,
+      table,
       (f) => this.#failed(node, f),
     );
     const counts = { ok: 0, failed: 0, skipped: 0 };

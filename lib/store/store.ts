@@ -581,6 +581,26 @@ export class Store implements Disposable {
       : undefined;
   }
 
+  /**
+   * Whether a call is done and its result's bytes are in this store (not only on the
+   * system that made it).
+   *
+   * @param key The call key.
+   * @returns True when {@linkcode Store.lookupCall} can hand the result back.
+   */
+  hasResult(key: string): boolean {
+    return guard(this.dbPath, () =>
+      this.#db.prepare(
+        `SELECT 1 AS x FROM calls c JOIN objects o ON o.hash = c.result_ref
+         WHERE c.key = ? AND c.state = 'done'`,
+      ).get(key)) !== undefined;
+  }
+
+  /** Whether {@linkcode Store.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Closes the database. Idempotent. */
   close(): void {
     if (this.#closed) return;
