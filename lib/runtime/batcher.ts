@@ -7,8 +7,10 @@
 import type { Clock } from "./clock.ts";
 
 /**
- * A batching window: the first item opens it, `windowMs` later every item added meanwhile
- * is handed to `flush` at once.
+ * A batching window: the first item opens it; it closes once no item has come for
+ * `windowMs` (or `maxWaitMs` after it opened, whichever is first), and every item added
+ * meanwhile is handed to `flush` at once. So the calls of a map whose driver work spreads
+ * them over more than one window still go out as one array.
  *
  * @example
  * ```ts
@@ -27,21 +29,26 @@ import type { Clock } from "./clock.ts";
 export class Batcher<T> {
   readonly #clock: Clock;
   readonly #windowMs: number;
+  readonly #maxWaitMs: number;
   readonly #flush: (items: T[]) => void | Promise<void>;
   #items: T[] = [];
   #open: Promise<void> | undefined;
+  #arrivals = 0;
   #abort = new AbortController();
 
   /**
-   * @param options Clock, window length, and what to do with each batch.
+   * @param options Clock, quiet window, longest wait (default 25 windows), and what to do
+   *   with each batch.
    */
   constructor(options: {
     readonly clock: Clock;
     readonly windowMs: number;
+    readonly maxWaitMs?: number;
     readonly flush: (items: T[]) => void | Promise<void>;
   }) {
     this.#clock = options.clock;
     this.#windowMs = options.windowMs;
+    this.#maxWaitMs = options.maxWaitMs ?? 25 * options.windowMs;
     this.#flush = options.flush;
   }
 
@@ -52,18 +59,28 @@ export class Batcher<T> {
    */
   add(item: T): void {
     this.#items.push(item);
+    this.#arrivals++;
     if (this.#open) return;
-    this.#open = (async () => {
-      try {
-        await this.#clock.sleep(this.#windowMs, this.#abort.signal);
-      } catch {
-        return; // closed
-      } finally {
-        this.#open = undefined;
+    // Marked open before the window's first sleep, so items added meanwhile join it.
+    this.#open = Promise.resolve().then(() => this.#window());
+  }
+
+  async #window(): Promise<void> {
+    const opened = this.#clock.now();
+    try {
+      for (;;) {
+        const seen = this.#arrivals;
+        const left = this.#maxWaitMs - (this.#clock.now() - opened);
+        await this.#clock.sleep(Math.max(0, Math.min(this.#windowMs, left)), this.#abort.signal);
+        if (this.#arrivals === seen || this.#clock.now() - opened >= this.#maxWaitMs) break;
       }
-      const items = this.#items.splice(0);
-      if (items.length) await this.#flush(items);
-    })();
+    } catch {
+      return; // closed
+    } finally {
+      this.#open = undefined;
+    }
+    const items = this.#items.splice(0);
+    if (items.length) await this.#flush(items);
   }
 
   /** Waits until the open window (if any) has been flushed. */
