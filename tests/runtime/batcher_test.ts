@@ -6,7 +6,11 @@ import type { Clock } from "../../lib/runtime/mod.ts";
  * A clock whose sleeps jump forward; items due by the new time arrive at each jump, as
  * calls made by a driver's work between two timer turns would.
  */
-function scheduled(times: readonly number[], windowMs: number, maxWaitMs?: number) {
+function scheduled(
+  times: readonly number[],
+  windowMs: number,
+  maxWaitMs?: number,
+): { batches: number[][]; run(): Promise<void> } {
   let now = 0;
   const batches: number[][] = [];
   const due = [...times];
