@@ -18,6 +18,12 @@ export const DEFAULT_MAX_ELEMENTS = 1000;
 /** The percentile of measured durations taken as a call's duration. */
 export const DURATION_PERCENTILE = 90;
 
+/**
+ * The least work an element is given when calls are spread for parallelism: several times
+ * an element's start (a Deno start and the bundle's load, 0.2–1 s), so spreading pays.
+ */
+export const MIN_SPREAD_ELEMENT_MS = 5_000;
+
 /** What the chooser reads. */
 export interface AutoPackingInput {
   /** Measured durations (ms) of earlier calls of the step; empty when none. */
@@ -28,6 +34,12 @@ export interface AutoPackingInput {
   readonly targetMs?: number;
   /** The job's walltime (ms), when it has one; elements stay within its safe share. */
   readonly walltimeMs?: number;
+  /**
+   * How many elements the system can run at once. When the calls' work fits in fewer
+   * elements than this, it is spread over up to this many, each with at least
+   * {@linkcode MIN_SPREAD_ELEMENT_MS} of work. Default: 1 (no spreading).
+   */
+  readonly parallelism?: number;
 }
 
 /** What the chooser picked, and from what. */
@@ -68,8 +80,11 @@ export function percentile(values: readonly number[], p: number): number | undef
  * Chooses calls per element. With durations measured, a call is taken to last the 90th
  * percentile of them (at least 1 ms), and an element holds as many calls as fit in the
  * bound (the target, and at most {@linkcode WALLTIME_SAFETY} of the walltime), at least 1;
- * the calls are then spread evenly over the elements that takes. With nothing measured,
- * 1 call per element, but no more than {@linkcode DEFAULT_MAX_ELEMENTS} elements.
+ * the calls are then spread evenly over the elements that takes. When that is fewer
+ * elements than the system runs at once (`parallelism`), the work is spread wider, up to
+ * that many elements but none with less than {@linkcode MIN_SPREAD_ELEMENT_MS} of it: 200
+ * calls of 0.2 s go into 8 elements of 5 s, not one of 40 s. With nothing measured, 1 call
+ * per element, but no more than {@linkcode DEFAULT_MAX_ELEMENTS} elements.
  *
  * @param input Durations, calls, target and walltime.
  * @returns Calls per element and how they were chosen.
@@ -86,6 +101,10 @@ export function percentile(values: readonly number[], p: number): number | undef
  * // Nothing measured: 1 per element, at most 1000 elements.
  * assert.equal(chooseCallsPerElement({ durationsMs: [], calls: 10 }).perElement, 1);
  * assert.equal(chooseCallsPerElement({ durationsMs: [], calls: 2500 }).perElement, 3);
+ * // 200 calls of 0.2 s (40 s of work) on a system running 16 elements at once: 8 of 5 s.
+ * assert.equal(chooseCallsPerElement({ durationsMs: [200], calls: 200, parallelism: 16 }).perElement, 25);
+ * // ...and on one running 2 at once: 2 elements of 20 s.
+ * assert.equal(chooseCallsPerElement({ durationsMs: [200], calls: 200, parallelism: 2 }).perElement, 100);
  * ```
  */
 export function chooseCallsPerElement(input: AutoPackingInput): AutoPacking {
@@ -103,7 +122,9 @@ export function chooseCallsPerElement(input: AutoPackingInput): AutoPacking {
   }
   const callMs = Math.max(1, measured);
   const fit = Math.min(calls, Math.max(1, Math.floor(boundMs / callMs)));
-  const elements = Math.ceil(calls / fit);
+  const parallelism = Math.max(1, Math.floor(positiveOr(input.parallelism, 1)));
+  const spread = Math.min(parallelism, calls, Math.floor((calls * callMs) / MIN_SPREAD_ELEMENT_MS));
+  const elements = Math.max(Math.ceil(calls / fit), spread);
   return { perElement: Math.ceil(calls / elements), basis: "measured", callMs, boundMs };
 }
 

@@ -64,14 +64,48 @@ export function elementPacking(
   },
 ): ElementPacking {
   if (route.inputsPerJob !== "auto") return { perElement: route.inputsPerJob, basis: "fixed" };
-  const partition = ctx.system?.partitions.find((p) => p.name === ctx.resources.partition);
+  const partition = ctx.system?.partitions.find((p) => p.name === ctx.resources.partition) ??
+    ctx.system?.partitions[0];
   return chooseCallsPerElement({
     durationsMs: ctx.durationsMs,
     calls: ctx.calls,
     targetMs: route.targetElementTime,
     walltimeMs: ctx.resources.time ?? partition?.maxTime,
+    parallelism: parallelismOf(ctx.resources, partition, ctx.system),
   });
 }
+
+/**
+ * How many elements of a job a system runs at once, as far as drover knows: one node's
+ * worth (its partition's cores over the cores an element asks for, else
+ * {@linkcode DEFAULT_PARALLELISM}), within the system's cap on elements in flight.
+ *
+ * @param resources The job's resources.
+ * @param partition Its partition, if known.
+ * @param system The system, if known.
+ * @returns At least 1.
+ *
+ * @example
+ * ```ts
+ * import { parallelismOf } from "./job_planner.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parallelismOf({ cores: 4 }, { coresPerNode: 32 }), 8);
+ * assert.equal(parallelismOf({}, undefined), 16);
+ * ```
+ */
+export function parallelismOf(
+  resources: JobResources,
+  partition: { readonly coresPerNode?: number } | undefined,
+  system?: { readonly maxJobs: number },
+): number {
+  const perNode = partition?.coresPerNode
+    ? Math.floor(partition.coresPerNode / Math.max(1, resources.cores ?? 1))
+    : DEFAULT_PARALLELISM;
+  return Math.max(1, Math.min(perNode, system?.maxJobs ?? Infinity));
+}
+
+/** Elements taken to run at once on a partition whose cores are not configured. */
+export const DEFAULT_PARALLELISM = 16;
 
 /**
  * The longest an element of an `"auto"` route may last: its `targetElementTime` (default 5

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import {
   chooseCallsPerElement,
   DEFAULT_MAX_ELEMENTS,
+  MIN_SPREAD_ELEMENT_MS,
   percentile,
   WALLTIME_SAFETY,
 } from "../../lib/runtime/auto_packing.ts";
@@ -175,30 +176,38 @@ Deno.test('the planner packs "auto" routes from the measured durations of the st
     maxRestarts: 0,
   };
   const calls = Array.from({ length: 100 }, (_, i) => i);
-  // Target 5 min: 15 calls of 20 s; 100 calls make 7 elements of 15 (the last 10).
+  // Target 5 min: 15 calls of 20 s fit, so 7 elements would do; but with no partition cores
+  // configured, 16 elements are taken to run at once, so the 2000 s of work is spread over
+  // 16 elements of up to 7 calls (140 s each; the last has 2).
   const five = elementPacking(route, {
     calls: calls.length,
     durationsMs: measured,
     resources: {},
   });
-  assert.equal(five.perElement, 15);
+  assert.equal(five.perElement, 7);
   assert.deepEqual(packElements(calls, five.perElement).map((e) => e.length), [
-    15,
-    15,
-    15,
-    15,
-    15,
-    15,
-    10,
+    ...Array(14).fill(7),
+    2,
   ]);
-  // The partition's 10 min limit bounds a 1 h target to 8 min: 24 calls of 20 s, spread to 20.
+  // The partition's 10 min limit bounds a 1 h target to 8 min: 24 calls of 20 s fit (5
+  // elements); its 8 cores run 8 elements at once, so 8 elements of 13 calls.
   const long = elementPacking({ ...route, targetElementTime: 3_600_000 }, {
     calls: calls.length,
     durationsMs: measured,
     resources: { partition: "short" },
     system: systems.hpc,
   });
-  assert.deepEqual(long, { perElement: 20, basis: "measured", callMs: 20_000, boundMs: 480_000 });
+  assert.deepEqual(long, { perElement: 13, basis: "measured", callMs: 20_000, boundMs: 480_000 });
+  // An element asking for 4 cores: 2 at once on a node, and 24 calls fit: 5 elements of 20.
+  assert.equal(
+    elementPacking({ ...route, targetElementTime: 3_600_000 }, {
+      calls: calls.length,
+      durationsMs: measured,
+      resources: { partition: "short", cores: 4 },
+      system: systems.hpc,
+    }).perElement,
+    20,
+  );
   // The job's own time wins over the partition's.
   assert.equal(
     elementPacking({ ...route, targetElementTime: 3_600_000 }, {
@@ -257,4 +266,27 @@ Deno.test("a remote call decided by a poll keeps its run time from its marker as
   }, 60_000);
   assert.equal(store.getCall("k")?.state, "done");
   assert.deepEqual(stepDurations(store, "relax"), [250]);
+});
+
+Deno.test("chooseCallsPerElement() spreads small work over the system's parallel elements, never below MIN_SPREAD_ELEMENT_MS of work each", () => {
+  const pack = (durationMs: number, calls: number, parallelism: number): number => {
+    const p = chooseCallsPerElement({ durationsMs: [durationMs], calls, parallelism });
+    return Math.ceil(calls / p.perElement);
+  };
+  // 200 calls of 0.2 s: 40 s of work, 8 elements of 5 s (however many could run).
+  assert.equal(pack(200, 200, 16), 8);
+  assert.equal(pack(200, 200, 1000), 8);
+  assert.equal(pack(200, 200, 4), 4);
+  // 1000 trivial calls (1 ms): 1 s of work is not worth a second element.
+  assert.equal(pack(1, 1000, 16), 1);
+  // 3 calls of 1 h: one each (never more elements than calls), as the target already says.
+  assert.equal(pack(3_600_000, 3, 16), 3);
+  // Each spread element keeps at least MIN_SPREAD_ELEMENT_MS of work.
+  for (const [ms, n, par] of [[50, 1000, 64], [700, 90, 32], [4999, 10, 10]]) {
+    const elements = pack(ms, n, par);
+    assert.ok(elements <= par || elements === 1, `${n} x ${ms} ms on ${par}`);
+    if (elements > 1) {
+      assert.ok(Math.floor(n / elements) * ms >= MIN_SPREAD_ELEMENT_MS - ms, `${n} x ${ms} ms`);
+    }
+  }
 });
