@@ -21,9 +21,6 @@ import type { SystemLink } from "./system_link.ts";
 import type { JobSubmission } from "./job_submission.ts";
 import type { Watcher } from "./watch_loop.ts";
 
-/** How far back each look for decided calls reaches before the previous look, ms. */
-export const CURSOR_MARGIN_MS = 5_000;
-
 /** A call waited for. */
 export interface Entry {
   readonly call: RemoteCall;
@@ -56,6 +53,7 @@ export class RuntimeState {
   readonly loops = new Map<string, Promise<void>>();
   readonly submitting = new Set<number>();
   readonly unreachable = new Map<string, Unreachable>();
+  /** Per system, the sequence of the last job-call change the watch loop looked at. */
   readonly cursor = new Map<string, number>();
   readonly kick = new Set<string>();
   readonly abort = new AbortController();

@@ -7,12 +7,7 @@
  */
 import type { FailureReason, JobRecord } from "../store/mod.ts";
 import { crashPoint } from "./_crash.ts";
-import {
-  CURSOR_MARGIN_MS,
-  type Entry,
-  isUnreachable,
-  type RuntimeState,
-} from "./_runtime_state.ts";
+import { type Entry, isUnreachable, type RuntimeState } from "./_runtime_state.ts";
 import { pollPace } from "./poll_pace.ts";
 import { pollSystem } from "./poller.ts";
 import { decideRetry, JobFailedError } from "./retry_policy.ts";
@@ -50,7 +45,10 @@ export class Watcher {
     const pollMs = link.system.pollMs;
     const maxMs = this.#s.o.maxPollMs ?? Math.min(60_000, 30 * pollMs);
     let interval = pollMs;
-    this.#s.cursor.set(systemName, this.#s.clock.now() - CURSOR_MARGIN_MS);
+    // Changes from here on are read by sequence; what was decided before is looked at once.
+    this.#s.store.jobs.pruneChanges();
+    this.#s.cursor.set(systemName, this.#s.store.jobs.changeCursor());
+    this.settleAll(systemName);
     while (this.hasWork(systemName) && !this.#s.abort.signal.aborted) {
       // Quick looks while elements are young, between the scheduler's answers.
       const wait = this.pace(systemName, interval);
@@ -135,18 +133,34 @@ export class Watcher {
 
   settleSystem(system: string): number {
     const since = this.#s.cursor.get(system) ?? 0;
-    const now = this.#s.clock.now();
-    // With no live job left on the system, every waiting call is settled from the store: a
-    // call another process decided while this one attached to its job must not be missed
-    // when that decision is older than the cursor (a slow poll pass stamps its decisions
-    // with the time the pass began).
+    // With no live job left on the system, every waiting call is settled from the store (a
+    // call another process decided while this one attached to its job), as it is when the
+    // change log was pruned past this loop's cursor.
     const live = this.#s.store.jobs.listJobs({ system, states: ["staged", "submitted"] }).length;
-    const keys = live > 0
-      ? this.#s.store.jobs.changedSince(system, since)
-      : [...this.#s.entries.values()].filter((e) => e.system === system).map((e) => e.call.key);
-    // Another process's clock may lag a little: look a few seconds back (settling is idempotent).
-    this.#s.cursor.set(system, now - CURSOR_MARGIN_MS);
+    if (live === 0) {
+      this.#s.cursor.set(system, this.#s.store.jobs.changeCursor());
+      return this.settleAll(system);
+    }
+    const changed = this.#s.store.jobs.changedSince(system, since);
+    this.#s.cursor.set(system, changed.cursor);
+    if (!changed.complete) return this.settleAll(system);
     let n = 0;
+    for (const key of changed.keys) {
+      if (this.#s.entries.has(key) && this.settleKey(key)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Settles every waiting call of a system that the store has decided.
+   *
+   * @param system The system.
+   * @returns How many settled.
+   */
+  settleAll(system: string): number {
+    let n = 0;
+    const keys = [...this.#s.entries.values()].filter((e) => e.system === system)
+      .map((e) => e.call.key);
     for (const key of keys) {
       if (this.#s.entries.has(key) && this.settleKey(key)) n++;
     }

@@ -48,3 +48,18 @@ export function insertJobRows(
   }
   return id;
 }
+
+/**
+ * Logs a change for each undecided call of a job that just ended (cancelled, or finished
+ * with calls left pending), so drivers waiting for them look again.
+ *
+ * @param db The open database, inside the transaction that ended the job.
+ * @param jobId The job.
+ */
+export function logPendingChanges(db: DatabaseSync, jobId: number): void {
+  db.prepare(
+    `INSERT INTO job_changes (system, key)
+     SELECT j.system, jc.key FROM job_calls jc JOIN jobs j ON j.id = jc.job_id
+     WHERE jc.job_id = ? AND jc.state = 'pending' ORDER BY jc.key`,
+  ).run(jobId);
+}

@@ -6,8 +6,8 @@
  * @module
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
-import { guard } from "./database.ts";
-import { insertJobRows } from "./_job_rows.ts";
+import { guard, transaction } from "./database.ts";
+import { insertJobRows, logPendingChanges } from "./_job_rows.ts";
 import type { ElementRecord, ElementState } from "./ledger_types.ts";
 
 /**
@@ -268,11 +268,15 @@ export class JobStore {
    */
   markEnded(id: number, state: "finished" | "cancelled", at: number, error?: string): boolean {
     return guard(this.#path, () =>
-      Number(
-        this.#db.prepare(
-          "UPDATE jobs SET state = ?, ended_at = ?, error = ? WHERE id = ? AND state IN ('staged', 'submitted')",
-        ).run(state, at, error ?? null, id).changes,
-      ) > 0);
+      transaction(this.#db, this.#path, () => {
+        const ended = Number(
+          this.#db.prepare(
+            "UPDATE jobs SET state = ?, ended_at = ?, error = ? WHERE id = ? AND state IN ('staged', 'submitted')",
+          ).run(state, at, error ?? null, id).changes,
+        ) > 0;
+        if (ended) logPendingChanges(this.#db, id);
+        return ended;
+      }));
   }
 
   /**
@@ -392,20 +396,63 @@ export class JobStore {
   }
 
   /**
-   * Calls of a system whose job call was decided at or after `since`, or whose job ended
-   * (cancelled, refused) since then with the call undecided: what a waiter must look at.
+   * Calls of a system whose job call changed after `cursor` in commit order: decided, or
+   * left undecided by a job that ended (cancelled, refused). What a waiter must look at.
    *
    * @param system The system.
-   * @param since The time of the last look, ms.
-   * @returns Call keys.
+   * @param cursor The sequence of the last change seen ({@linkcode JobStore.changeCursor}).
+   * @returns The keys, the new cursor, and whether the log still reached back to `cursor`
+   *   (false after {@linkcode JobStore.pruneChanges} dropped changes not seen: look at
+   *   every waiting call instead).
    */
-  changedSince(system: string, since: number): string[] {
-    return guard(this.#path, () =>
-      this.#db.prepare(
-        `SELECT jc.key FROM job_calls jc JOIN jobs j ON j.id = jc.job_id
-         WHERE j.system = ? AND (jc.decided_at >= ?
-           OR (jc.state = 'pending' AND j.state IN ('cancelled', 'refused') AND j.ended_at >= ?))`,
-      ).all(system, since, since)).map((r) => String(r.key));
+  changedSince(
+    system: string,
+    cursor: number,
+  ): { keys: string[]; cursor: number; complete: boolean } {
+    return guard(this.#path, () => {
+      const rows = this.#db.prepare(
+        "SELECT seq, key FROM job_changes WHERE system = ? AND seq > ? ORDER BY seq",
+      ).all(system, cursor);
+      // Read after the rows: a prune in between can only make this answer "incomplete".
+      const first = this.#db.prepare("SELECT MIN(seq) AS s FROM job_changes").get()?.s;
+      const last = rows.length ? Number(rows[rows.length - 1].seq) : cursor;
+      return {
+        keys: rows.map((r) => String(r.key)),
+        cursor: Math.max(cursor, last),
+        complete: first == null || Number(first) <= cursor + 1,
+      };
+    });
+  }
+
+  /**
+   * The sequence of the latest job-call change (0 for none): a cursor from which
+   * {@linkcode JobStore.changedSince} reports every later change.
+   *
+   * @returns The sequence.
+   */
+  changeCursor(): number {
+    return Number(
+      guard(
+        this.#path,
+        () => this.#db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM job_changes").get()?.s ?? 0,
+      ),
+    );
+  }
+
+  /**
+   * Drops all but the latest `keep` job-call changes (a waiter whose cursor is older looks
+   * at every waiting call instead).
+   *
+   * @param keep How many to keep. Default: 100,000.
+   * @returns How many were dropped.
+   */
+  pruneChanges(keep = 100_000): number {
+    return Number(
+      guard(this.#path, () =>
+        this.#db.prepare(
+          "DELETE FROM job_changes WHERE seq <= (SELECT MAX(seq) FROM job_changes) - ?",
+        ).run(keep).changes),
+    );
   }
 
   /**

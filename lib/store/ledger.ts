@@ -11,7 +11,7 @@
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { guard, transaction } from "./database.ts";
-import { insertJobRows } from "./_job_rows.ts";
+import { insertJobRows, logPendingChanges } from "./_job_rows.ts";
 import { ClaimLedger } from "./claim_ledger.ts";
 import type { ObjectStore } from "./objects.ts";
 import type { CallFailure, CallRecord, FailureReason, RetryState, StoredError } from "./records.ts";
@@ -282,12 +282,16 @@ export class CallLedger extends ClaimLedger {
    * @returns Whether it applied.
    */
   cancelJob(jobId: number, now: number, message?: string): boolean {
-    return this.#changed(
-      "UPDATE jobs SET state = 'cancelled', ended_at = ?, error = ? WHERE id = ? AND state IN ('staged', 'submitted')",
-      now,
-      message ?? null,
-      jobId,
-    );
+    return this.#tx(() => {
+      const done = this.#changed(
+        "UPDATE jobs SET state = 'cancelled', ended_at = ?, error = ? WHERE id = ? AND state IN ('staged', 'submitted')",
+        now,
+        message ?? null,
+        jobId,
+      );
+      if (done) logPendingChanges(this.#db, jobId);
+      return done;
+    });
   }
 
   /**
@@ -434,7 +438,12 @@ export class CallLedger extends ClaimLedger {
       jobId,
       key,
     );
-    return Number(r.changes) > 0;
+    if (Number(r.changes) === 0) return false;
+    this.#db.prepare(
+      "INSERT INTO job_changes (system, key) SELECT system, ? FROM jobs WHERE id = ?",
+    )
+      .run(key, jobId);
+    return true;
   }
 
   #pendingKeys(jobId: number): string[] {

@@ -390,6 +390,17 @@ export const MIGRATIONS: readonly string[] = [
   // result's hash) that only garbage collection read; it now gathers the references in one
   // pass (lib/store/object_gc.ts).
   `DROP INDEX calls_result; DROP INDEX calls_inputs;`,
+  // Job-call changes in commit order (lib/runtime/watch_loop.ts reads them by sequence, not
+  // by time: a slow poll pass that stamps its decisions with the time it began, or another
+  // host's lagging clock, can no longer hide a decision from a waiting driver).
+  `
+  CREATE TABLE job_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    system TEXT NOT NULL,
+    key TEXT NOT NULL
+  );
+  CREATE INDEX job_changes_system ON job_changes(system, seq);
+  `,
 ];
 
 /** The schema version this code writes. */
