@@ -32,6 +32,12 @@ export interface CallList {
 /** Cache lookups go this many calls at a time. */
 const LOOKUP_CHUNK = 1024;
 
+/**
+ * After a chunk with no hit (a fresh run), only every this many chunks is looked up (the
+ * others' calls look themselves up), so a fresh step does not query the cache twice.
+ */
+const PROBE_EVERY = 16;
+
 /** What {@linkcode callRounds} needs besides the calls. */
 export interface CallRoundsOptions {
   /** The session whose cache and runtime the calls use. */
@@ -80,12 +86,15 @@ export async function callRounds(
   const keys = new Array<string | undefined>(calls.length);
   const keep = o.keep ?? ((_key: string | undefined, value: unknown) => value);
   let pending: number[] = [];
-  for (let start = 0; start < calls.length; start += LOOKUP_CHUNK) {
+  let missSince: number | undefined;
+  for (let start = 0, c = 0; start < calls.length; start += LOOKUP_CHUNK, c++) {
     const chunk: Record<string, unknown>[] = [];
     for (let i = start; i < Math.min(start + LOOKUP_CHUNK, calls.length); i++) {
       chunk.push(calls.at(i));
     }
-    const cached = await session.cachedMany(def, chunk);
+    const lookup = missSince === undefined || (c - missSince) % PROBE_EVERY === 0;
+    const cached = await session.cachedMany(def, chunk, { lookup });
+    if (lookup) missSince = cached.hits.size === 0 ? (missSince ?? c) : undefined;
     for (let j = 0; j < chunk.length; j++) {
       const i = start + j;
       keys[i] = cached.keys[j];

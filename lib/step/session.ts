@@ -245,12 +245,15 @@ export class Session implements AsyncDisposable {
    *
    * @param def The step.
    * @param inputs The inputs of each call.
+   * @param options `lookup: false` computes the keys only (a caller that found nothing in
+   *   the previous chunks of a fresh run leaves the lookups to `call`).
    * @returns The key of each call (undefined where its inputs are not valid) and the values
    * of those the cache holds, by position.
    */
   async cachedMany<I, O>(
     def: StepDefinition<I, O>,
     inputs: readonly I[],
+    options: { readonly lookup?: boolean } = {},
   ): Promise<CachedCalls<O>> {
     const keys = new Array<string | undefined>(inputs.length);
     const hits = new Map<number, O>();
@@ -263,7 +266,7 @@ export class Session implements AsyncDisposable {
         // Invalid inputs: `call` throws the same error for this element.
       }
     }
-    if (this.router.active) return { keys, hits };
+    if (this.router.active || options.lookup === false) return { keys, hits };
     const wanted: string[] = [];
     for (const k of keys) if (k && !this.#writer.get(k) && !this.#inflight.has(k)) wanted.push(k);
     const found = this.store.doneResults(wanted);

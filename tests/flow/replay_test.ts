@@ -29,3 +29,25 @@ Deno.test("Flow.run() replays a map from the cache in one lookup, keeping failur
   assert.equal(events.filter((e) => e.type === "call-cached").length, 4);
   assert.equal(events.filter((e) => e.type === "call-start").length, 0, "nothing ran again");
 });
+
+Deno.test("Flow.run() of a fresh step stops asking the cache in bulk after a chunk with no hit; a grown step still replays its cached part", async () => {
+  await using dir = await tempDir();
+  await using session = openSession({ dir: `${dir.path}/.drover`, recordRun: false });
+  const asked: number[] = [];
+  const doneResults = session.store.doneResults.bind(session.store);
+  session.store.doneResults = (keys) => {
+    asked.push(keys.length);
+    return doneResults(keys);
+  };
+  const xs = Array.from({ length: 20 * 1024 }, (_, i) => i + 1);
+  const fresh = (await f.run({ x: xs }, { session })).data.get("y")!.value as FlowArray<number>;
+  assert.equal(fresh.counts().ok, xs.length);
+  // Chunk 0 finds nothing; chunks 1-15 are not looked up, chunk 16 is probed again.
+  assert.deepEqual(asked, [1024, 1024]);
+  asked.length = 0;
+  const grown = [...xs, ...Array.from({ length: 1024 }, (_, i) => -(i + 1))];
+  const again = (await f.run({ x: grown }, { session })).data.get("y")!.value as FlowArray<number>;
+  assert.equal(again.counts().ok, grown.length);
+  assert.equal(asked.length, 21, "every chunk of a replay hits, so every chunk is looked up");
+  assert.equal(again.at(grown.length - 1), -1 / 1024);
+});
