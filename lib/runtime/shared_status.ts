@@ -35,6 +35,9 @@ const LIMITS_TTL_MS = 60 * 60_000;
 /** An answer older than this says nothing about what is in flight now, ms. */
 const IN_FLIGHT_HORIZON_MS = 5 * 60_000;
 
+/** A job noted ended this long before a snapshot that still lists it is taken as ended, ms. */
+const ENDED_LAG_MS = 30_000;
+
 /** Options of {@linkcode SharedStatus}. */
 export interface SharedStatusOptions {
   /** Who asks (host:pid). Default: this host and process. */
@@ -171,14 +174,31 @@ export class SharedStatus {
    * @returns How many.
    */
   othersInFlight(system: System, own: ReadonlySet<string>): number {
-    const snap = this.#tryPolls(() => this.#polls.latest(systemIdentity(system, this.#env)));
+    const id = systemIdentity(system, this.#env);
+    const snap = this.#tryPolls(() => this.#polls.latest(id));
     if (!snap || this.#clock.now() - snap.takenAt > IN_FLIGHT_HORIZON_MS) return 0;
+    // Jobs their own process saw end are not in flight, even when a snapshot taken shortly
+    // after still lists them (COMPLETING, or not yet purged).
+    const ended = this.#tryPolls(() => this.#polls.endedSince(id, snap.takenAt - ENDED_LAG_MS)) ??
+      new Set();
     let n = 0;
     for (const job of snap.jobs.values()) {
-      if (!job.name.startsWith("dr-") || own.has(job.name)) continue;
+      if (!job.name.startsWith("dr-") || own.has(job.name) || ended.has(job.name)) continue;
       for (const e of job.elements.values()) if (LIVE.has(e.state)) n++;
     }
     return n;
+  }
+
+  /**
+   * Notes jobs of this process that ended (every call decided), so other processes of the
+   * user stop counting their elements against the in-flight cap before the next poll.
+   *
+   * @param system The system.
+   * @param names The jobs' names.
+   */
+  jobsEnded(system: System, names: readonly string[]): void {
+    const id = systemIdentity(system, this.#env);
+    this.#tryPolls(() => this.#polls.noteEnded(id, names, this.#clock.now(), IN_FLIGHT_HORIZON_MS));
   }
 
   async #status(

@@ -144,6 +144,15 @@ export class SystemLink {
     return this.#shared?.othersInFlight(this.system, own) ?? 0;
   }
 
+  /**
+   * Tells the user's other drover processes that these jobs ended.
+   *
+   * @param names The jobs' names.
+   */
+  jobsEnded(names: readonly string[]): void {
+    if (names.length > 0) this.#shared?.jobsEnded(this.system, names);
+  }
+
   /** The run directory, absolute (`~` expanded on the system). */
   rundir(): Promise<string> {
     this.#rundir ??= (async () => {

@@ -45,6 +45,12 @@ const SCHEMA = `
     owner TEXT NOT NULL,
     body TEXT NOT NULL
   );
+  CREATE TABLE IF NOT EXISTS ended_jobs (
+    system TEXT NOT NULL,
+    name TEXT NOT NULL,
+    ended_at INTEGER NOT NULL,
+    PRIMARY KEY (system, name)
+  ) WITHOUT ROWID;
 `;
 
 /**
@@ -261,6 +267,46 @@ export class UserPolls implements Disposable {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Notes jobs a process has seen end (every call decided), so a snapshot taken before
+   * does not count their elements as still in flight; notes older than `keepMs` go.
+   *
+   * @param system The system's identity.
+   * @param names The jobs' names.
+   * @param at Epoch ms.
+   * @param keepMs How long notes are kept.
+   */
+  noteEnded(system: string, names: readonly string[], at: number, keepMs: number): void {
+    if (names.length === 0) return;
+    const put = this.#db.prepare(
+      `INSERT INTO ended_jobs (system, name, ended_at) VALUES (?, ?, ?)
+       ON CONFLICT(system, name) DO UPDATE SET ended_at = excluded.ended_at`,
+    );
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const name of names) put.run(system, name, at);
+      this.#db.prepare("DELETE FROM ended_jobs WHERE ended_at < ?").run(at - keepMs);
+      this.#db.exec("COMMIT");
+    } catch (e) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+
+  /**
+   * Names of the jobs of a system noted as ended since `since`.
+   *
+   * @param system The system's identity.
+   * @param since Epoch ms.
+   * @returns The names.
+   */
+  endedSince(system: string, since: number): Set<string> {
+    return new Set(
+      this.#db.prepare("SELECT name FROM ended_jobs WHERE system = ? AND ended_at >= ?")
+        .all(system, since).map((r) => String(r.name)),
+    );
   }
 
   /** Closes the database. */

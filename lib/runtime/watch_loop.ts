@@ -62,6 +62,10 @@ export class Watcher {
       const now = this.#s.clock.now();
       try {
         if (this.#s.store.jobs.takePollTurn(systemName, this.#s.o.owner, now, pollMs)) {
+          const live = (): string[] =>
+            this.#s.store.jobs.listJobs({ system: systemName, states: ["staged", "submitted"] })
+              .map((j) => j.name);
+          const before = live();
           const report = await pollSystem(this.#s.store, link, {
             now,
             graceMs: this.#s.graceMs,
@@ -70,6 +74,8 @@ export class Watcher {
             submitGraceMs: this.#s.o.submitGraceMs ?? 60_000,
           });
           if (report.jobs > 0) this.#s.noteReachable(systemName); // it answered
+          const after = new Set(live());
+          link.jobsEnded(before.filter((name) => !after.has(name)));
           changed += report.decided.length + report.recovered.length;
           if (report.decided.length > 0) crashPoint("after-gather");
           for (const r of report.recovered) {

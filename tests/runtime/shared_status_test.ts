@@ -121,6 +121,12 @@ Deno.test("SharedStatus.othersInFlight() counts live elements of other projects'
   assert.equal(shared.othersInFlight(system, new Set(["dr-mine-1"])), 3);
   assert.equal(shared.othersInFlight({ ...system, name: "same-cluster" }, new Set()), 5);
   assert.equal(shared.othersInFlight({ ...system, host: "you@hpc" }, new Set()), 0);
+  // Their process saw dr-theirs-2 end (its calls decided from markers) after that answer:
+  // another process stops counting it before anyone asks the scheduler again.
+  clock.advance(1000);
+  new SharedStatus(polls, { owner: "b", clock }).jobsEnded(system, ["dr-theirs-2"]);
+  assert.equal(shared.othersInFlight(system, new Set(["dr-mine-1"])), 0);
+  assert.equal(shared.othersInFlight(system, new Set()), 2, "mine still counts for others");
   clock.advance(10 * 60_000);
   assert.equal(shared.othersInFlight(system, new Set()), 0, "an old answer says nothing");
 });
