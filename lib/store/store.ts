@@ -291,8 +291,10 @@ export class Store implements Disposable {
       // `+c.state`: look the keys up by primary key. Left to itself SQLite walks every done
       // call through calls_state and tests each against the list (220 ms a chunk at 100k).
     );
-    for (let i = 0; i < keys.length; i += 10_000) {
-      const chunk = JSON.stringify(keys.slice(i, i + 10_000));
+    // In key order, each lookup's index pages are next to the previous one's.
+    const sorted = [...keys].sort();
+    for (let i = 0; i < sorted.length; i += 10_000) {
+      const chunk = JSON.stringify(sorted.slice(i, i + 10_000));
       const rows = guard(this.dbPath, () => stmt.all(chunk));
       for (const row of rows) {
         const ref = String(row.result_ref);
