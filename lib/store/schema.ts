@@ -401,6 +401,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX job_changes_system ON job_changes(system, seq);
   `,
+  // Speed (issue 11): an index on flow elements' call keys that no query used (a step's
+  // jobs are found from its elements by their primary key), written at random per element.
+  `DROP INDEX flow_elements_key;`,
 ];
 
 /** The schema version this code writes. */
