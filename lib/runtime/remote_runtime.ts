@@ -38,7 +38,10 @@ export interface RemoteRuntimeOptions {
   readonly onEvent?: (event: RemoteEvent) => void;
   /** An element missing from the scheduler with no markers is lost after this, ms. Default: 60 000. */
   readonly graceMs?: number;
-  /** Calls arriving within this many ms go into one job array. Default: 20. */
+  /**
+   * Calls arriving within this many ms of each other go into one job array (the window
+   * closes after this long without a call, or 25 times this long after it opened). Default: 20.
+   */
   readonly batchMs?: number;
   /** Poll interval ceiling, ms. Default: 30 x the system's `pollMs`, at most 60 000. */
   readonly maxPollMs?: number;
