@@ -11,6 +11,7 @@ import { elementPacking, packElements } from "../../lib/runtime/job_planner.ts";
 import { type Route, safeParseRemoteInfo } from "../../lib/routing/mod.ts";
 import { type CallRecord, openStore, stepDurations } from "../../lib/store/mod.ts";
 import { parseSystemsConfig } from "../../lib/systems/mod.ts";
+import { callRecord } from "../_helpers/call_record.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 const durations = fc.array(fc.integer({ min: 0, max: 3_600_000 }), { minLength: 1, maxLength: 50 });
@@ -134,23 +135,14 @@ Deno.test("remote info names the path and what was expected for a bad inputsPerJ
 });
 
 function done(key: string, step: string, startedAt: number, ms: number): CallRecord {
-  return {
-    key,
+  return callRecord(key, {
     step,
-    state: "done",
     codeHash: "c",
-    version: "",
-    argHashes: {},
-    inputsRef: null,
-    resultRef: null,
-    error: null,
-    runId: null,
     location: "hpc",
-    attempts: 1,
     createdAt: startedAt,
     startedAt,
     endedAt: startedAt + ms,
-  };
+  });
 }
 
 Deno.test('the planner packs "auto" routes from the measured durations of the step in the store', async () => {

@@ -1,26 +1,11 @@
 import assert from "node:assert/strict";
 import { CallWriter } from "../../lib/step/call_writer.ts";
 import { type CallRecord, openStore } from "../../lib/store/mod.ts";
+import { callRecord } from "../_helpers/call_record.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 function record(key: string, state: CallRecord["state"] = "done"): CallRecord {
-  return {
-    key,
-    step: "t.writer",
-    state,
-    codeHash: "c",
-    version: "",
-    argHashes: {},
-    inputsRef: null,
-    resultRef: null,
-    error: null,
-    runId: null,
-    location: "local",
-    attempts: 1,
-    createdAt: 0,
-    startedAt: 0,
-    endedAt: 0,
-  };
+  return callRecord(key, { step: "t.writer", codeHash: "c", state });
 }
 
 const bytes = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill);

@@ -4,6 +4,7 @@ import { type DroverEvent, openSession, step } from "../../mod.ts";
 import { encode } from "../../lib/codec/mod.ts";
 import { legacyCallKey } from "../../lib/step/key.ts";
 import { openStore } from "../../lib/store/mod.ts";
+import { callRecord } from "../_helpers/call_record.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 // A float argument: its key changed with the RFC 8949 hashing rules.
@@ -16,23 +17,14 @@ async function seedLegacy(dir: string): Promise<void> {
   const legacy = legacyCallKey(info, { x: 1.5 });
   assert.notEqual(legacy, info.key);
   seed.store.ledger.recordLocal([{
-    record: {
-      key: legacy,
+    record: callRecord(legacy, {
       step: info.step,
-      state: "done",
       codeHash: info.codeHash,
       version: info.version,
-      argHashes: {},
-      inputsRef: null,
-      resultRef: null,
-      error: null,
-      runId: null,
-      location: "local",
-      attempts: 1,
       createdAt: 0,
       startedAt: 0,
       endedAt: 0,
-    },
+    }),
     inputs: encode({ x: 1.5 }),
     result: encode(99),
   }]);

@@ -7,6 +7,7 @@ import {
   parseWhereClause,
   safeParseWhereClause,
 } from "../../lib/store/mod.ts";
+import { callRecord } from "../_helpers/call_record.ts";
 
 Deno.test("parseWhereClause() accepts single expressions with strings, names, comments and subqueries", () => {
   for (
@@ -107,23 +108,9 @@ Deno.test("Store.removeCalls() refuses an escaping --where and removes nothing",
   try {
     using store = openStore({ dir: `${dir}/.drover` });
     for (const [key, step] of [["a".repeat(64), "a"], ["b".repeat(64), "b"]]) {
-      store.putCall({
-        key,
-        step,
-        state: "done",
-        codeHash: "c",
-        version: "",
-        argHashes: {},
-        inputsRef: null,
-        resultRef: null,
-        error: null,
-        runId: null,
-        location: "local",
-        attempts: 1,
-        createdAt: 1,
-        startedAt: 1,
-        endedAt: 2,
-      });
+      store.putCall(
+        callRecord(key, { step, codeHash: "c", createdAt: 1, startedAt: 1, endedAt: 2 }),
+      );
     }
     assert.throws(() => store.removeCalls({ step: "a", where: "0) OR (1=1" }), FilterError);
     assert.throws(() => store.removeCalls({ step: "a", where: "1=1 UNION SELECT 1" }), FilterError);

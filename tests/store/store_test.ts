@@ -13,28 +13,12 @@ import {
   StoreLockedError,
 } from "../../lib/store/mod.ts";
 import { collectGarbage, planGc } from "../../lib/store/object_gc.ts";
+import { callRecord } from "../_helpers/call_record.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { MIGRATIONS } from "../../lib/store/schema.ts";
 
 function call(key: string, over: Partial<CallRecord> = {}): CallRecord {
-  return {
-    key,
-    step: "relax",
-    state: "done",
-    codeHash: "c0de",
-    version: "",
-    argHashes: { x: "aa" },
-    inputsRef: null,
-    resultRef: null,
-    error: null,
-    runId: null,
-    location: "local",
-    attempts: 1,
-    createdAt: 1000,
-    startedAt: 1000,
-    endedAt: 1010,
-    ...over,
-  };
+  return callRecord(key, { argHashes: { x: "aa" }, ...over });
 }
 
 Deno.test("findProjectDir() finds .drover in a parent directory", async () => {
