@@ -65,8 +65,8 @@ export async function assemble(
         }
       }
       const key = r.keys[k] ?? (await session.keyOf(def, calls.at(k))).key;
-      // Unkeyed by the lookup (an uncached step): held in memory.
-      if (!spilled) table.put(key, value, r.keys[k] !== undefined);
+      // Keyed here, not by the lookup (an uncached step): not in the store, held in memory.
+      if (r.keys[k] === undefined) table.put(key, value, false);
       el.keys[flat] = key;
       el.states[flat] = "ok";
     } catch (error) {

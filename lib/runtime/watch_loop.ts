@@ -149,12 +149,7 @@ export class Watcher {
     }
     const changed = this.#s.store.jobs.changedSince(system, since);
     this.#s.cursor.set(system, changed.cursor);
-    if (!changed.complete) return this.settleAll(system);
-    let n = 0;
-    for (const key of changed.keys) {
-      if (this.#s.entries.has(key) && this.settleKey(key)) n++;
-    }
-    return n;
+    return changed.complete ? this.#settleKeys(changed.keys) : this.settleAll(system);
   }
 
   /**
@@ -164,9 +159,13 @@ export class Watcher {
    * @returns How many settled.
    */
   settleAll(system: string): number {
+    return this.#settleKeys(
+      [...this.#s.entries.values()].filter((e) => e.system === system).map((e) => e.call.key),
+    );
+  }
+
+  #settleKeys(keys: readonly string[]): number {
     let n = 0;
-    const keys = [...this.#s.entries.values()].filter((e) => e.system === system)
-      .map((e) => e.call.key);
     for (const key of keys) {
       if (this.#s.entries.has(key) && this.settleKey(key)) n++;
     }

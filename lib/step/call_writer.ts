@@ -113,9 +113,9 @@ export class CallWriter {
     };
     return new Promise((done, failed) => {
       const before = this.#pending.get(record.key);
-      if (before) this.#pendingBytes -= before.inputs.byteLength + (before.result?.byteLength ?? 0);
+      if (before) this.#pendingBytes -= bytesOf(before);
       this.#pending.set(record.key, { record: full, inputs, result, done, failed });
-      this.#pendingBytes += inputs.byteLength + (result?.byteLength ?? 0);
+      this.#pendingBytes += bytesOf({ inputs, result });
       if (
         this.#pending.size >= this.#maxPending || this.#pendingBytes >= this.#maxPendingBytes
       ) {
@@ -188,7 +188,7 @@ export class CallWriter {
     for (const p of batch) {
       if (this.#pending.get(p.record.key) === p) {
         this.#pending.delete(p.record.key);
-        this.#pendingBytes -= p.inputs.byteLength + (p.result?.byteLength ?? 0);
+        this.#pendingBytes -= bytesOf(p);
       }
     }
   }
@@ -204,4 +204,8 @@ export class CallWriter {
       this.#timer = undefined;
     }
   }
+}
+
+function bytesOf(call: Pick<FinishedCall, "inputs" | "result">): number {
+  return call.inputs.byteLength + (call.result?.byteLength ?? 0);
 }

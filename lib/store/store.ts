@@ -149,6 +149,7 @@ export class Store implements Disposable {
   readonly #lookup: StatementSync;
   readonly #lookupDone: StatementSync;
   #doneResults: StatementSync | undefined;
+  #hasResult: StatementSync | undefined;
   #closed = false;
 
   /**
@@ -591,11 +592,11 @@ export class Store implements Disposable {
    * @returns True when {@linkcode Store.lookupCall} can hand the result back.
    */
   hasResult(key: string): boolean {
-    return guard(this.dbPath, () =>
-      this.#db.prepare(
-        `SELECT 1 AS x FROM calls c JOIN objects o ON o.hash = c.result_ref
-         WHERE c.key = ? AND c.state = 'done'`,
-      ).get(key)) !== undefined;
+    const stmt = this.#hasResult ??= this.#db.prepare(
+      `SELECT 1 AS x FROM calls c JOIN objects o ON o.hash = c.result_ref
+       WHERE c.key = ? AND c.state = 'done'`,
+    );
+    return guard(this.dbPath, () => stmt.get(key)) !== undefined;
   }
 
   /** Whether {@linkcode Store.close} was called. */
