@@ -113,6 +113,7 @@ export {
   type ObjectStoreOptions,
   openStore,
   type OpenStoreOptions,
+  ResultSets,
   type RunRecord,
   type RunStatus,
   SchemaVersionError,

@@ -6,7 +6,8 @@
  * @module
  */
 import type { RemoteInfo, RouteMatch, StackFrame } from "../routing/mod.ts";
-import { MAP_WINDOW, type Session } from "../step/mod.ts";
+import { MIN_RESULT_SET } from "../store/mod.ts";
+import { MAP_WINDOW, ResultCapture, type Session } from "../step/mod.ts";
 import { isRetryable } from "./failure_policy.ts";
 import { routeOfNode } from "./flow_target.ts";
 import type { FlowNode } from "./node.ts";
@@ -87,6 +88,7 @@ export async function callRounds(
   const keep = o.keep ?? ((_key: string | undefined, value: unknown) => value);
   let pending: number[] = [];
   let missSince: number | undefined;
+  const capture = captureOf(session, node, calls.length, o.route);
   for (let start = 0, c = 0; start < calls.length; start += LOOKUP_CHUNK, c++) {
     const chunk: Record<string, unknown>[] = [];
     for (let i = start; i < Math.min(start + LOOKUP_CHUNK, calls.length); i++) {
@@ -98,8 +100,10 @@ export async function callRounds(
     for (let j = 0; j < chunk.length; j++) {
       const i = start + j;
       keys[i] = cached.keys[j];
-      if (cached.hits.has(j)) results[i] = { ok: true, value: keep(keys[i], cached.hits.get(j)) };
-      else pending.push(i);
+      if (cached.hits.has(j)) {
+        results[i] = { ok: true, value: keep(keys[i], cached.hits.get(j)) };
+        capture?.settle(i);
+      } else pending.push(i);
     }
   }
   const route = o.route;
@@ -113,11 +117,21 @@ export async function callRounds(
       ...(signal ? { signal } : {}),
       ...(route ? { route } : {}),
     };
+    // The first round's calls report their stored results: a chunk done in full is kept as
+    // one result set, which the step's replay reads in one row.
+    const first = round === 0 ? capture : undefined;
     const one = (i: number): Promise<void> =>
-      session.call(def, calls.at(i), options).then(
+      session.call(
+        def,
+        calls.at(i),
+        first ? { ...options, onStored: (key, bytes) => first.stored(i, key, bytes) } : options,
+      ).then(
         (value) => void (results[i] = { ok: true, value: keep(keys[i], value) }),
         (error) => void (results[i] = { ok: false, error }),
-      ).then(() => settled?.(node.name, results[i].ok));
+      ).then(() => {
+        first?.settle(i);
+        settled?.(node.name, results[i].ok);
+      });
     if (route || session.router.active) {
       // Maybe routed: every call at once, so they reach the runtime as one array.
       await Promise.all(pending.map(one));
@@ -138,6 +152,24 @@ export async function callRounds(
     }
     round++;
     o.onRound(round, pending.length);
+  }
+}
+
+/** The result capture of a step's calls run here, when its session's store can be read. */
+function captureOf(
+  session: Session,
+  node: FlowNode,
+  n: number,
+  route: RouteMatch | undefined,
+): ResultCapture | undefined {
+  const def = node.step.definition;
+  if (route || n < MIN_RESULT_SET || def.options.cache === false) return undefined;
+  try {
+    if (session.router.active) return undefined;
+    const sets = session.store.resultSets;
+    return new ResultCapture(sets, n, LOOKUP_CHUNK, sets.generation());
+  } catch {
+    return undefined; // The calls report why the store cannot be read.
   }
 }
 

@@ -82,4 +82,11 @@ export interface CallOptions {
    * routing does not read). Default: the call's own stack.
    */
   readonly siteStack?: string;
+  /**
+   * Called with the call's key and its result's bytes as stored, when the call ends done
+   * here (after its record is committed) or is answered from the store; not for routed
+   * calls, failures or calls joined to one already in flight. `map` uses it to keep a chunk
+   * of finished calls as one result set, which its replay reads in one row.
+   */
+  readonly onStored?: (key: string, bytes: Uint8Array) => void;
 }

@@ -89,6 +89,8 @@ export class LocalExecutor {
    * @param call Key and hashes.
    * @param previous The call's row before, if any.
    * @param limiter An extra limit (a map's `concurrency`), applied to local execution only.
+   * @param signal Stops the call before it starts running.
+   * @param onStored Told the key and result bytes once a done outcome is committed.
    * @returns The decoded result.
    * @throws {StepFailedError} When the step threw (or its result could not be stored).
    */
@@ -99,6 +101,7 @@ export class LocalExecutor {
     previous: Pick<CallRecord, "attempts" | "createdAt"> | null,
     limiter?: Limiter,
     signal?: AbortSignal,
+    onStored?: (key: string, bytes: Uint8Array) => void,
   ): Promise<O> {
     const isolate = this.#o.isolate ?? def.options.isolate ?? false;
     const location = isolate ? "local:isolate" : "local";
@@ -185,6 +188,7 @@ export class LocalExecutor {
       location,
       durationMs: endedAt - startedAt,
     });
+    if (call.key) onStored?.(call.key, outcome.bytes);
     return decode(outcome.bytes) as O;
   }
 

@@ -9,6 +9,8 @@ import { currentSession } from "./current.ts";
 import type { CallOptions } from "./definition.ts";
 import { MapResult } from "./map_result.ts";
 import type { Step } from "./step.ts";
+import { ResultCapture } from "./result_capture.ts";
+import { MIN_RESULT_SET } from "../store/mod.ts";
 
 /**
  * Most calls of one `map()` in flight at once (started and not yet returned, or not yet
@@ -117,27 +119,36 @@ export async function map<I, O>(
   const window = Math.min(inputs.length, MAP_WINDOW);
   const released = new Set<Promise<void>>();
   const cache = routing ? undefined : new ChunkLookup(s, inputs);
+  const capture = cache && captureOf(s, inputs.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < inputs.length) {
       const index = next++;
+      capture?.start(index);
       if (options.signal?.aborted) {
         failures.push({ index, error: options.signal.reason });
+        capture?.settle(index);
         continue;
       }
       if (cache) {
         const hit = cache.hit(index) ?? await cache.lookup(index);
         if (hit) {
           values[index] = hit.value;
+          capture?.settle(index);
           continue;
         }
       }
       if (!routing) {
         try {
-          values[index] = await s(inputs[index], call(index));
+          const own = call(index);
+          values[index] = await s(
+            inputs[index],
+            capture ? { ...own, onStored: (key, bytes) => capture.stored(index, key, bytes) } : own,
+          );
         } catch (error) {
           failures.push({ index, error });
         }
+        capture?.settle(index);
         continue;
       }
       const handed = Promise.withResolvers<"routed">();
@@ -173,6 +184,17 @@ function remoteInfoActive(definition: unknown): boolean {
     return currentSession().router.active;
   } catch {
     return false;
+  }
+}
+
+/** The result capture of a local map of a cached step, when its session's store opens. */
+function captureOf<I, O>(s: Step<I, O>, length: number): ResultCapture | undefined {
+  if (s.definition === undefined || s.definition.options.cache === false) return undefined;
+  if (length < MIN_RESULT_SET) return undefined;
+  try {
+    return new ResultCapture(currentSession().store.resultSets, length, LOOKUP_CHUNK);
+  } catch {
+    return undefined; // The calls report why the session cannot open.
   }
 }
 

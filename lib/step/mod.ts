@@ -20,6 +20,7 @@
  */
 export { type Step, step } from "./step.ts";
 export { map, MAP_WINDOW, type MapOptions } from "./map.ts";
+export { ResultCapture } from "./result_capture.ts";
 export { MapError, type MapFailure, MapResult } from "./map_result.ts";
 export type { CallOptions, InputSchema, StepDefinition, StepOptions } from "./definition.ts";
 export { StepFailedError, type StepFailedErrorInit, toStoredError } from "./errors.ts";

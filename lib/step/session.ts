@@ -8,7 +8,14 @@
 import { decode } from "../codec/mod.ts";
 import type { RouteMatch } from "../routing/mod.ts";
 import { type Clock, systemClock } from "../runtime/mod.ts";
-import { newOwnerId, openStore, type Store, StoreError, StoreLockedError } from "../store/mod.ts";
+import {
+  MIN_RESULT_SET,
+  newOwnerId,
+  openStore,
+  type Store,
+  StoreError,
+  StoreLockedError,
+} from "../store/mod.ts";
 import { decideCached, legacyHit, lookupWithPending } from "./cache.ts";
 import { ignoredOf, keyInfo, readEnv, validate } from "./call_input.ts";
 import { CallWriter } from "./call_writer.ts";
@@ -269,14 +276,31 @@ export class Session implements AsyncDisposable {
     if (this.router.active || options.lookup === false) return { keys, hits };
     const wanted: string[] = [];
     for (const k of keys) if (k && !this.#writer.get(k) && !this.#inflight.has(k)) wanted.push(k);
-    const found = this.store.doneResults(wanted);
+    const results = wanted.length === keys.length
+      ? this.#resultSet(wanted)
+      : this.store.doneResults(wanted);
     for (let i = 0; i < keys.length; i++) {
-      const bytes = keys[i] && found.get(keys[i]!);
+      const bytes = Array.isArray(results) ? results[i] : keys[i] && results.get(keys[i]!);
       if (!bytes) continue;
       hits.set(i, decode(bytes) as O);
       this.#emit({ type: "call-cached", step: def.name, key: keys[i]! });
     }
     return { keys, hits };
+  }
+
+  /**
+   * The results of `keys` (every one valid and settled here) from their result set, or
+   * looked up call by call; a list that is done in full is kept as a set for the next time.
+   */
+  #resultSet(keys: readonly string[]): Uint8Array[] | ReadonlyMap<string, Uint8Array> {
+    const sets = this.store.resultSets;
+    const kept = sets.get(keys);
+    if (kept) return kept;
+    const generation = sets.generation();
+    const found = this.store.doneResults(keys);
+    if (keys.length < MIN_RESULT_SET || !keys.every((k) => found.has(k))) return found;
+    sets.keep(keys, keys.map((k) => found.get(k)!), generation);
+    return found;
   }
 
   /**
@@ -354,6 +378,7 @@ export class Session implements AsyncDisposable {
       switch (decision.kind) {
         case "hit":
           this.#emit({ type: "call-cached", step: def.name, key: info.key });
+          options.onStored?.(info.key, decision.bytes);
           return decode(decision.bytes) as O;
         case "fetch": {
           if (options.lazy) {
@@ -463,6 +488,7 @@ export class Session implements AsyncDisposable {
             lookup ?? null,
             options.limiter,
             options.signal,
+            options.onStored,
           );
         }
       }

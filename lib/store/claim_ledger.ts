@@ -11,6 +11,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { sha256Hex } from "../codec/mod.ts";
 import { guard, transaction } from "./database.ts";
 import type { CallState } from "./records.ts";
+import { dropResultSets } from "./result_sets.ts";
 import type { ClaimContext, ClaimEntry, ClaimOutcome } from "./ledger_types.ts";
 
 /** The claim transitions of the ledger; use `store.ledger`. */
@@ -106,7 +107,10 @@ export class ClaimLedger {
           e.key,
           state,
         );
-        return Number(r.changes) > 0 ? "claimed" : "changed";
+        if (Number(r.changes) === 0) return "changed";
+        // A done call claimed to run again (its result is gone): sets listing it go too.
+        if (state === "done") dropResultSets(this.#cdb);
+        return "claimed";
       }));
   }
 

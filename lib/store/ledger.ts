@@ -14,6 +14,7 @@ import { guard, transaction } from "./database.ts";
 import { insertJobRows, logPendingChanges } from "./_job_rows.ts";
 import { ClaimLedger } from "./claim_ledger.ts";
 import type { ObjectStore } from "./objects.ts";
+import { dropResultSets } from "./result_sets.ts";
 import type { CallFailure, CallRecord, FailureReason, RetryState, StoredError } from "./records.ts";
 import type { JobCallState, NewJob } from "./jobs.ts";
 import type { FinishedCall, JobCallDecision, JobCallDraft, JobPollUpdate } from "./ledger_types.ts";
@@ -115,7 +116,11 @@ export class CallLedger extends ClaimLedger {
    * @param call The record.
    */
   putRecord(call: CallRecord): void {
-    guard(this.#path, () => this.#upsert(call));
+    // One transaction: no set can be kept between the drop and the new row.
+    transaction(this.#db, this.#path, () => {
+      if (String(this.#s.claimRow.get(call.key)?.state) === "done") dropResultSets(this.#db);
+      this.#upsert(call);
+    });
   }
 
   #upsert(call: CallRecord): void {
@@ -160,6 +165,7 @@ export class CallLedger extends ClaimLedger {
   ): { jobId: number } | { conflicts: string[] } {
     return this.#tx(() => {
       const conflicts: string[] = [];
+      let leavesDone = false;
       for (const c of calls) {
         // Never two live job calls for one key, whoever asks.
         if (this.#s.liveJob.get(c.key)) {
@@ -167,6 +173,7 @@ export class CallLedger extends ClaimLedger {
           continue;
         }
         const row = this.#s.claimRow.get(c.key);
+        if (row && String(row.state) === "done") leavesDone = true;
         const owner = row?.owner == null ? null : String(row.owner);
         const lease = row?.lease_until == null ? null : Number(row.lease_until);
         if (
@@ -177,6 +184,7 @@ export class CallLedger extends ClaimLedger {
         }
       }
       if (conflicts.length > 0) return { conflicts };
+      if (leavesDone) dropResultSets(this.#db);
       const jobId = insertJobRows(this.#db, job, calls);
       const call = this.#db.prepare(
         `UPDATE calls SET state = 'running', owner = ?, lease_until = ?, inputs_ref = ?,
@@ -393,6 +401,7 @@ export class CallLedger extends ClaimLedger {
         this.#db.prepare("DELETE FROM remote_objects WHERE hash = ? AND system = ?")
           .run(String(row.result_ref), system);
       }
+      dropResultSets(this.#db);
       this.#db.prepare(
         `UPDATE calls SET state = 'failed', result_ref = NULL, ended_at = ?,
            error = ?, failure_reason = 'result-missing', retryable = 1, retry_state = 'max-restarts'

@@ -100,6 +100,7 @@ export type {
   StoredPlan,
 } from "./flow_run_types.ts";
 export { QueueStore, type RankTerm } from "./queue_store.ts";
+export { MAX_RESULT_SET_BYTES, MIN_RESULT_SET, ResultSets } from "./result_sets.ts";
 export {
   type InsertOutcome,
   type NewQueueRow,

@@ -15,6 +15,7 @@ import { JobStore } from "./jobs.ts";
 import { FlowRunStore } from "./flow_runs.ts";
 import { CallLedger } from "./ledger.ts";
 import { QueueStore } from "./queue_store.ts";
+import { ResultSets } from "./result_sets.ts";
 import type {
   CallFailure,
   CallRecord,
@@ -138,6 +139,8 @@ export class Store implements Disposable {
   readonly flowRuns: FlowRunStore;
   /** Table queues: tables, tasks, items. */
   readonly queue: QueueStore;
+  /** Results of chunks of finished calls, one row each, for fast replays. */
+  readonly resultSets: ResultSets;
   /**
    * Whether calls may be recorded under keys of drover 0.1's hashing rules: true for a
    * store that an earlier version made, false for one made since the rules are marked
@@ -167,6 +170,7 @@ export class Store implements Disposable {
     this.ledger = new CallLedger(this.#db, this.dbPath, this.objects);
     this.flowRuns = new FlowRunStore(this.#db, this.dbPath);
     this.queue = new QueueStore(this.#db, this.dbPath);
+    this.resultSets = new ResultSets(this.#db, this.dbPath);
     this.mayHoldLegacyKeys = guard(
       this.dbPath,
       () => this.#db.prepare("SELECT 1 AS x FROM meta WHERE key = 'key_rules'").get(),

@@ -30,7 +30,7 @@ Deno.test("Flow.run() replays a map from the cache in one lookup, keeping failur
   assert.equal(events.filter((e) => e.type === "call-start").length, 0, "nothing ran again");
 });
 
-Deno.test("Flow.run() of a fresh step stops asking the cache in bulk after a chunk with no hit; a grown step still replays its cached part", async () => {
+Deno.test("Flow.run() of a fresh step stops asking the cache in bulk after a chunk with no hit and keeps its chunks as result sets; a grown step replays its cached part", async () => {
   await using dir = await tempDir();
   await using session = openSession({ dir: `${dir.path}/.drover`, recordRun: false });
   const asked: number[] = [];
@@ -48,6 +48,19 @@ Deno.test("Flow.run() of a fresh step stops asking the cache in bulk after a chu
   const grown = [...xs, ...Array.from({ length: 1024 }, (_, i) => -(i + 1))];
   const again = (await f.run({ x: grown }, { session })).data.get("y")!.value as FlowArray<number>;
   assert.equal(again.counts().ok, grown.length);
-  assert.equal(asked.length, 21, "every chunk of a replay hits, so every chunk is looked up");
+  // The first run kept each full chunk as a result set: only the new chunk is looked up
+  // call by call.
+  assert.deepEqual(asked, [1024]);
   assert.equal(again.at(grown.length - 1), -1 / 1024);
+  assert.equal(again.at(5), 1 / 6);
+  // Without the sets, every chunk of the replay hits, so every chunk is looked up.
+  session.store.db.exec("DELETE FROM result_sets");
+  asked.length = 0;
+  const third = (await f.run({ x: grown }, { session })).data.get("y")!.value as FlowArray<number>;
+  assert.equal(third.counts().ok, grown.length);
+  assert.equal(asked.length, 21);
+  // ... and keeps them again: the next replay reads no call.
+  asked.length = 0;
+  await f.run({ x: grown }, { session });
+  assert.deepEqual(asked, []);
 });

@@ -41,3 +41,29 @@ Deno.test("Session.cachedMany() answers nothing for a step that is not cached", 
   const r = await session.cachedMany(now.definition, [{ x: 1 }]);
   assert.equal(r.hits.size, 0);
 });
+
+Deno.test("Session.cachedMany() keeps a list found done in full as a result set and answers from it next time", async () => {
+  await using dir = await tempDir();
+  await using session = openSession({ dir: `${dir.path}/.drover`, recordRun: false });
+  const inputs = Array.from({ length: 70 }, (_, x) => ({ x }));
+  for (const i of inputs) await session.call(half.definition, i);
+  session.flush();
+  const keys = (await session.cachedMany(half.definition, inputs, { lookup: false })).keys;
+  assert.equal(
+    session.store.resultSets.get(keys as string[]),
+    undefined,
+    "calls one by one keep no set",
+  );
+  const first = await session.cachedMany(half.definition, inputs);
+  assert.equal(first.hits.size, 70);
+  assert.equal(session.store.resultSets.get(keys as string[])?.length, 70);
+  // A list with a call not done keeps no set.
+  const more = [...inputs, { x: 1000 }];
+  const third = await session.cachedMany(half.definition, more);
+  assert.equal(third.hits.size, 70);
+  assert.equal(session.store.db.prepare("SELECT count(*) AS n FROM result_sets").get()?.n, 1);
+  // Answered from the set: the calls' rows are not read (their results are gone now).
+  session.store.db.exec("DELETE FROM objects");
+  const second = await session.cachedMany(half.definition, inputs);
+  assert.deepEqual([...second.hits.entries()], [...first.hits.entries()]);
+});

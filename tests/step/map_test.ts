@@ -349,3 +349,67 @@ Deno.test("map() answers a replay from the store a chunk of inputs at a time, an
     await session.close();
   }
 });
+
+Deno.test("map() keeps a first run's chunks as result sets: the replay reads them, and a cleaned call runs again", async () => {
+  await using dir = await tempDir();
+  const session = openSession({ dir: `${dir.path}/.drover`, recordRun: false });
+  const previous = useSession(session);
+  try {
+    let runs = 0;
+    const sq = step("map-sets-square", ({ x }: { x: number }) => {
+      runs++;
+      return { x, sq: x * x };
+    });
+    const inputs = Array.from({ length: 100 }, (_, x) => ({ x }));
+    const first = await map(sq, inputs);
+    assert.equal(runs, 100);
+    const keys = await Promise.all(
+      inputs.map(async (i) => (await session.keyOf(sq.definition!, i)).key),
+    );
+    assert.equal(session.store.resultSets.get(keys)?.length, 100, "one set for the chunk");
+    // The replay comes from the set: it answers although a result's object is gone (a
+    // call-by-call lookup would have run that call again).
+    const ref = session.store.getCall(keys[7])!.resultRef!;
+    session.store.db.prepare("DELETE FROM objects WHERE hash = ?").run(ref);
+    const replay = await map(sq, inputs);
+    assert.equal(runs, 100);
+    assert.deepEqual(replay.values, first.values);
+    // A cleaned call drops the sets: the next replay runs it again, and the one after keeps
+    // the set anew (a chunk partly answered by its lookup is kept by its next replay).
+    session.store.removeSelectedCalls([{ key: keys[42], state: "done" }]);
+    assert.equal(session.store.resultSets.get(keys), undefined);
+    const again = await map(sq, inputs);
+    assert.deepEqual(again.values, first.values);
+    assert.equal(runs, 101 + 1, "the cleaned call, and the one whose object was gone");
+    assert.equal(session.store.resultSets.get(keys), undefined);
+    assert.deepEqual((await map(sq, inputs)).values, first.values);
+    assert.equal(runs, 102);
+    assert.equal(session.store.resultSets.get(keys)?.length, 100);
+  } finally {
+    useSession(previous);
+    await session.close();
+  }
+});
+
+Deno.test("map() keeps no result set for a chunk with a failed element", async () => {
+  await using dir = await tempDir();
+  const session = openSession({ dir: `${dir.path}/.drover`, recordRun: false });
+  const previous = useSession(session);
+  try {
+    const inv = step("map-sets-inverse", ({ x }: { x: number }) => {
+      if (x === 50) throw new RangeError("no");
+      return 1 / (x + 1);
+    });
+    const inputs = Array.from({ length: 80 }, (_, x) => ({ x }));
+    const r = await map(inv, inputs);
+    assert.deepEqual(r.failures.map((f) => f.index), [50]);
+    const keys = await Promise.all(
+      inputs.map(async (i) => (await session.keyOf(inv.definition!, i)).key),
+    );
+    assert.equal(session.store.resultSets.get(keys), undefined);
+    assert.equal(session.store.db.prepare("SELECT count(*) AS n FROM result_sets").get()?.n, 0);
+  } finally {
+    useSession(previous);
+    await session.close();
+  }
+});
