@@ -50,7 +50,7 @@ export function describeCall(store: Store, call: CallRecord): KeyDescription {
     step: call.step,
     version: call.version,
     codeHash: call.codeHash,
-    codeParts: store.getCode(call.codeHash)?.parts ?? null,
+    codeParts: store.code.get(call.codeHash)?.parts ?? null,
     argHashes: call.argHashes,
   };
 }
@@ -73,12 +73,12 @@ export async function compareWithCurrentCode(
   call?: CallRecord,
 ): Promise<CodeComparison> {
   const from = call ?? store.listCalls({ step, limit: 1 })[0];
-  const code = from ? store.getCode(from.codeHash) : store.latestCodeOf(step);
+  const code = from ? store.code.get(from.codeHash) : store.code.latestOf(step);
   const recordedHash = from?.codeHash ?? code?.hash;
   if (recordedHash === undefined) {
     throw new CommandError(`Cannot explain step "${step}": no calls or code of it are recorded`);
   }
-  const files = store.codeFilesOf(step);
+  const files = store.code.filesOf(step);
   if (files.length === 0) {
     throw new CommandError(
       `Cannot explain step "${step}": the store does not record which file defines it; run the workflow once`,
@@ -91,7 +91,7 @@ export async function compareWithCurrentCode(
     );
   }
   // Prefer the file whose cached identity is the recorded one, when several define it.
-  const file = existing.find((f) => store.getCodeCache(step, f)?.codeHash === recordedHash) ??
+  const file = existing.find((f) => store.code.getCache(step, f)?.codeHash === recordedHash) ??
     existing[0];
   let identity;
   try {

@@ -71,7 +71,7 @@ export function runsLsCommand(ctx: Context): CommandUnknownOpts {
     .action((options) => {
       using store = ctx.openStore();
       const now = ctx.io.now();
-      const runs = store.listRuns(now - options.days * DAY_MS);
+      const runs = store.runs.list(now - options.days * DAY_MS);
       const counts = countCallsByRun(store, runs.map((r) => r.id));
       if (options.json) {
         ctx.out(toJson(runs.map((r) => ({ ...r, calls: runCounts(counts.get(r.id)!, r) }))));

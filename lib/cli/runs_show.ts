@@ -68,8 +68,8 @@ export function runsShowCommand(ctx: Context): CommandUnknownOpts {
     .option("--json", "print the run and its calls as JSON")
     .action((id, options) => {
       using store = ctx.openStore();
-      store.markInterruptedRuns();
-      const run = store.getRun(id);
+      store.runs.markInterrupted();
+      const run = store.runs.get(id);
       if (run === undefined) {
         throw new CommandError(`Cannot show run ${id}: no run has this id (see drover runs ls)`);
       }

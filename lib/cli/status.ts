@@ -218,8 +218,8 @@ function currentCodes(
 ): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const step of new Set(counts.map((c) => c.step))) {
-    out[step] = store.codeFilesOf(step)
-      .map((file) => store.getCodeCache(step, file)?.codeHash)
+    out[step] = store.code.filesOf(step)
+      .map((file) => store.code.getCache(step, file)?.codeHash)
       .filter((h): h is string => h !== undefined);
   }
   return out;

@@ -93,14 +93,14 @@ async function syncSystem(ctx: Context, store: Store, name: string): Promise<Sys
     };
   }
   try {
-    store.markInterruptedRuns();
+    store.runs.markInterrupted();
     // Element state (missing since when) is persisted: an element missing across two
     // syncs further apart than the grace period is declared lost.
     const report = await pollSystem(store, linkTo(ctx, system), {
       now,
       graceMs: SYNC_GRACE_MS,
       submitting: new Set(),
-      runAlive: (id) => id !== null && store.getRun(id)?.status === "running",
+      runAlive: (id) => id !== null && store.runs.get(id)?.status === "running",
       submitGraceMs: SYNC_GRACE_MS,
     });
     return {

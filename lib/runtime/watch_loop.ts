@@ -262,7 +262,7 @@ export class Watcher {
 
   runAlive(runId: number | null): boolean {
     if (runId === null || runId === this.#s.o.runId) return false;
-    this.#s.store.markInterruptedRuns();
-    return this.#s.store.getRun(runId)?.status === "running";
+    this.#s.store.runs.markInterrupted();
+    return this.#s.store.runs.get(runId)?.status === "running";
   }
 }

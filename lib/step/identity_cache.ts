@@ -66,16 +66,16 @@ export async function resolveIdentity(
     });
     return sourceIdentity(store, def);
   }
-  const cached = store.getCodeCache(def.name, site.file);
+  const cached = store.code.getCache(def.name, site.file);
   if (cached && filesUnchanged(cached.files)) {
-    const code = store.getCode(cached.codeHash);
+    const code = store.code.get(cached.codeHash);
     if (code) return found(code.hash, code.parts, true);
   }
   try {
     const id = await computeCodeIdentity(def.name, site);
     store.transaction(() => {
-      store.putCode({ hash: id.hash, step: def.name, parts: id.parts });
-      store.putCodeCache(def.name, site.file, { codeHash: id.hash, files: id.files });
+      store.code.put({ hash: id.hash, step: def.name, parts: id.parts });
+      store.code.putCache(def.name, site.file, { codeHash: id.hash, files: id.files });
     });
     return found(id.hash, id.parts, false);
   } catch (e) {
@@ -91,7 +91,7 @@ function sourceIdentity(store: Store, def: StepDefinition<any, any>): StepIdenti
   const source = String(def.fn).replace(/\s+/g, " ").trim();
   const parts = { "step:source": sha256Hex(enc.encode(source)) };
   const hash = sha256Hex(enc.encode(JSON.stringify(parts)));
-  store.putCode({ hash, step: def.name, parts });
+  store.code.put({ hash, step: def.name, parts });
   return { hash, parts };
 }
 

@@ -117,8 +117,8 @@ export class Session implements AsyncDisposable {
       leaseMs: options.leaseMs,
     });
     if (options.recordRun ?? true) {
-      this.store.markInterruptedRuns();
-      this.runId = this.store.startRun({
+      this.store.runs.markInterrupted();
+      this.runId = this.store.runs.start({
         script: Deno.mainModule,
         argv: Deno.args,
         cwd: this.#cwd,
@@ -547,7 +547,7 @@ export class Session implements AsyncDisposable {
     // script dying at its very end.
     for (let attempt = 1;; attempt++) {
       try {
-        this.store.transaction(() => this.store.endRun(runId, status, error, this.#cachedCalls));
+        this.store.transaction(() => this.store.runs.end(runId, status, error, this.#cachedCalls));
         return;
       } catch (e) {
         if (!(e instanceof StoreError)) throw e;

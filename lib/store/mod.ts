@@ -24,14 +24,9 @@ export {
   safeParseWhereClause,
   type WhereParseResult,
 } from "./filter.ts";
-export type {
-  CallFilter,
-  CallLookup,
-  CodeCacheEntry,
-  CodeRecord,
-  OpenStoreOptions,
-  StepStateCount,
-} from "./store.ts";
+export type { CallFilter, CallLookup, OpenStoreOptions, StepStateCount } from "./store.ts";
+export { RunStore } from "./runs.ts";
+export { type CodeCacheEntry, type CodeRecord, CodeStore } from "./code_records.ts";
 export { INLINE_LIMIT_BYTES, ObjectStore } from "./objects.ts";
 export {
   collectGarbage,

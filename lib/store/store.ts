@@ -16,14 +16,14 @@ import { FlowRunStore } from "./flow_runs.ts";
 import { CallLedger } from "./ledger.ts";
 import { QueueStore } from "./queue_store.ts";
 import { ResultSets } from "./result_sets.ts";
+import { RunStore } from "./runs.ts";
+import { CodeStore } from "./code_records.ts";
 import type {
   CallFailure,
   CallRecord,
   CallState,
   FailureReason,
   RetryState,
-  RunRecord,
-  RunStatus,
   StoredError,
 } from "./records.ts";
 
@@ -89,24 +89,6 @@ export interface StepStateCount {
   readonly count: number;
 }
 
-/** What the store keeps about a code identity for `explain`. */
-export interface CodeRecord {
-  /** The identity hash. */
-  readonly hash: string;
-  /** The step name. */
-  readonly step: string;
-  /** Part name -> hash. */
-  readonly parts: Readonly<Record<string, string>>;
-}
-
-/** A cached code identity: valid while every listed file still has the listed hash. */
-export interface CodeCacheEntry {
-  /** Identity hash. */
-  readonly codeHash: string;
-  /** Absolute path -> sha256 of its contents when the identity was computed. */
-  readonly files: Readonly<Record<string, string>>;
-}
-
 const CALL_COLUMNS =
   "key, step, state, code_hash, version, arg_hashes, inputs_ref, result_ref, error, run_id, location, attempts, created_at, started_at, ended_at, failure_reason, retryable, retry_state";
 
@@ -119,8 +101,8 @@ const CALL_COLUMNS =
  * import assert from "node:assert/strict";
  * const dir = await Deno.makeTempDir();
  * using store = openStore({ dir: `${dir}/.drover` });
- * const runId = store.startRun({ script: "x.ts", argv: [], cwd: dir });
- * assert.equal(store.getRun(runId)?.status, "running");
+ * const runId = store.runs.start({ script: "x.ts", argv: [], cwd: dir });
+ * assert.equal(store.runs.get(runId)?.status, "running");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -141,6 +123,10 @@ export class Store implements Disposable {
   readonly queue: QueueStore;
   /** Results of chunks of finished calls, one row each, for fast replays. */
   readonly resultSets: ResultSets;
+  /** Script runs: one row per run of a workflow script. */
+  readonly runs: RunStore;
+  /** Code identities: their parts, and the identity cached per step and file. */
+  readonly code: CodeStore;
   /**
    * Whether calls may be recorded under keys of drover 0.1's hashing rules: true for a
    * store that an earlier version made, false for one made since the rules are marked
@@ -171,6 +157,8 @@ export class Store implements Disposable {
     this.flowRuns = new FlowRunStore(this.#db, this.dbPath);
     this.queue = new QueueStore(this.#db, this.dbPath);
     this.resultSets = new ResultSets(this.#db, this.dbPath);
+    this.runs = new RunStore(this.#db, this.dbPath);
+    this.code = new CodeStore(this.#db, this.dbPath);
     this.mayHoldLegacyKeys = guard(
       this.dbPath,
       () => this.#db.prepare("SELECT 1 AS x FROM meta WHERE key = 'key_rules'").get(),
@@ -404,191 +392,6 @@ export class Store implements Disposable {
   }
 
   /**
-   * Records the start of a script run.
-   *
-   * @param run Script, argv and cwd.
-   * @returns The run id.
-   */
-  startRun(run: { script: string; argv: readonly string[]; cwd: string }): number {
-    const r = guard(this.dbPath, () =>
-      this.#db.prepare(
-        "INSERT INTO runs (script, argv, cwd, host, pid, started_at, status) VALUES (?, ?, ?, ?, ?, ?, 'running')",
-      ).run(run.script, JSON.stringify(run.argv), run.cwd, Deno.hostname(), Deno.pid, Date.now()));
-    return Number(r.lastInsertRowid);
-  }
-
-  /**
-   * Records the end of a run.
-   *
-   * @param id Run id.
-   * @param status How it ended.
-   * @param error Message for failed runs.
-   * @param cached How many calls the run answered from the cache, if counted.
-   */
-  endRun(
-    id: number,
-    status: Exclude<RunStatus, "running">,
-    error?: string,
-    cached?: number,
-  ): void {
-    guard(
-      this.dbPath,
-      () =>
-        this.#db.prepare(
-          "UPDATE runs SET status = ?, ended_at = ?, error = ?, cached = ? WHERE id = ?",
-        ).run(status, Date.now(), error ?? null, cached ?? null, id),
-    );
-  }
-
-  /**
-   * Fetches one run.
-   *
-   * @param id Run id.
-   * @returns The run, or undefined.
-   */
-  getRun(id: number): RunRecord | undefined {
-    const row = guard(
-      this.dbPath,
-      () => this.#db.prepare("SELECT * FROM runs WHERE id = ?").get(id),
-    );
-    return row ? toRun(row) : undefined;
-  }
-
-  /**
-   * Lists runs started since a time, newest first. Runs still marked running whose process
-   * on this host is gone are first marked `interrupted` (they died without saying: kill -9).
-   *
-   * @param sinceMs Only runs started at or after this time (ms).
-   * @returns The runs.
-   */
-  listRuns(sinceMs = 0): RunRecord[] {
-    this.markInterruptedRuns();
-    const rows = guard(
-      this.dbPath,
-      () =>
-        this.#db.prepare(
-          "SELECT * FROM runs WHERE started_at >= ? ORDER BY started_at DESC, id DESC",
-        )
-          .all(sinceMs),
-    );
-    return rows.map(toRun);
-  }
-
-  /**
-   * Marks runs of this host whose process no longer exists as interrupted.
-   *
-   * @returns How many were marked.
-   */
-  markInterruptedRuns(): number {
-    const rows = guard(
-      this.dbPath,
-      () =>
-        this.#db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?").all(
-          Deno.hostname(),
-        ),
-    );
-    let n = 0;
-    for (const row of rows) {
-      if (Number(row.pid) !== Deno.pid && !processAlive(Number(row.pid))) {
-        guard(this.dbPath, () =>
-          this.#db.prepare(
-            "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'",
-          ).run(Number(row.id)));
-        n++;
-      }
-    }
-    return n;
-  }
-
-  /**
-   * Saves the parts of a code identity (idempotent).
-   *
-   * @param code The identity.
-   */
-  putCode(code: CodeRecord): void {
-    guard(this.dbPath, () =>
-      this.#db.prepare(
-        "INSERT OR IGNORE INTO code (hash, step, parts, created_at) VALUES (?, ?, ?, ?)",
-      ).run(code.hash, code.step, JSON.stringify(code.parts), Date.now()));
-  }
-
-  /**
-   * Reads the parts of a code identity.
-   *
-   * @param hash Identity hash.
-   * @returns The record, or undefined.
-   */
-  getCode(hash: string): CodeRecord | undefined {
-    const row = guard(
-      this.dbPath,
-      () => this.#db.prepare("SELECT hash, step, parts FROM code WHERE hash = ?").get(hash),
-    );
-    return row
-      ? { hash: String(row.hash), step: String(row.step), parts: JSON.parse(String(row.parts)) }
-      : undefined;
-  }
-
-  /**
-   * Reads the cached code identity of a step defined in `file`.
-   *
-   * @param step Step name.
-   * @param file Defining module path.
-   * @returns The entry, or undefined.
-   */
-  getCodeCache(step: string, file: string): CodeCacheEntry | undefined {
-    const row = guard(
-      this.dbPath,
-      () =>
-        this.#db.prepare("SELECT code_hash, files FROM code_cache WHERE step = ? AND file = ?").get(
-          step,
-          file,
-        ),
-    );
-    return row
-      ? { codeHash: String(row.code_hash), files: JSON.parse(String(row.files)) }
-      : undefined;
-  }
-
-  /**
-   * Caches the code identity of a step.
-   *
-   * @param step Step name.
-   * @param file Defining module path.
-   * @param entry Identity hash and the files it was computed from.
-   */
-  putCodeCache(step: string, file: string, entry: CodeCacheEntry): void {
-    guard(this.dbPath, () =>
-      this.#db.prepare(
-        "INSERT INTO code_cache (step, file, code_hash, files) VALUES (?, ?, ?, ?) ON CONFLICT(step, file) DO UPDATE SET code_hash = excluded.code_hash, files = excluded.files",
-      ).run(step, file, entry.codeHash, JSON.stringify(entry.files)));
-  }
-
-  /**
-   * Lists the files the code cache records as defining a step (read-only).
-   *
-   * @param step Step name.
-   * @returns Absolute paths of the defining modules, sorted.
-   */
-  codeFilesOf(step: string): string[] {
-    const rows = guard(
-      this.dbPath,
-      () => this.#db.prepare("SELECT file FROM code_cache WHERE step = ? ORDER BY file").all(step),
-    );
-    return rows.map((r) => String(r.file));
-  }
-
-  /** The most recent code identity recorded for a step, if any. */
-  latestCodeOf(step: string): CodeRecord | undefined {
-    const row = guard(this.dbPath, () =>
-      this.#db.prepare(
-        "SELECT c.hash, c.step, c.parts FROM code c WHERE c.step = ? ORDER BY c.created_at DESC, rowid DESC LIMIT 1",
-      ).get(step));
-    return row
-      ? { hash: String(row.hash), step: String(row.step), parts: JSON.parse(String(row.parts)) }
-      : undefined;
-  }
-
-  /**
    * Whether a call is done and its result's bytes are in this store (not only on the
    * system that made it).
    *
@@ -721,29 +524,4 @@ function failureOf(r: Record<string, SQLInputValue>): CallFailure | null {
     retryable: Number(r.retryable) === 1,
     retryState: (r.retry_state == null ? "non-retryable" : String(r.retry_state)) as RetryState,
   };
-}
-
-function toRun(r: Record<string, SQLInputValue>): RunRecord {
-  return {
-    id: Number(r.id),
-    script: String(r.script),
-    argv: JSON.parse(String(r.argv)),
-    cwd: String(r.cwd),
-    host: String(r.host),
-    pid: Number(r.pid),
-    startedAt: Number(r.started_at),
-    endedAt: r.ended_at == null ? null : Number(r.ended_at),
-    status: r.status as RunStatus,
-    error: r.error == null ? null : String(r.error),
-    cached: r.cached == null ? null : Number(r.cached),
-  };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -28,10 +28,10 @@ export function seedBundleIdentities(store: Store): void {
       const source = String(s.fn).replace(/\s+/g, " ").trim();
       const parts = { bundle, "step:source": sha256Hex(encoder.encode(source)) };
       const hash = sha256Hex(encoder.encode(JSON.stringify(parts)));
-      const cached = store.getCodeCache(name, file);
+      const cached = store.code.getCache(name, file);
       if (cached?.codeHash === hash && cached.files[file] === bundle) continue;
-      store.putCode({ hash, step: name, parts });
-      store.putCodeCache(name, file, { codeHash: hash, files: { [file]: bundle } });
+      store.code.put({ hash, step: name, parts });
+      store.code.putCache(name, file, { codeHash: hash, files: { [file]: bundle } });
     }
   });
 }

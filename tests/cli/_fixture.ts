@@ -157,8 +157,8 @@ export async function seededProject(): Promise<Fixture> {
   const refs: Record<string, string> = {};
   {
     using store = openStore({ dir: `${dir}/.drover` });
-    store.putCode(CODE.relax);
-    store.putCode(CODE.score);
+    store.code.put(CODE.relax);
+    store.code.put(CODE.score);
     const runId = seedRuns(store, dir);
     for (const c of SEED_CALLS) {
       const ignore = new Set(c.ignore ?? []);
@@ -237,7 +237,7 @@ function seedRuns(store: Store, dir: string): number {
     { script: `file://${dir}/flows/old.ts`, argv: [], ago: 60 * 24 * 10, dur: 1, status: "done" },
   ] as const;
   const ids = runs.map((r) => {
-    const id = store.startRun({ script: r.script, argv: r.argv, cwd: dir });
+    const id = store.runs.start({ script: r.script, argv: r.argv, cwd: dir });
     const startedAt = NOW - r.ago * MINUTE;
     const endedAt = r.dur === null ? null : startedAt + r.dur * MINUTE;
     const error = r.status === "failed" ? "TypeError: x is not a function" : null;

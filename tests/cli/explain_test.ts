@@ -86,8 +86,8 @@ Deno.test("main() names the edited helper when explaining --step after a helper 
   const identity = await computeCodeIdentity("work", { file, line: 1, column: 1 });
   {
     using store = fx.open();
-    store.putCode({ hash: identity.hash, step: "work", parts: identity.parts });
-    store.putCodeCache("work", file, { codeHash: identity.hash, files: identity.files });
+    store.code.put({ hash: identity.hash, step: "work", parts: identity.parts });
+    store.code.putCache("work", file, { codeHash: identity.hash, files: identity.files });
     const template = store.getCall(fx.keys.si)!;
     store.putCall({ ...template, key: "f00d".repeat(16), step: "work", codeHash: identity.hash });
   }

@@ -60,7 +60,7 @@ Deno.test("Ctrl-C keeps what finished, records the run as interrupted, and a rer
 
   {
     using store = openStore({ dir: `${dir.path}/.drover` });
-    const [run] = store.listRuns();
+    const [run] = store.runs.list();
     assert.equal(run.status, "interrupted");
     const done = store.listCalls().filter((c) => c.state === "done");
     assert.equal(done.length, 5, "the five finished calls were saved before exiting");
@@ -84,5 +84,5 @@ Deno.test("Ctrl-C keeps what finished, records the run as interrupted, and a rer
   assert.equal(lines.length, 15);
   assert.deepEqual(lines.slice(10).map(Number).sort(), [5, 6, 7, 8, 9]);
   using store = openStore({ dir: `${dir.path}/.drover` });
-  assert.deepEqual(store.listRuns().map((r) => r.status), ["done", "interrupted"]);
+  assert.deepEqual(store.runs.list().map((r) => r.status), ["done", "interrupted"]);
 });

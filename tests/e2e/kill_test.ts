@@ -49,6 +49,6 @@ Deno.test("a rerun after kill -9 of the driver reuses every finished call", asyn
   assert.deepEqual(reran.sort((a, b) => a - b), Array.from({ length: 15 }, (_, i) => i + 5));
 
   using store = openStore({ dir: `${dir.path}/.drover` });
-  const runs = store.listRuns();
+  const runs = store.runs.list();
   assert.deepEqual(runs.map((r) => r.status), ["done", "interrupted"]);
 });

@@ -99,7 +99,7 @@ for (const point of ["before-submit", "after-submit", "after-gather"] as const) 
       using store = p.store();
       assert.equal(p.qsubCalls().length, 1, "exactly one qsub over both runs");
       assert.equal(store.jobs.listJobs().length, 1);
-      assert.deepEqual(store.listRuns().map((r) => r.status), ["done", "interrupted"]);
+      assert.deepEqual(store.runs.list().map((r) => r.status), ["done", "interrupted"]);
     },
   });
 }

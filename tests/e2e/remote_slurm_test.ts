@@ -61,7 +61,7 @@ for (const point of ["before-submit", "after-submit", "after-gather"] as const) 
       ).join("; ");
       assert.equal(p.sbatchCalls().length, 1, `exactly one sbatch over both runs (${why})`);
       assert.equal(store.jobs.listJobs().length, 1);
-      assert.deepEqual(store.listRuns().map((r) => r.status), ["done", "interrupted"]);
+      assert.deepEqual(store.runs.list().map((r) => r.status), ["done", "interrupted"]);
     },
   });
 }

@@ -28,7 +28,7 @@ Deno.test("a script run is recorded as done, or failed with its error, and exits
   assert.match(bad.stderr, /RangeError: boom 1/);
 
   using store = openStore({ dir: `${dir.path}/.drover` });
-  const [failed, done] = store.listRuns();
+  const [failed, done] = store.runs.list();
   assert.equal(done.status, "done");
   assert.ok(done.script.endsWith("/w.ts"));
   assert.equal(failed.status, "failed");
@@ -61,7 +61,7 @@ if (import.meta.main) {
   assert.equal(r.stdout.trim(), "50 2401");
   using store = openStore({ dir: `${dir.path}/.drover` });
   assert.equal(store.listCalls({ states: ["done"] }).length, 50);
-  assert.deepEqual(store.listRuns().map((run) => run.status), ["done"]);
+  assert.deepEqual(store.runs.list().map((run) => run.status), ["done"]);
 });
 
 Deno.test("a rerun records how many calls it answered from the cache, and runs ls shows it", async () => {
@@ -72,7 +72,7 @@ Deno.test("a rerun records how many calls it answered from the cache, and runs l
   assert.equal((await runScript(dir.path, "w.ts")).code, 0);
   {
     using store = openStore({ dir: `${dir.path}/.drover` });
-    assert.deepEqual(store.listRuns().map((r) => r.cached), [1, 0]);
+    assert.deepEqual(store.runs.list().map((r) => r.cached), [1, 0]);
   }
   const ls = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${REPO_ROOT}/cli.ts`, "runs", "ls", "--json"],

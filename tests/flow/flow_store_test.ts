@@ -221,7 +221,7 @@ Deno.test("drover flows restart --set mesh_error=false (the tutorial's get_build
   assert.deepEqual(two.map((s) => s.state), Array(6).fill("succeeded"));
   assert.deepEqual(two[3].counts, { ok: 200, failed: 0, skipped: 0, total: 200 });
   // The script run of the restart executed no geometry or materials call: they came from the cache.
-  const restartRun = store.listRuns()[0];
+  const restartRun = store.runs.list()[0];
   const ran = new Set(store.listCalls({ runId: restartRun.id }).map((c) => c.step));
   assert.equal(ran.has("flows_electrostatics.make_geometry"), false);
   assert.equal(ran.has("flows_electrostatics.make_materials"), false);

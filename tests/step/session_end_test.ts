@@ -32,7 +32,7 @@ Deno.test("Session.endRun() waits out another process's write lock held past the
     reader.releaseLock();
     await holder.stdout.cancel();
     assert.equal((await holder.status).code, 0);
-    const run = session.store.getRun(runId!);
+    const run = session.store.runs.get(runId!);
     assert.equal(run?.status, "done");
     assert.equal(typeof run?.endedAt, "number");
   } finally {

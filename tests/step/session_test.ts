@@ -254,8 +254,8 @@ Deno.test("step() records provenance: run, location, timings, inputs", () =>
     assert.equal(row.location, "local");
     assert.ok(row.endedAt! >= row.startedAt!);
     assert.ok(row.inputsRef);
-    assert.equal((session.flush(), session.store).getRun(session.runId!)?.status, "running");
-    const code = (session.flush(), session.store).getCode(row.codeHash);
+    assert.equal((session.flush(), session.store).runs.get(session.runId!)?.status, "running");
+    const code = (session.flush(), session.store).code.get(row.codeHash);
     assert.ok(code && Object.keys(code.parts).includes("step"));
   }));
 
@@ -300,7 +300,7 @@ Deno.test("step() falls back to the function source for a computed name, and say
   withSession(async ({ session, events }) => {
     const s = step(uniqueName("computed"), ({ x }: { x: number }) => x);
     await s({ x: 1 });
-    const code = (session.flush(), session.store).getCode(
+    const code = (session.flush(), session.store).code.get(
       (session.flush(), session.store).listCalls()[0].codeHash,
     );
     assert.deepEqual(Object.keys(code!.parts), ["step:source"]);

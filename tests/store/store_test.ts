@@ -277,21 +277,21 @@ Deno.test("Store.transaction() rolls back every change when it throws", async ()
   assert.equal(store.getCall("k1"), undefined);
 });
 
-Deno.test("Store.listRuns() marks runs of dead processes as interrupted", async () => {
+Deno.test("store.runs.list() marks runs of dead processes as interrupted", async () => {
   await using dir = await tempDir();
   using store = openStore({ cwd: dir.path });
   const child = new Deno.Command("true").spawn();
   const { pid } = child;
   await child.status;
-  const id = store.startRun({ script: "w.ts", argv: ["a"], cwd: dir.path });
+  const id = store.runs.start({ script: "w.ts", argv: ["a"], cwd: dir.path });
   store.db.prepare("UPDATE runs SET pid = ? WHERE id = ?").run(pid, id);
-  const mine = store.startRun({ script: "w.ts", argv: [], cwd: dir.path });
-  const runs = store.listRuns();
+  const mine = store.runs.start({ script: "w.ts", argv: [], cwd: dir.path });
+  const runs = store.runs.list();
   assert.equal(runs.find((r) => r.id === id)?.status, "interrupted");
   assert.equal(runs.find((r) => r.id === mine)?.status, "running");
-  store.endRun(mine, "done");
-  assert.equal(store.getRun(mine)?.status, "done");
-  assert.deepEqual(store.getRun(id)?.argv, ["a"]);
+  store.runs.end(mine, "done");
+  assert.equal(store.runs.get(mine)?.status, "done");
+  assert.deepEqual(store.runs.get(id)?.argv, ["a"]);
 });
 
 Deno.test("openStore() upgrades a schema-1 store to the job tables and keeps its calls", async () => {

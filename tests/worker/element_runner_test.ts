@@ -196,7 +196,7 @@ Deno.test("runJobElement() runs a bundled job's calls on a node and leaves the c
     using store = openStore({ dir: jobStoreDir(runDir) });
     const calls = store.listCalls({ step: "job-inner" });
     assert.deepEqual(calls.map((c) => [c.state, c.location]), [["done", "local"]]);
-    assert.deepEqual(store.listRuns(), []);
+    assert.deepEqual(store.runs.list(), []);
   });
 
   await t.step(
