@@ -6,7 +6,6 @@
  * @module
  */
 import type { RemoteInfo, RouteMatch, StackFrame } from "../routing/mod.ts";
-import { MIN_RESULT_SET } from "../store/mod.ts";
 import { MAP_WINDOW, ResultCapture, type Session } from "../step/mod.ts";
 import { isRetryable } from "./failure_policy.ts";
 import { routeOfNode } from "./flow_target.ts";
@@ -155,22 +154,27 @@ export async function callRounds(
   }
 }
 
-/** The result capture of a step's calls run here, when its session's store can be read. */
+/** The result capture of a step's calls run here (none for calls that may be routed). */
 function captureOf(
   session: Session,
   node: FlowNode,
   n: number,
   route: RouteMatch | undefined,
 ): ResultCapture | undefined {
-  const def = node.step.definition;
-  if (route || n < MIN_RESULT_SET || def.options.cache === false) return undefined;
+  let routed: boolean;
   try {
-    if (session.router.active) return undefined;
-    const sets = session.store.resultSets;
-    return new ResultCapture(sets, n, LOOKUP_CHUNK, sets.generation());
+    routed = route !== undefined || session.router.active;
   } catch {
-    return undefined; // The calls report why the store cannot be read.
+    return undefined; // A remote info that cannot be read: the calls report it.
   }
+  if (routed) return undefined;
+  return ResultCapture.of(
+    node.step.definition,
+    n,
+    LOOKUP_CHUNK,
+    () => session.store.resultSets,
+    "now",
+  );
 }
 
 /**

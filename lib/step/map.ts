@@ -10,7 +10,6 @@ import type { CallOptions } from "./definition.ts";
 import { MapResult } from "./map_result.ts";
 import type { Step } from "./step.ts";
 import { ResultCapture } from "./result_capture.ts";
-import { MIN_RESULT_SET } from "../store/mod.ts";
 
 /**
  * Most calls of one `map()` in flight at once (started and not yet returned, or not yet
@@ -119,7 +118,14 @@ export async function map<I, O>(
   const window = Math.min(inputs.length, MAP_WINDOW);
   const released = new Set<Promise<void>>();
   const cache = routing ? undefined : new ChunkLookup(s, inputs);
-  const capture = cache && captureOf(s, inputs.length);
+  const capture = cache &&
+    ResultCapture.of(
+      s.definition,
+      inputs.length,
+      LOOKUP_CHUNK,
+      () => currentSession().store.resultSets,
+      "per-chunk",
+    );
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < inputs.length) {
@@ -184,17 +190,6 @@ function remoteInfoActive(definition: unknown): boolean {
     return currentSession().router.active;
   } catch {
     return false;
-  }
-}
-
-/** The result capture of a local map of a cached step, when its session's store opens. */
-function captureOf<I, O>(s: Step<I, O>, length: number): ResultCapture | undefined {
-  if (s.definition === undefined || s.definition.options.cache === false) return undefined;
-  if (length < MIN_RESULT_SET) return undefined;
-  try {
-    return new ResultCapture(currentSession().store.resultSets, length, LOOKUP_CHUNK);
-  } catch {
-    return undefined; // The calls report why the session cannot open.
   }
 }
 

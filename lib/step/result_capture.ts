@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { ResultSets } from "../store/mod.ts";
+import { MIN_RESULT_SET, type ResultSets } from "../store/mod.ts";
+import type { StepDefinition } from "./definition.ts";
 
 interface OpenChunk {
   /** The calls' generation when the chunk's first call started. */
@@ -49,6 +50,38 @@ export class ResultCapture {
   readonly #size: number;
   readonly #open = new Map<number, OpenChunk>();
   readonly #generation: number | undefined;
+
+  /**
+   * The capture for `length` calls of a cached step, or undefined when there is nothing to
+   * keep (an uncached step, fewer calls than a set holds) or the store cannot be read (the
+   * calls report why, each on its own).
+   *
+   * @param def The step.
+   * @param length The number of calls.
+   * @param size Calls per chunk.
+   * @param sets The store's result sets (read here, so a store that cannot open is caught).
+   * @param generation `"now"`: read once here, before any call runs (a flow's step);
+   *   `"per-chunk"`: read as each chunk starts (a map).
+   * @returns The capture, or undefined.
+   */
+  static of(
+    // deno-lint-ignore no-explicit-any
+    def: StepDefinition<any, any> | undefined,
+    length: number,
+    size: number,
+    sets: () => ResultSets,
+    generation: "now" | "per-chunk",
+  ): ResultCapture | undefined {
+    if (def === undefined || def.options.cache === false || length < MIN_RESULT_SET) {
+      return undefined;
+    }
+    try {
+      const s = sets();
+      return new ResultCapture(s, length, size, generation === "now" ? s.generation() : undefined);
+    } catch {
+      return undefined;
+    }
+  }
 
   /**
    * @param sets The store's result sets.

@@ -293,13 +293,15 @@ export class Session implements AsyncDisposable {
    * looked up call by call; a list that is done in full is kept as a set for the next time.
    */
   #resultSet(keys: readonly string[]): Uint8Array[] | ReadonlyMap<string, Uint8Array> {
+    if (keys.length < MIN_RESULT_SET) return this.store.doneResults(keys);
     const sets = this.store.resultSets;
     const kept = sets.get(keys);
     if (kept) return kept;
     const generation = sets.generation();
     const found = this.store.doneResults(keys);
-    if (keys.length < MIN_RESULT_SET || !keys.every((k) => found.has(k))) return found;
-    sets.keep(keys, keys.map((k) => found.get(k)!), generation);
+    if (keys.every((k) => found.has(k))) {
+      sets.keep(keys, keys.map((k) => found.get(k)!), generation);
+    }
     return found;
   }
 
