@@ -45,8 +45,8 @@ export function openDatabase(path: string): DatabaseSync {
     });
   }
   try {
+    enterWal(db, path);
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    guard(path, () => db.exec("PRAGMA journal_mode = WAL"));
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
     // Call keys and object hashes are random, so every group commit dirties pages all over
@@ -222,6 +222,31 @@ export function beginImmediate(db: DatabaseSync, path: string, options: BeginOpt
     }
   } finally {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+/**
+ * Switches a new connection to WAL. Two processes creating the same store both hold a
+ * shared lock while each waits for the other's to go, so SQLite's busy handler would wait
+ * out its whole timeout; here a busy switch lets its locks go and tries again after a short
+ * jittered pause, until the busy timeout.
+ */
+function enterWal(db: DatabaseSync, path: string): void {
+  db.exec("PRAGMA busy_timeout = 0");
+  const start = performance.now();
+  for (let step = 0.05;; step = Math.min(step * 2, 20)) {
+    try {
+      db.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (e) {
+      const busy = isSqliteError(e) && /database is (locked|busy)/i.test(e.message);
+      if (!busy || performance.now() - start >= BUSY_TIMEOUT_MS) {
+        return guard(path, (): never => {
+          throw e;
+        });
+      }
+      pauseThread(step * (0.5 + Math.random()));
+    }
   }
 }
 
